@@ -1,0 +1,47 @@
+"""From a resolved run config to a ready :class:`~core.trainer.Trainer` — used by the GUI, the CLI
+and the tests alike.
+
+Each model kind lives in its own module and exposes ``make_learner(cfg, dataset)`` returning a
+:class:`~core.trainer.Learner`; the model classes (for saving/loading) are registered in
+``core.modelio``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from . import config as _config
+from .trainer import Trainer
+
+#: model kind -> module that provides ``make_learner(cfg, dataset)``
+LEARNERS = {
+    "maxent": "core.maxent",
+    "gaussian": "core.gaussian",
+    "rbm": "core.rbm_training",
+    "dbm": "core.dbm",
+    "hopfield": "core.hopfield",
+    "mixture": "core.mixture",
+    "ising": "core.ising",
+}
+
+
+def make_learner(cfg, dataset):
+    kind = cfg["model"]["kind"]
+    module = importlib.import_module(LEARNERS[kind])
+    return module.make_learner(cfg, dataset)
+
+
+def make_trainer(cfg, dataset=None):
+    """Build the learner for ``cfg`` and wrap it in a Trainer with the config's run length,
+    evaluation cadence and early stopping.  ``dataset`` defaults to ``core.data.load_dataset(cfg)``."""
+    if dataset is None and cfg["model"]["kind"] != "ising":
+        from .data import load_dataset
+        dataset = load_dataset(cfg)
+    learner = make_learner(cfg, dataset)
+    t = cfg["training"]
+    return Trainer(learner,
+                   max_steps=_config.training_length(cfg, learner.steps_per_epoch),
+                   eval_every=t["eval_every"],
+                   monitor=t["monitor"] if t["early_stopping"] else None,
+                   mode="min" if t["monitor"].endswith(("error", "loss", "gap")) else "max",
+                   patience=t["patience"], min_delta=t["min_delta"])

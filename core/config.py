@@ -1,0 +1,390 @@
+"""Run configs: the TOML schema, validation, defaults and the fully resolved config.
+
+A run config has three tables, ``[data]``, ``[model]`` and ``[training]`` (README, "Config keys").
+The GUI panels edit exactly these keys, presets are such files, and the CLI writes the resolved
+config (every default filled in) next to each run.
+
+Which keys are allowed depends on choices made in the same file: ``[data]`` accepts the keys of the
+chosen ``generator``; ``[model]`` and ``[training]`` accept the common keys plus those of the chosen
+``kind``.  Unknown keys and out-of-range values raise :class:`ConfigError` naming the key and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_MISSING = object()
+
+
+class ConfigError(ValueError):
+    """A run config is invalid; the message names the file, the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: default, type and allowed values; ``doc`` is shown in the README and GUI."""
+
+    default: Any
+    type: type | tuple = float
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    doc: str = ""
+    optional: bool = False      # None allowed (written as absent in TOML)
+    item_choices: tuple | None = None   # for lists of strings
+
+    def check(self, section, name, value):
+        where = f"[{section}] {name}"
+        if value is None:
+            if self.optional:
+                return None
+            raise ConfigError(f"{where} must be set")
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if bool not in types and isinstance(value, bool):
+            raise ConfigError(f"{where} must be {_tname(types)}, not a boolean")
+        if not isinstance(value, types):
+            raise ConfigError(f"{where} must be {_tname(types)}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"{where} = {value!r} is not allowed; choose one of "
+                              f"{', '.join(map(repr, self.choices))}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.low is not None and value < self.low:
+                raise ConfigError(f"{where} = {value!r} is too small; allowed range "
+                                  f"{_range(self.low, self.high)}")
+            if self.high is not None and value > self.high:
+                raise ConfigError(f"{where} = {value!r} is too large; allowed range "
+                                  f"{_range(self.low, self.high)}")
+        if isinstance(value, list):
+            for item in value:
+                if self.item_choices is not None and item not in self.item_choices:
+                    raise ConfigError(f"{where}: {item!r} is not allowed; items are chosen from "
+                                      f"{', '.join(map(repr, self.item_choices))}")
+                if self.item_choices is None and not isinstance(item, (int, float, str)):
+                    raise ConfigError(f"{where}: items must be numbers or strings, got {item!r}")
+            value = list(value)
+        return value
+
+
+def _tname(types):
+    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
+             list: "a list"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _range(lo, hi):
+    return f"{'-inf' if lo is None else lo} .. {'inf' if hi is None else hi}"
+
+
+NUM = (int, float)
+
+# ----------------------------------------------------------------------------------- [data]
+DATA_KEYS: dict[str, Key] = {
+    "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
+    "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
+    "generator": Key(None, str, optional=True,
+                     choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
+                              "coin_tosses", "sk", "digits"),
+                     doc="built-in data generator (used when path is not set)"),
+    "convention": Key("auto", str, choices=("auto", "binary", "spin", "real"),
+                      doc="units of the prepared data; auto keeps the data's own"),
+    "binarize": Key("none", str, choices=("none", "threshold", "stochastic"),
+                    doc="turn real values into {0,1}: x > threshold, or Bernoulli(x) with the seed"),
+    "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
+    "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
+    "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
+    "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
+    "seed": Key(0, int, doc="seed for generators, stochastic binarisation and the split"),
+}
+
+# Keys of each generator (allowed in [data] only when that generator is chosen).
+GENERATOR_KEYS: dict[str, dict[str, Key]] = {
+    "ising": {
+        "L": Key(16, int, low=2, high=512, doc="lattice side"),
+        "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
+        "temperatures": Key(None, list, optional=True, doc="several temperatures, samples per T"),
+        "samples": Key(1000, int, low=1, high=1_000_000, doc="samples (per temperature)"),
+        "algorithm": Key("auto", str, choices=("auto", "metropolis", "heatbath", "wolff"),
+                         doc="auto uses Wolff near T_c"),
+    },
+    "bars_and_stripes": {
+        "size": Key(4, int, low=2, high=6, doc="image side"),
+        "samples": Key(None, int, optional=True, low=1,
+                       doc="draw this many samples uniformly; default: each distinct pattern once"),
+    },
+    "patterns": {
+        "n": Key(100, int, low=4, high=10000, doc="units per pattern"),
+        "count": Key(10, int, low=1, high=5000, doc="number of patterns"),
+        "style": Key("random", str, choices=("random", "letters"), doc="random ±1 or letter images"),
+        "bias": Key(0.5, NUM, low=0.0, high=1.0, doc="probability of an on unit (random style)"),
+    },
+    "mixture": {
+        "n": Key(20, int, low=1, high=10000, doc="dimension"),
+        "components": Key(3, int, low=1, high=100, doc="number of components"),
+        "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
+    },
+    "gaussian_mixture": {
+        "n": Key(2, int, low=1, high=1000, doc="dimension"),
+        "components": Key(3, int, low=1, high=100, doc="number of components"),
+        "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
+    },
+    "coin_tosses": {
+        "biases": Key([0.8, 0.4], list, doc="true head probabilities of the coins"),
+        "weights": Key(None, list, optional=True, doc="probability of picking each coin (default equal)"),
+        "experiments": Key(5, int, low=1, high=1_000_000, doc="number of experiments"),
+        "tosses": Key(10, int, low=1, high=100_000, doc="tosses per experiment"),
+    },
+    "sk": {
+        "n": Key(20, int, low=2, high=24, doc="spins (drawn exactly by enumeration)"),
+        "beta": Key(1.0, NUM, low=0.0, high=10.0, doc="J_ij ~ N(0, beta^2/n)"),
+        "field": Key(0.0, NUM, doc="std of the random fields h_i"),
+        "samples": Key(10000, int, low=1, high=10_000_000, doc="samples"),
+    },
+    "digits": {},
+}
+
+# ---------------------------------------------------------------------------------- [model]
+MODEL_KINDS = ("maxent", "gaussian", "rbm", "dbm", "hopfield", "mixture", "ising")
+UNIT_TYPES = ("binary", "spin", "gaussian")
+
+MODEL_COMMON = {
+    "kind": Key("maxent", str, choices=MODEL_KINDS, doc="which model"),
+}
+
+MODEL_KEYS: dict[str, dict[str, Key]] = {
+    "maxent": {
+        "constraints": Key(["means", "pairs"], list, item_choices=("means", "pairs", "population"),
+                           doc="moments whose averages are fixed"),
+        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
+                     doc="which pairs are constrained: all, lattice neighbours, or a mask file"),
+        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
+    },
+    "gaussian": {
+        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
+                     doc="which covariances are constrained"),
+        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
+    },
+    "rbm": {
+        "hidden": Key(20, int, low=1, high=100000, doc="hidden units"),
+        "visible_units": Key("auto", str, choices=("auto",) + UNIT_TYPES,
+                             doc="auto follows the data convention"),
+        "hidden_units": Key("binary", str, choices=UNIT_TYPES, doc="hidden unit type"),
+        "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
+    },
+    "dbm": {
+        "hidden": Key([20, 20], list, doc="hidden layer sizes (2 or 3 layers)"),
+    },
+    "hopfield": {
+        "rule": Key("hebbian", str, choices=("hebbian", "storkey", "pseudoinverse"),
+                    doc="storage rule"),
+        "update": Key("async", str, choices=("async", "sync"), doc="recall dynamics"),
+        "temperature": Key(0.0, NUM, low=0.0, high=100.0, doc="recall temperature (0: deterministic)"),
+        "cue_noise": Key(0.1, NUM, low=0.0, high=1.0, doc="fraction of flipped units in the cue"),
+        "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
+    },
+    "mixture": {
+        "components": Key(3, int, low=1, high=1000, doc="number of components K"),
+        "family": Key("auto", str, choices=("auto", "bernoulli", "gaussian", "binomial"),
+                      doc="auto: binomial for coin tosses, bernoulli for binary, gaussian for real"),
+        "covariance": Key("full", str, choices=("full", "diag"), doc="Gaussian covariance type"),
+        "covariance_floor": Key(1e-6, NUM, low=0.0, doc="added to covariance diagonals"),
+        "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
+                    doc="initialisation; given uses init_params"),
+        "init_params": Key(None, list, optional=True, doc="starting parameters (e.g. [0.6, 0.5])"),
+        "fit_weights": Key(True, bool, doc="learn the mixing weights"),
+        "prior": Key(None, list, optional=True,
+                     doc="MAP: Beta(a, b) prior on biases as [a, b]; None for maximum likelihood"),
+        "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
+    },
+    "ising": {
+        "L": Key(64, int, low=2, high=1024, doc="lattice side"),
+        "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature"),
+        "coupling": Key(1.0, NUM, doc="nearest-neighbour coupling J"),
+        "field": Key(0.0, NUM, doc="external field H"),
+        "algorithm": Key("metropolis", str, choices=("metropolis", "heatbath", "wolff"),
+                         doc="update"),
+        "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
+    },
+}
+
+# ------------------------------------------------------------------------------- [training]
+TRAINING_COMMON = {
+    "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
+    "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
+    "seed": Key(0, int, doc="seed for everything random in training"),
+    "learning_rate": Key(0.05, NUM, low=0.0, doc="base learning rate"),
+    "optimizer": Key("adam", str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
+    "momentum": Key(0.9, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
+    "schedule": Key("constant", str, choices=("constant", "exponential", "inverse"),
+                    doc="learning-rate schedule (formulas in core.optim)"),
+    "decay": Key(0.0, NUM, low=0.0, doc="schedule parameter"),
+    "l1": Key(0.0, NUM, low=0.0, doc="L1 penalty strength Λ"),
+    "l2": Key(0.0, NUM, low=0.0, doc="L2 penalty strength Λ"),
+    "batch_size": Key(100, int, low=1, doc="minibatch size (0 for full batch is not used)"),
+    "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
+    "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
+    "monitor": Key("val_ll", str, doc="metric watched by early stopping"),
+    "patience": Key(5, int, low=1, doc="evaluations without improvement before stopping"),
+    "min_delta": Key(0.0, NUM, low=0.0, doc="smallest improvement that counts"),
+}
+
+TRAINING_KEYS: dict[str, dict[str, Key]] = {
+    "maxent": {
+        "estimator": Key("exact", str, choices=("exact", "mcmc", "pseudolikelihood"),
+                         doc="how the model term of the gradient is computed"),
+        "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
+                    doc="starting parameters"),
+        "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
+        "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+        "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
+        "tolerance": Key(1.0, NUM, low=0.0,
+                         doc="converged when max moment error / sampling noise < tolerance"),
+        "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
+    },
+    "gaussian": {
+        "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
+    },
+    "rbm": {
+        "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
+        "k": Key(1, int, low=1, doc="Gibbs steps per update (CD-k / PCD-k)"),
+        "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
+        "temperatures": Key(10, int, low=2, doc="replicas for parallel tempering"),
+        "ais_betas": Key(10000, int, low=10, doc="AIS intermediate temperatures"),
+        "ais_runs": Key(100, int, low=2, doc="AIS runs"),
+    },
+    "dbm": {
+        "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
+        "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
+        "chains": Key(100, int, low=1, doc="persistent chains"),
+        "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
+    },
+    "hopfield": {
+        "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
+    },
+    "mixture": {
+        "tolerance": Key(1e-8, NUM, low=0.0, doc="stop when the log-likelihood gain is below this"),
+    },
+    "ising": {
+        "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
+    },
+}
+
+
+def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
+    """The keys allowed in each section given the choices (generator, kind) made in ``cfg``."""
+    data = dict(DATA_KEYS)
+    gen = cfg.get("data", {}).get("generator")
+    if gen in GENERATOR_KEYS:
+        data.update(GENERATOR_KEYS[gen])
+    kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
+    model = dict(MODEL_COMMON)
+    model.update(MODEL_KEYS.get(kind, {}))
+    training = dict(TRAINING_COMMON)
+    training.update(TRAINING_KEYS.get(kind, {}))
+    return {"data": data, "model": model, "training": training}
+
+
+SECTIONS = ("data", "model", "training")
+EXTRA_SECTIONS = ("preset", "view")   # free-form tables for presets and the GUI, passed through
+
+
+def resolve(cfg: dict, source: str = "config") -> dict:
+    """Validate ``cfg`` and return a new dict with every default filled in.
+
+    ``source`` names the file (or "config") in error messages.
+    """
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{source}: a run config is a table with [data], [model], [training]")
+    for name in cfg:
+        if name not in SECTIONS + EXTRA_SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{name}]; allowed: "
+                              f"{', '.join('[' + s + ']' for s in SECTIONS + EXTRA_SECTIONS)}")
+    kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
+    if kind not in MODEL_KINDS:
+        raise ConfigError(f"{source}: [model] kind = {kind!r} is not allowed; choose one of "
+                          f"{', '.join(map(repr, MODEL_KINDS))}")
+    schema = sections_schema(cfg)
+    out: dict[str, Any] = {}
+    for section in SECTIONS:
+        given = cfg.get(section, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table")
+        keys = schema[section]
+        for name in given:
+            if name not in keys:
+                raise ConfigError(
+                    f"{source}: unknown key {name!r} in [{section}]"
+                    + (f" for kind {kind!r}" if section != "data" else "")
+                    + f"; allowed keys: {', '.join(sorted(keys))}")
+        resolved = {}
+        for name, key in keys.items():
+            value = given.get(name, copy.deepcopy(key.default))
+            try:
+                resolved[name] = key.check(section, name, value)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
+        out[section] = resolved
+    for extra in EXTRA_SECTIONS:
+        if extra in cfg:
+            out[extra] = copy.deepcopy(cfg[extra])
+    d = out["data"]
+    if d["path"] is None and d["generator"] is None and kind != "ising":
+        raise ConfigError(f"{source}: [data] needs either path (a data file) or generator "
+                          f"(one of {', '.join(GENERATOR_KEYS)})")
+    return out
+
+
+def load(path) -> dict:
+    """Read and resolve a TOML run config; relative data paths are taken relative to the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    cfg = resolve(raw, source=str(path))
+    for section, key in (("data", "path"), ("model", "mask")):
+        p = cfg[section].get(key)
+        if p is not None and not Path(p).is_absolute():
+            cfg[section][key] = str((path.parent / p).resolve())
+    return cfg
+
+
+def dumps(cfg: dict) -> str:
+    """TOML text of a resolved config (``None`` values are omitted: TOML has no null)."""
+    import tomli_w
+
+    def strip(d):
+        return {k: strip(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+    return tomli_w.dumps(strip(cfg))
+
+
+def default_config(kind: str = "maxent", generator: str | None = "bars_and_stripes") -> dict:
+    """A resolved config with every default for ``kind`` (used by the GUI's "new run")."""
+    return resolve({"data": {"generator": generator} if generator else {},
+                    "model": {"kind": kind}})
+
+
+def training_length(cfg: dict, steps_per_epoch: float) -> int | None:
+    """Steps to run: ``steps`` if set, else ``ceil(epochs * steps_per_epoch)``, else ``None``."""
+    t = cfg["training"]
+    if t.get("steps") is not None:
+        return int(t["steps"])
+    if t.get("epochs") is not None:
+        import math
+        return max(1, math.ceil(t["epochs"] * steps_per_epoch))
+    return None

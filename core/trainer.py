@@ -1,0 +1,289 @@
+"""The one training loop: a step-wise :class:`Trainer` that yields :class:`Snapshot` objects.
+
+The GUI worker, the command line and the tests all drive training through this class.  The
+model-specific work lives in a *learner* (one per model kind, see :class:`Learner`); the trainer adds
+what every run needs: step/epoch bookkeeping, periodic evaluation, early stopping on a validation
+metric, convergence, divergence detection with roll-back to the last good parameters, and a
+latest-snapshot view that the GUI can copy.
+
+Typical use::
+
+    trainer = Trainer(learner, max_steps=500, eval_every=10)
+    for snap in trainer:          # one Snapshot per step, until done
+        print(snap.step, snap.metrics)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+
+@dataclass
+class Snapshot:
+    """What one training step looked like; safe to hand to another thread (arrays are copies).
+
+    Attributes
+    ----------
+    step : number of completed steps.
+    epoch : completed passes over the training data (fractional).
+    kind : model kind (``maxent``, ``rbm``, ...).
+    metrics : scalar metrics *computed at this step* (cheap ones every step, evaluated ones such as
+        ``train_ll``/``val_ll`` every ``eval_every`` steps).  Names are documented in the README.
+    views : named arrays for display; standard keys (all optional):
+        ``fantasy`` (k, n) fantasy particles; ``data`` (k, n) data samples; ``reconstruction`` (k, n);
+        ``couplings`` (n, n); ``filters`` (n_visible, n_hidden); ``state`` (n,) one chain to draw as
+        a lattice; ``means_data``/``means_model`` (n,); ``corr_data``/``corr_model`` (m,) connected
+        correlations of constrained pairs; ``overlaps`` (P,); ``em_theta``/``em_ll``/``em_bound``
+        curves over a parameter slice.
+    image_shape : shape to draw one sample as an image (``None``: a 1-D strip).
+    convention : ``binary``, ``spin`` or ``real`` (of ``fantasy``/``data``/``state``).
+    done : no more steps will follow.
+    message : why the run stopped (converged, early stopping, diverged, ...), or "".
+    total_steps : the run's planned length, or ``None`` when open-ended.
+    """
+
+    step: int
+    epoch: float
+    kind: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    views: dict[str, np.ndarray] = field(default_factory=dict)
+    image_shape: tuple | None = None
+    convention: str = "binary"
+    done: bool = False
+    message: str = ""
+    total_steps: int | None = None
+
+
+class Learner:
+    """Interface implemented by each model kind (``core.maxent``, ``core.rbm``, ``core.mixture``...).
+
+    Required attributes: ``kind``, ``model`` (saveable, see ``core.modelio``), ``convention``,
+    ``image_shape``, ``steps_per_epoch`` (steps for one pass over the training data), ``params``
+    (dict name -> numpy array, the *live* learned parameters; the trainer checks and checkpoints
+    them).
+    """
+
+    kind = "abstract"
+    model: Any = None
+    convention = "binary"
+    image_shape = None
+    steps_per_epoch = 1.0
+    params: dict[str, np.ndarray] = {}
+
+    def step(self) -> dict[str, float]:
+        """One parameter update (or EM iteration, or chunk of sweeps); return cheap metrics."""
+        raise NotImplementedError
+
+    def evaluate(self) -> dict[str, float]:
+        """Expensive metrics (``train_ll``, ``val_ll``, ...); called every ``eval_every`` steps."""
+        return {}
+
+    def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
+        """Arrays to display (copies; see :class:`Snapshot`)."""
+        return {}
+
+    def converged(self) -> str | None:
+        """A message when the learner's own convergence criterion holds, else ``None``."""
+        return None
+
+    def set_hyper(self, name: str, value) -> None:
+        """Change a hyperparameter while running (``learning_rate``, ``l1``, ``temperature``...)."""
+        raise KeyError(f"{self.kind} has no adjustable parameter {name!r}")
+
+    def params_changed(self) -> None:
+        """Called after the trainer wrote into ``params`` (roll-back); refresh derived state."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume bit for bit (params, optimizer, chains, RNG states)."""
+        return {f"param/{k}": v.copy() for k, v in self.params.items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for k in self.params:
+            self.params[k][...] = state[f"param/{k}"]
+        self.params_changed()
+
+
+class Trainer:
+    """Drive a :class:`Learner` step by step.
+
+    Parameters
+    ----------
+    learner : the model-specific learner.
+    max_steps : stop after this many steps (``None``: run until stopped or converged).
+    eval_every : call ``learner.evaluate()`` every this many steps (and at the first and last step).
+    monitor : metric name for early stopping (e.g. ``val_ll``); ``None`` disables early stopping.
+    mode : ``max`` or ``min`` — whether a larger monitored value is better.
+    patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
+        parameters are restored.
+    stop_on_convergence : stop when ``learner.converged()`` says so.
+    param_limit : a parameter larger than this in magnitude counts as divergence.
+    """
+
+    def __init__(self, learner: Learner, max_steps: int | None = None, eval_every: int = 10,
+                 monitor: str | None = None, mode: str = "max", patience: int = 5,
+                 min_delta: float = 0.0, stop_on_convergence: bool = True,
+                 param_limit: float = 1e6):
+        if mode not in ("max", "min"):
+            raise ValueError("mode must be 'max' or 'min'")
+        self.learner = learner
+        self.max_steps = None if max_steps is None else int(max_steps)
+        self.eval_every = max(1, int(eval_every))
+        self.monitor, self.mode = monitor, mode
+        self.patience, self.min_delta = int(patience), float(min_delta)
+        self.stop_on_convergence = stop_on_convergence
+        self.param_limit = float(param_limit)
+        self.step_count = 0
+        self.done = False
+        self.message = ""
+        self.history: list[dict[str, float]] = []   # one dict per step that had metrics
+        self._good = self._copy_params()
+        self._best = None
+        self._best_value = -math.inf if mode == "max" else math.inf
+        self._bad_evals = 0
+        self._stop_requested = False
+        self.last: Snapshot | None = None
+
+    # --- control -------------------------------------------------------------------------
+    def request_stop(self, message: str = "stopped by user") -> None:
+        """Finish after the current step (e.g. Ctrl-C in the CLI)."""
+        self._stop_requested = True
+        self._stop_message = message
+
+    def set_hyper(self, name, value) -> None:
+        self.learner.set_hyper(name, value)
+
+    @property
+    def epoch(self) -> float:
+        return self.step_count / max(self.learner.steps_per_epoch, 1e-12)
+
+    # --- the loop ------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Snapshot]:
+        while not self.done:
+            yield self.step()
+
+    def run(self) -> Snapshot:
+        """Run to the end; return the last snapshot."""
+        snap = self.last
+        for snap in self:
+            pass
+        return snap
+
+    def step(self) -> Snapshot:
+        """Perform one step and return its snapshot."""
+        if self.done:
+            raise RuntimeError("the run has finished; reset to train again")
+        L = self.learner
+        metrics: dict[str, float] = {}
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                metrics.update(L.step())
+        except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
+            metrics["diverged"] = 1.0
+            return self._diverged(f"numerical error: {exc}")
+        self.step_count += 1
+        bad = self._bad_params(metrics)
+        if bad:
+            return self._diverged(bad)
+
+        last = self.max_steps is not None and self.step_count >= self.max_steps
+        conv = L.converged() if self.stop_on_convergence else None
+        if self.step_count == 1 or self.step_count % self.eval_every == 0 or last or conv \
+                or self._stop_requested:
+            metrics.update(L.evaluate())
+            self._checkpoint(metrics)
+        message = ""
+        if conv:
+            message = conv
+        elif self._early_stop_triggered():
+            message = (f"early stopping: {self.monitor} did not improve for {self.patience} "
+                       f"evaluations; best parameters restored")
+            self._restore(self._best)
+        elif last:
+            message = f"finished {self.max_steps} steps"
+        elif self._stop_requested:
+            message = self._stop_message
+        if message:
+            self.done, self.message = True, message
+        return self._snapshot(metrics)
+
+    # --- helpers -------------------------------------------------------------------------
+    def _snapshot(self, metrics) -> Snapshot:
+        L = self.learner
+        clean = {k: float(v) for k, v in metrics.items()}
+        if clean:
+            self.history.append({"step": self.step_count, "epoch": self.epoch, **clean})
+        snap = Snapshot(step=self.step_count, epoch=self.epoch, kind=L.kind, metrics=clean,
+                        views=L.views(), image_shape=L.image_shape, convention=L.convention,
+                        done=self.done, message=self.message, total_steps=self.max_steps)
+        self.last = snap
+        return snap
+
+    def _copy_params(self):
+        return {k: np.array(v, copy=True) for k, v in self.learner.params.items()}
+
+    def _bad_params(self, metrics) -> str:
+        for k, v in metrics.items():
+            if isinstance(v, float) and not math.isfinite(v) and k not in ("val_ll", "train_ll"):
+                return f"metric {k} became {v}"
+        for k, v in self.learner.params.items():
+            if v.size and not np.isfinite(v).all():
+                return f"parameter {k} became NaN or infinite"
+            if v.size and np.abs(v).max() > self.param_limit:
+                return f"parameter {k} exceeded {self.param_limit:g} in magnitude"
+        return ""
+
+    def _diverged(self, why) -> Snapshot:
+        self._restore(self._good)
+        self.done = True
+        self.message = (f"training diverged ({why}); the last good parameters (step "
+                        f"{self._good_step}) were kept — try a smaller learning rate")
+        return self._snapshot({})
+
+    def _restore(self, params):
+        if params is None:
+            return
+        for k, v in params.items():
+            self.learner.params[k][...] = v
+        self.learner.params_changed()
+
+    _good_step = 0
+
+    def _checkpoint(self, metrics):
+        self._good = self._copy_params()
+        self._good_step = self.step_count
+        if self.monitor is None or self.monitor not in metrics:
+            return
+        value = metrics[self.monitor]
+        if not math.isfinite(value):
+            return
+        better = (value > self._best_value + self.min_delta if self.mode == "max"
+                  else value < self._best_value - self.min_delta)
+        if better:
+            self._best_value = value
+            self._best = self._good
+            self._bad_evals = 0
+        else:
+            self._bad_evals += 1
+
+    def _early_stop_triggered(self) -> bool:
+        return self.monitor is not None and self._best is not None and self._bad_evals >= self.patience
+
+    # --- sessions ------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Trainer bookkeeping plus the learner's state, for saving a session."""
+        return {"trainer/step": self.step_count, "trainer/best_value": self._best_value,
+                "trainer/bad_evals": self._bad_evals, "trainer/done": self.done,
+                **self.learner.state_dict()}
+
+    def load_state_dict(self, state) -> None:
+        self.step_count = int(state["trainer/step"])
+        self._best_value = float(state["trainer/best_value"])
+        self._bad_evals = int(state["trainer/bad_evals"])
+        self.done = bool(state["trainer/done"])
+        self.learner.load_state_dict(state)
+        self._good = self._copy_params()
+        self._good_step = self.step_count
