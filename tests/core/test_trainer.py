@@ -1,0 +1,90 @@
+"""The one training loop: run length, evaluation cadence, early stopping, divergence roll-back."""
+
+import numpy as np
+import pytest
+
+from core.optim import SGD
+from core.trainer import Learner, Trainer
+
+
+class Quadratic(Learner):
+    """Ascends -|w - target|^2/2; 'val_ll' is scripted so early stopping can be tested exactly."""
+
+    kind = "test"
+    steps_per_epoch = 4.0
+
+    def __init__(self, lr=0.1, val_curve=None):
+        self.params = {"w": np.zeros(2)}
+        self.target = np.array([1.0, 2.0])
+        self.opt = SGD(lr)
+        self.val_curve = val_curve
+        self.evaluations = []
+
+    def step(self):
+        g = {"w": self.target - self.params["w"]}
+        self.opt.step(self.params, g)
+        return {"grad_norm": float(np.linalg.norm(g["w"]))}
+
+    def evaluate(self):
+        self.evaluations.append(self.opt.t)
+        out = {"train_ll": -0.5 * float(np.sum((self.params["w"] - self.target) ** 2))}
+        if self.val_curve is not None:
+            out["val_ll"] = self.val_curve[self.opt.t]
+        return out
+
+    def views(self, n_show=16):
+        return {"state": self.params["w"].copy()}
+
+
+def test_runs_exactly_max_steps_and_evaluates_on_schedule():
+    learner = Quadratic()
+    snaps = list(Trainer(learner, max_steps=25, eval_every=10))
+    assert [s.step for s in snaps] == list(range(1, 26))
+    assert learner.evaluations == [1, 10, 20, 25]
+    assert snaps[-1].done and "finished 25 steps" in snaps[-1].message
+    assert snaps[-1].epoch == pytest.approx(25 / 4.0)
+    assert "train_ll" in snaps[-1].metrics and "train_ll" not in snaps[1].metrics
+
+
+def test_early_stopping_restores_the_best_parameters():
+    # val_ll peaks at step 3 and then falls: with patience 2 and evaluation every step the run
+    # stops at step 5 and w is put back to its value after step 3.
+    curve = {t: v for t, v in enumerate([0, 1.0, 2.0, 3.0, 2.5, 2.0, 1.0, 0.5], start=0)}
+    learner = Quadratic(val_curve=curve)
+    trainer = Trainer(learner, max_steps=7, eval_every=1, monitor="val_ll", patience=2)
+    snaps = list(trainer)
+    assert snaps[-1].step == 5 and "early stopping" in snaps[-1].message
+    w3 = np.array([1.0, 2.0]) * (1 - 0.9 ** 3)   # SGD on the quadratic after 3 steps
+    np.testing.assert_allclose(learner.params["w"], w3)
+
+
+def test_divergence_stops_and_keeps_the_last_good_parameters():
+    learner = Quadratic(lr=3.0)       # |1 - lr| > 1: the iteration explodes geometrically
+    trainer = Trainer(learner, max_steps=1000, eval_every=5, param_limit=1e3)
+    snaps = list(trainer)
+    assert "diverged" in snaps[-1].message and snaps[-1].done
+    assert np.all(np.abs(learner.params["w"]) <= 1e3)
+    assert snaps[-1].step < 1000
+
+
+def test_request_stop_finishes_after_the_current_step():
+    trainer = Trainer(Quadratic(), max_steps=None)
+    for snap in trainer:
+        if snap.step == 3:
+            trainer.request_stop()
+    assert snap.step == 4 and snap.message == "stopped by user"
+    with pytest.raises(RuntimeError):
+        trainer.step()
+
+
+def test_state_dict_resumes_identically():
+    a = Trainer(Quadratic(), max_steps=10)
+    for _ in range(4):
+        a.step()
+    b = Trainer(Quadratic(), max_steps=10)
+    b.load_state_dict(a.state_dict())
+    b.learner.opt.load_state_dict(a.learner.opt.state_dict())
+    assert b.step_count == 4
+    np.testing.assert_array_equal(b.learner.params["w"], a.learner.params["w"])
+    assert a.run().step == b.run().step == 10
+    np.testing.assert_array_equal(b.learner.params["w"], a.learner.params["w"])
