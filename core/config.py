@@ -388,3 +388,47 @@ def training_length(cfg: dict, steps_per_epoch: float) -> int | None:
         import math
         return max(1, math.ceil(t["epochs"] * steps_per_epoch))
     return None
+
+
+def _fmt_default(key: Key) -> str:
+    if key.default is None:
+        return "—"
+    if isinstance(key.default, bool):
+        return "true" if key.default else "false"
+    if isinstance(key.default, str):
+        return f'"{key.default}"'
+    return str(key.default)
+
+
+def _allowed(key: Key) -> str:
+    if key.choices:
+        return " \\| ".join(f"`{c}`" for c in key.choices)
+    if key.item_choices:
+        return "list of " + " \\| ".join(f"`{c}`" for c in key.item_choices)
+    if key.low is not None or key.high is not None:
+        return _range(key.low, key.high)
+    return ""
+
+
+def _rows(keys: dict[str, Key]) -> list[str]:
+    return [f"| `{name}` | {_fmt_default(k)} | {_allowed(k)} | {k.doc} |" for name, k in keys.items()]
+
+
+def markdown_reference() -> str:
+    """The README's config-key reference, generated from the schema (so it cannot drift)."""
+    head = ["| key | default | allowed | meaning |", "|---|---|---|---|"]
+    out = ["#### `[data]`", "", *head, *_rows(DATA_KEYS), ""]
+    for gen, keys in GENERATOR_KEYS.items():
+        if keys:
+            out += [f"`generator = \"{gen}\"` adds:", "", *head, *_rows(keys), ""]
+    out += ["#### `[model]`", "", *head, *_rows(MODEL_COMMON), ""]
+    for kind, keys in MODEL_KEYS.items():
+        out += [f"`kind = \"{kind}\"` adds:", "", *head, *_rows(keys), ""]
+    out += ["#### `[training]`", "", *head, *_rows(TRAINING_COMMON), ""]
+    for kind, keys in TRAINING_KEYS.items():
+        out += [f"with `kind = \"{kind}\"`:", "", *head, *_rows(keys), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m core.config  -> the README's key reference
+    print(markdown_reference())
