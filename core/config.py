@@ -88,6 +88,8 @@ NUM = (int, float)
 DATA_KEYS: dict[str, Key] = {
     "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
     "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
+    "image_size": Key(None, list, optional=True,
+                      doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
                               "coin_tosses", "sk", "digits"),
