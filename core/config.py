@@ -250,9 +250,16 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
         "tolerance": Key(1.0, NUM, low=0.0,
                          doc="converged when max moment error / sampling noise < tolerance"),
         "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
+        "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
+                              doc="which penalty the Λ sweep varies (core.maxent.lambda_sweep)"),
+        "strict_tolerance": Key(0.05, NUM, low=0.0,
+                                doc="exact/pseudolikelihood estimators: converged when the "
+                                    "(penalised) gradient / sampling noise < this"),
     },
     "gaussian": {
         "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
+        "ridge": Key(0.0, NUM, low=0.0,
+                     doc="added to the diagonal of the sample covariance (singular data)"),
     },
     "rbm": {
         "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
