@@ -281,7 +281,7 @@ class HopfieldModel:
     def log_z(self):
         """log sum_s exp(-E(s)) by enumerating all 2^n states (n <= 20), chunked, log-sum-exp."""
         self._check_exact()
-        parts = [np.logaddexp.reduce(-self.energy(S)) for S in _all_spin_states(self.n)]
+        parts = [np.logaddexp.reduce(-self.energy(S)) for S in all_spin_states(self.n)]
         return float(np.logaddexp.reduce(parts))
 
     def log_prob(self, x):
@@ -305,7 +305,7 @@ class HopfieldModel:
         n_samples = int(n_samples)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         if temperature == 1.0 and self.n <= EXACT_MAX_N:
-            logp = -np.concatenate([self.energy(S) for S in _all_spin_states(self.n)])
+            logp = -np.concatenate([self.energy(S) for S in all_spin_states(self.n)])
             p = np.exp(logp - logp.max())
             idx = rng.choice(p.size, size=n_samples, p=p / p.sum())
             return _index_to_spins(idx, self.n)
@@ -351,7 +351,7 @@ class HopfieldModel:
         return cls(arrays["patterns"], arrays["J"], arrays["h"], meta.get("rule", "custom"))
 
 
-def _all_spin_states(n, chunk_bits=16):
+def all_spin_states(n, chunk_bits=16):
     """Yield all 2^n spin states in blocks of at most 2^chunk_bits rows (state index k has
     s_i = +1 when bit i of k is set)."""
     total = 1 << n
@@ -771,10 +771,10 @@ def compare_samplers(model: HopfieldModel, chains=32, sweeps=2000, burn_in=200, 
         out[which] = res
     if n <= EXACT_MAX_N:
         exact = {}
-        logp = np.concatenate([-model.energy(S) for S in _all_spin_states(n)])
+        logp = np.concatenate([-model.energy(S) for S in all_spin_states(n)])
         p = np.exp(logp - logp.max())
         p /= p.sum()
-        obs = np.concatenate([observables(S) for S in _all_spin_states(n)])
+        obs = np.concatenate([observables(S) for S in all_spin_states(n)])
         for k, name in enumerate(names):
             exact[name] = float(p @ obs[:, k])
         out["exact"] = exact
