@@ -1,0 +1,320 @@
+"""Gaussian maximum-entropy model for real-valued data (kind ``gaussian``).
+
+Constraining the means <x_i> and the covariances <x_i x_j> gives the Gaussian (Mehta et al. 2019,
+section 15).  Energy convention (the pairwise one, with the full matrix including its diagonal):
+
+    E(x) = -sum_i a_i x_i - (1/2) sum_{i,j} J_ij x_i x_j,      p(x) = exp(-E(x)) / Z,
+
+so that J = -Σ^{-1} (negative definite; J is the *negative* precision matrix) and a = -J μ = Σ^{-1} μ,
+with μ the mean and Σ the covariance.  log Z = (n/2) log 2π + (1/2) log det Σ + (1/2) μ^T Σ^{-1} μ.
+
+All pairs constrained: the closed form μ = sample mean, Σ = sample covariance S (1/M, the maximum-
+likelihood estimate), J = -S^{-1}.
+
+Only some covariances constrained (a symmetric pair ``mask``; variances and means always): the
+maximum-entropy distribution is the Gaussian whose covariance matches S on the diagonal and on the
+masked pairs and whose precision is exactly zero on the other pairs (Dempster's covariance
+selection, the maximum-likelihood Gaussian graphical model).  :class:`CovarianceSelection` finds it
+with the regression algorithm of Hastie, Tibshirani & Friedman, *Elements of Statistical Learning*,
+Algorithm 17.1: for each j, solve W_{N,N} β_N = s_{N,j} on the neighbours N of j, set
+w_{-j,j} = W_{-j,-j} β (β zero off N); repeat until W stops changing; then
+Θ_jj = 1/(s_jj - w_j^T β), Θ_{-j,j} = -β Θ_jj.  Θ is zero off the mask by construction.  With the
+full mask one sweep reproduces the closed form.
+
+Nothing here is random except :meth:`GaussianModel.sample`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .trainer import Learner
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+class GaussianModel:
+    """A multivariate Gaussian in MaxEnt form (kind ``gaussian``, convention ``real``).
+
+    Built from ``mean`` (n,) and either ``cov`` (n, n) or ``J`` (n, n) = -Σ^{-1} (both may be
+    given; ``J`` then defines the model exactly, e.g. with exact zeros, and ``cov`` is recomputed
+    from it).  Attributes: ``mean``, ``cov``, ``J``, ``a`` = -J mean.
+    """
+
+    kind = "gaussian"
+    convention = "real"
+
+    def __init__(self, mean, cov=None, J=None):
+        mean = np.asarray(mean, dtype=np.float64)
+        if mean.ndim != 1:
+            raise ValueError(f"mean must be 1-D, got shape {mean.shape}")
+        n = mean.shape[0]
+        if J is None and cov is None:
+            raise ValueError("a Gaussian model needs cov or J")
+        if J is not None:
+            J = np.asarray(J, dtype=np.float64)
+            _check_square(J, n, "J")
+            J = 0.5 * (J + J.T)
+            prec = -J
+        else:
+            cov = np.asarray(cov, dtype=np.float64)
+            _check_square(cov, n, "cov")
+            cov = 0.5 * (cov + cov.T)
+            prec = _inv_pd(cov, "covariance")
+            prec = 0.5 * (prec + prec.T)
+            J = -prec
+        self._chol_prec = _cholesky(prec, "precision -J")
+        cov = _inv_pd(prec, "precision -J")
+        self.mean, self.J, self.cov = mean, J, 0.5 * (cov + cov.T)
+        self.a = -J @ mean
+        self.n = n
+
+    # --- the MaxEnt quantities ----------------------------------------------------------
+    def energy(self, x):
+        """E(x) = -a.x - (1/2) x^T J x for each row of x (M, n); returns (M,)."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        return -(x @ self.a) - 0.5 * np.einsum("mi,mi->m", x @ self.J, x)
+
+    def log_z(self):
+        """log Z = (n/2) log 2π + (1/2) log det Σ + (1/2) μ^T Σ^{-1} μ for Z = ∫ exp(-E)."""
+        logdet_prec = 2.0 * np.log(np.diag(self._chol_prec)).sum()
+        return 0.5 * self.n * LOG_2PI - 0.5 * logdet_prec + 0.5 * float(self.mean @ self.a)
+
+    def log_prob(self, x):
+        """log density of each row of x (M, n), exact; returns (M,)."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if x.shape[1] != self.n:
+            raise ValueError(f"data must have {self.n} columns, got {x.shape[1]}")
+        return -self.energy(x) - self.log_z()
+
+    def log_likelihood(self, x):
+        """Mean log density (nats per sample)."""
+        return float(np.mean(self.log_prob(x)))
+
+    def sample(self, n_samples, seed):
+        """``n_samples`` independent draws (n_samples, n); ``seed`` int/None/Generator."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        z = rng.standard_normal((int(n_samples), self.n))
+        # x = μ + L^{-T} z with Θ = L L^T has covariance Θ^{-1} = Σ
+        from scipy.linalg import solve_triangular
+        return self.mean + solve_triangular(self._chol_prec, z.T, lower=True, trans="T").T
+
+    def evaluate(self, x, seed=0):
+        return {"ll": self.log_likelihood(x), "ll_method": "exact"}
+
+    # --- model protocol -----------------------------------------------------------------
+    def to_arrays(self):
+        return ({"energy": "E(x) = -a.x - x.J.x/2, J = -inverse(cov), a = -J mean"},
+                {"mean": self.mean.copy(), "cov": self.cov.copy(), "J": self.J.copy(),
+                 "a": self.a.copy()})
+
+    @classmethod
+    def from_arrays(cls, meta, arrays):
+        for k in ("mean", "J"):
+            if k not in arrays:
+                raise ValueError(f"a gaussian model file needs the array {k!r}")
+        return cls(arrays["mean"], J=arrays["J"])
+
+
+def _check_square(A, n, name):
+    if A.shape != (n, n):
+        raise ValueError(f"{name} must have shape ({n}, {n}), got {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} must be finite")
+
+
+def _cholesky(A, what):
+    try:
+        return np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"the {what} is not positive definite (singular data: a constant feature "
+                         f"or fewer samples than features?); set [training] ridge > 0, "
+                         f"standardize, or drop such features") from None
+
+
+def _inv_pd(A, what):
+    L = _cholesky(A, what)
+    Linv = np.linalg.inv(L)
+    return Linv.T @ Linv
+
+
+def closed_form(x, ridge=0.0):
+    """Maximum-entropy Gaussian with all means and covariances constrained: returns
+    ``(mean, S, J)`` with S the (1/M) sample covariance (+ ridge on the diagonal), J = -S^{-1}."""
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean(axis=0)
+    S = np.atleast_2d(np.cov(x, rowvar=False, bias=True)) + ridge * np.eye(x.shape[1])
+    return mean, S, -_inv_pd(S, "sample covariance")
+
+
+class CovarianceSelection:
+    """Iterative maximum-entropy Gaussian for a pair ``mask`` (HTF Algorithm 17.1, see module).
+
+    ``S`` (n, n) the sample covariance, ``mask`` (n, n) symmetric boolean (diagonal ignored).
+    :meth:`sweep` performs one pass over all units and returns the largest change of W;
+    :attr:`precision` is Θ (exactly zero off the mask), :attr:`W` the current covariance.
+    Deterministic.
+    """
+
+    def __init__(self, S, mask):
+        S = np.asarray(S, dtype=np.float64)
+        n = S.shape[0]
+        mask = np.asarray(mask, dtype=bool).copy()
+        np.fill_diagonal(mask, False)
+        self.S, self.mask, self.n = S, mask, n
+        if np.any(np.diag(S) <= 0):
+            raise ValueError("a feature has zero variance: set [training] ridge > 0, or drop it")
+        if mask.sum() == n * (n - 1):
+            _cholesky(S, "sample covariance")   # all pairs: S itself must be invertible
+        self.W = S.copy()
+        self.beta = np.zeros((n, n))     # column j: regression coefficients of unit j
+        self.sweeps = 0
+
+    def sweep(self) -> float:
+        S, W, n = self.S, self.W, self.n
+        change = 0.0
+        for j in range(n):
+            nb = np.flatnonzero(self.mask[j])
+            beta = np.zeros(n)
+            if nb.size:
+                try:
+                    beta[nb] = np.linalg.solve(W[np.ix_(nb, nb)], S[nb, j])
+                except np.linalg.LinAlgError:
+                    raise ValueError("the constrained covariance block is singular: set "
+                                     "[training] ridge > 0") from None
+            w = W @ beta           # beta[j] = 0, so the diagonal entry does not enter
+            w[j] = S[j, j]
+            change = max(change, float(np.abs(w - W[:, j]).max()))
+            W[:, j] = w
+            W[j, :] = w
+            self.beta[:, j] = beta
+        self.sweeps += 1
+        return change
+
+    @property
+    def precision(self) -> np.ndarray:
+        """Θ from the latest regressions: Θ_jj = 1/(s_jj - w_j.β_j), Θ_{-j,j} = -β_j Θ_jj,
+        symmetrised; zero off the mask by construction."""
+        S, W, B = self.S, self.W, self.beta
+        theta_diag = 1.0 / (np.diag(S) - np.einsum("ij,ij->j", W, B))
+        T = -B * theta_diag[None, :]
+        np.fill_diagonal(T, theta_diag)
+        return 0.5 * (T + T.T)
+
+
+class GaussianLearner(Learner):
+    """Learner for kind ``gaussian``: one step = one covariance-selection sweep.
+
+    Metrics per step: ``max_cov_error`` (max |Σ_model - S| over the diagonal and the constrained
+    pairs, Σ_model = (-J)^{-1}), ``max_change`` (largest change of W in the sweep).  evaluate():
+    exact ``train_ll``/``val_ll``.  Converged when ``max_change`` < tolerance * max_i S_ii.
+    """
+
+    kind = "gaussian"
+    convention = "real"
+    steps_per_epoch = 1.0
+
+    def __init__(self, train, val, mask, tolerance=1e-8, ridge=0.0, seed=0, image_shape=None):
+        train = np.asarray(train, dtype=np.float64)
+        if train.ndim != 2 or len(train) < 2:
+            raise ValueError("gaussian needs a (M, n) training array with M >= 2")
+        if not np.all(np.isfinite(train)):
+            raise ValueError("gaussian: the data contains NaN or inf")
+        self.train = train
+        self.val = np.asarray(val, dtype=np.float64) if val is not None and len(val) \
+            else np.zeros((0, train.shape[1]))
+        self.n = train.shape[1]
+        self.mean = train.mean(axis=0)
+        self.S = np.atleast_2d(np.cov(train, rowvar=False, bias=True)) + ridge * np.eye(self.n)
+        self.cs = CovarianceSelection(self.S, mask)
+        self.iu, self.ju = np.nonzero(np.triu(self.cs.mask, 1))
+        self.tolerance = float(tolerance)
+        self.seed = int(seed)
+        self.image_shape = tuple(image_shape) if image_shape is not None else None
+        self.params = {"mean": self.mean.copy(), "J": -np.diag(1.0 / np.diag(self.S))}
+        self._change = math.inf
+        self.n_steps = 0
+
+    @property
+    def model(self) -> GaussianModel:
+        return GaussianModel(self.params["mean"].copy(), J=self.params["J"].copy())
+
+    def step(self):
+        self._change = self.cs.sweep()
+        theta = self.cs.precision
+        self.params["J"][...] = -theta
+        self.n_steps += 1
+        out = {"max_change": self._change}
+        if np.all(np.isfinite(theta)):
+            try:
+                cov = _inv_pd(theta, "precision")
+                d = np.abs(cov - self.S)
+                out["max_cov_error"] = float(max(np.diag(d).max(), d[self.iu, self.ju].max()
+                                                 if self.iu.size else 0.0))
+            except ValueError:
+                out["max_cov_error"] = float("nan")
+        else:
+            out["max_cov_error"] = float("nan")
+        return out
+
+    def converged(self):
+        scale = float(np.max(np.diag(self.S)))
+        if self._change < self.tolerance * scale:
+            return (f"converged: covariance selection changed by {self._change:.3g} < "
+                    f"{self.tolerance:g} x max variance")
+        return None
+
+    def evaluate(self):
+        m = self.model
+        out = {"train_ll": m.log_likelihood(self.train)}
+        if len(self.val):
+            out["val_ll"] = m.log_likelihood(self.val)
+        return out
+
+    def views(self, n_show=16):
+        out = {"means_data": self.mean.copy(), "means_model": self.params["mean"].copy(),
+               "corr_data": self.S[self.iu, self.ju].copy(), "couplings": self.params["J"].copy(),
+               "data": self.train[:n_show].copy()}
+        try:
+            m = self.model
+        except ValueError:
+            return out
+        out["corr_model"] = m.cov[self.iu, self.ju].copy()
+        out["fantasy"] = m.sample(n_show, np.random.default_rng([self.seed, self.n_steps]))
+        out["state"] = out["fantasy"][0].copy()
+        return out
+
+    def set_hyper(self, name, value):
+        if name == "tolerance":
+            self.tolerance = float(value)
+        else:
+            raise KeyError(f"gaussian has no adjustable parameter {name!r}; adjustable: tolerance")
+
+    def state_dict(self):
+        d = super().state_dict()
+        d.update({"cs/W": self.cs.W.copy(), "cs/beta": self.cs.beta.copy(),
+                  "cs/sweeps": self.cs.sweeps, "learner/n_steps": self.n_steps,
+                  "learner/change": self._change})
+        return d
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.cs.W[...] = state["cs/W"]
+        self.cs.beta[...] = state["cs/beta"]
+        self.cs.sweeps = int(state["cs/sweeps"])
+        self.n_steps = int(state["learner/n_steps"])
+        self._change = float(state["learner/change"])
+
+
+def make_learner(cfg, dataset) -> GaussianLearner:
+    """The ``gaussian`` learner for a resolved config and a :class:`core.dataset.Dataset`."""
+    from .maxent import pair_mask
+    if dataset is None:
+        raise ValueError("gaussian needs data: set [data] path or generator")
+    m, t = cfg["model"], cfg["training"]
+    mask = pair_mask(m["pairs"], dataset.n, dataset.image_shape, m["periodic"], m.get("mask"))
+    return GaussianLearner(dataset.train, dataset.val, mask, tolerance=t["tolerance"],
+                           ridge=t.get("ridge", 0.0), seed=t["seed"],
+                           image_shape=dataset.image_shape)

@@ -1,0 +1,157 @@
+"""Gaussian MaxEnt: closed form, covariance selection with a pair mask, exact likelihood, sampling."""
+
+import numpy as np
+import pytest
+
+from core.config import resolve
+from core.dataset import Dataset
+from core.gaussian import (CovarianceSelection, GaussianLearner, GaussianModel, closed_form,
+                           make_learner)
+from core.maxent import lattice_mask
+from core.trainer import Trainer
+
+
+def _data(n=9, M=400, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    cov = A @ A.T / n + np.eye(n)
+    mean = rng.normal(size=n)
+    return rng.multivariate_normal(mean, cov, size=M)
+
+
+def _sample_cov(x):
+    return np.cov(x, rowvar=False, bias=True)
+
+
+def test_closed_form_is_minus_inverse_sample_covariance():
+    x = _data()
+    S = _sample_cov(x)
+    mean, S2, J = closed_form(x)
+    np.testing.assert_allclose(S2, S, rtol=1e-12)
+    np.testing.assert_allclose(J, -np.linalg.inv(S), rtol=1e-10, atol=1e-12)
+    m = GaussianModel(mean, cov=S)
+    # a = -J mu = Σ^{-1} mu, the review's relation
+    np.testing.assert_allclose(m.a, np.linalg.solve(S, x.mean(axis=0)), rtol=1e-10)
+
+
+def test_full_mask_iteration_reproduces_the_closed_form_in_one_sweep():
+    x = _data()
+    n = x.shape[1]
+    full = ~np.eye(n, dtype=bool)
+    L = GaussianLearner(x, None, full)
+    L.step()
+    assert L.converged()
+    np.testing.assert_allclose(L.params["J"], closed_form(x)[2], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_masked_solution_matches_constrained_covariances_and_zero_precision_elsewhere(periodic):
+    x = _data(n=12, M=500, seed=3)
+    mask = lattice_mask((3, 4), periodic)
+    S = _sample_cov(x)
+    L = GaussianLearner(x, None, mask, tolerance=1e-12)
+    for _ in range(500):
+        L.step()
+        if L.converged():
+            break
+    assert L.converged()
+    J = L.params["J"]
+    off = ~mask & ~np.eye(12, dtype=bool)
+    assert np.all(J[off] == 0.0)                      # exactly zero, not just small
+    cov = L.model.cov
+    on = mask | np.eye(12, dtype=bool)
+    np.testing.assert_allclose(cov[on], S[on], rtol=0, atol=1e-9 * np.diag(S).max())
+    # the unconstrained covariances are *not* the sample ones (the constraint is real)
+    assert np.abs(cov[off] - S[off]).max() > 1e-3
+
+
+def test_masked_solution_has_the_largest_entropy_among_matching_gaussians():
+    # any other Gaussian with the same constrained covariances has larger log det^-1 ... i.e.
+    # smaller entropy (1/2) log det Σ; perturb the unconstrained covariances and compare
+    x = _data(n=6, M=300, seed=5)
+    mask = lattice_mask((6,), False)
+    L = GaussianLearner(x, None, mask, tolerance=1e-13)
+    for _ in range(500):
+        L.step()
+        if L.converged():
+            break
+    cov = L.model.cov
+    logdet = np.linalg.slogdet(cov)[1]
+    rng = np.random.default_rng(0)
+    off = ~mask & ~np.eye(6, dtype=bool)
+    for _ in range(20):
+        D = rng.normal(scale=0.05, size=(6, 6))
+        D = np.triu(D, 1)
+        D = (D + D.T) * off
+        sign, ld = np.linalg.slogdet(cov + D)
+        if sign > 0:
+            assert ld < logdet
+
+
+def test_log_likelihood_is_the_exact_gaussian_density():
+    from scipy.stats import multivariate_normal
+    x = _data()
+    mean, S, J = closed_form(x)
+    m = GaussianModel(mean, cov=S)
+    ref = multivariate_normal(mean, S).logpdf(x)
+    np.testing.assert_allclose(m.log_prob(x), ref, rtol=1e-10)
+    # and it is exp(-E)/Z with E = -a.x - x.J.x/2
+    np.testing.assert_allclose(-m.energy(x) - m.log_z(), ref, rtol=1e-10)
+
+
+def test_samples_have_the_model_covariance_within_standard_error():
+    x = _data(n=5)
+    mean, S, J = closed_form(x)
+    m = GaussianModel(mean, J=J)
+    N = 40000
+    s = m.sample(N, seed=7)
+    C = _sample_cov(s)
+    # Var of a sample covariance entry (Gaussian): (Σ_ii Σ_jj + Σ_ij^2) / N
+    d = np.diag(S)
+    se = np.sqrt((np.outer(d, d) + S ** 2) / N)
+    assert np.max(np.abs(C - S) / se) < 5
+    assert np.max(np.abs(s.mean(0) - mean) / np.sqrt(d / N)) < 5
+
+
+def test_model_arrays_round_trip():
+    x = _data(n=4)
+    m = GaussianModel(*closed_form(x)[:2])
+    meta, arrays = m.to_arrays()
+    m2 = GaussianModel.from_arrays(meta, arrays)
+    np.testing.assert_allclose(m2.log_prob(x), m.log_prob(x), rtol=1e-12)
+    assert m2.kind == "gaussian" and m2.convention == "real"
+
+
+def test_learner_from_config_trains_to_convergence_with_exact_likelihoods():
+    x = _data(n=9, M=600, seed=2)
+    ds = Dataset(x[:500], x[500:], "real", image_shape=(3, 3))
+    cfg = resolve({"data": {"path": "unused.npy"},
+                   "model": {"kind": "gaussian", "pairs": "lattice", "periodic": False}})
+    trainer = Trainer(make_learner(cfg, ds), max_steps=200)
+    snap = trainer.run()
+    assert snap.message.startswith("converged")
+    ev = trainer.learner.evaluate()
+    model = trainer.learner.model
+    assert ev["train_ll"] == pytest.approx(model.log_likelihood(ds.train), rel=1e-12)
+    assert ev["val_ll"] == pytest.approx(model.log_likelihood(ds.val), rel=1e-12)
+    v = snap.views
+    assert v["fantasy"].shape == (16, 9) and v["corr_data"].shape == v["corr_model"].shape
+
+
+def test_singular_data_is_a_clear_error():
+    x = _data(n=4)
+    x[:, 2] = 1.0                          # a constant feature
+    with pytest.raises(ValueError, match="zero variance|ridge"):
+        GaussianLearner(x, None, ~np.eye(4, dtype=bool))
+    # with a ridge it works
+    L = GaussianLearner(x, None, ~np.eye(4, dtype=bool), ridge=1e-3)
+    L.step()
+    assert np.all(np.isfinite(L.params["J"]))
+
+
+def test_covariance_selection_on_independent_mask_gives_diagonal_precision():
+    x = _data(n=5)
+    cs = CovarianceSelection(_sample_cov(x), np.zeros((5, 5), bool))
+    cs.sweep()
+    P = cs.precision
+    np.testing.assert_allclose(P, np.diag(1 / np.diag(_sample_cov(x))), rtol=1e-12)
