@@ -345,10 +345,13 @@ class HopfieldModel:
 
     @classmethod
     def from_arrays(cls, meta, arrays):
-        for key in ("J", "h", "patterns"):
-            if key not in arrays:
-                raise ValueError(f"Hopfield model file lacks the array {key!r}")
-        return cls(arrays["patterns"], arrays["J"], arrays["h"], meta.get("rule", "custom"))
+        """``J`` is required; ``h`` defaults to zeros and ``patterns`` to none stored."""
+        if "J" not in arrays:
+            raise ValueError("Hopfield model file lacks the coupling matrix 'J'")
+        J = np.asarray(arrays["J"])
+        n = J.shape[0] if J.ndim == 2 else 0
+        patterns = arrays.get("patterns", np.zeros((0, n)))
+        return cls(patterns, J, arrays.get("h"), meta.get("rule", "custom"))
 
 
 def all_spin_states(n, chunk_bits=16):

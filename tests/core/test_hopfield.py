@@ -264,6 +264,9 @@ def test_model_arrays_round_trip_and_large_evaluate():
     ev = m2.evaluate(xi)
     assert ev["ll_method"] == "pseudo" and ev["ll"] == ev["pseudo_ll"]
     assert ev["mean_overlap"] == 1.0 and ev["stable_patterns"] == 1.0
+    bare = HopfieldModel.from_arrays({}, {"J": m.J})             # h and patterns are optional
+    assert bare.n_patterns == 0 and not bare.h.any()
+    assert bare.evaluate(xi)["pseudo_ll"] == pytest.approx(ev["pseudo_ll"])
     with pytest.raises(ValueError, match="symmetric"):
         HopfieldModel(xi, np.triu(np.ones((30, 30)), 1))
 
