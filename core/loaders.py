@@ -318,9 +318,10 @@ def load_text(path) -> RawData:
 
     sample = [ln for _, ln in lines[:20]]
     delim = None
+    body_sample = sample[1:] or sample      # the first line may be a header
     for d in _DELIMS:
-        counts = {ln.count(d) for ln in sample[1:] or sample}
-        if len(counts) == 1 and counts.pop() > 0:
+        # the first separator present on most lines (ragged rows are reported later, by line)
+        if sum(d in ln for ln in body_sample) * 2 >= len(body_sample):
             delim = d
             break
     header = None
