@@ -40,7 +40,6 @@ from .trainer import Learner
 RULES = ("hebbian", "storkey", "pseudoinverse")
 UPDATES = ("async", "sync")
 EXACT_MAX_N = 20          # exact log Z / sampling by enumeration up to this many units
-PSEUDOINVERSE_MAX_P = 20000
 
 
 # ------------------------------------------------------------------------------ data
@@ -91,14 +90,16 @@ def storkey(patterns):
 
 
 def pseudoinverse(patterns):
-    """Projection rule: J = Xi^T (Xi Xi^T)^+ Xi (= (1/n) Xi^T C^+ Xi), zero diagonal."""
+    """Projection rule: J = Xi^T (Xi Xi^T)^+ Xi (= (1/n) Xi^T C^+ Xi), zero diagonal.
+
+    Computed as V_r^T V_r from the thin SVD Xi = U S V^T (r = numerical rank), which is the same
+    projector without forming the P x P matrix, so any number of patterns works (duplicates and
+    P > n included: then J projects onto the span the patterns reach)."""
     xi = np.asarray(patterns, dtype=np.float64)
-    P = xi.shape[0]
-    if P > PSEUDOINVERSE_MAX_P:
-        raise ValueError(f"pseudo-inverse rule with {P} patterns needs a {P}x{P} inverse; use at "
-                         f"most {PSEUDOINVERSE_MAX_P} patterns ([data] max_samples)")
-    C = xi @ xi.T
-    J = xi.T @ np.linalg.pinv(C, hermitian=True) @ xi
+    _, sv, Vt = np.linalg.svd(xi, full_matrices=False)
+    rank = int(np.sum(sv > sv.max(initial=0.0) * max(xi.shape) * np.finfo(float).eps))
+    V = Vt[:rank]
+    J = V.T @ V
     J = 0.5 * (J + J.T)
     np.fill_diagonal(J, 0.0)
     return J
@@ -192,6 +193,7 @@ class HopfieldModel:
             raise ValueError("J contains NaN or infinite values")
         if not np.allclose(J, J.T, atol=1e-10, rtol=1e-8):
             raise ValueError("J must be symmetric")
+        J = 0.5 * (J + J.T)      # exactly symmetric: the kernels read row i as column i
         if np.any(np.diag(J) != 0):
             raise ValueError("J must have a zero diagonal (pairwise convention)")
         patterns = np.asarray(patterns, dtype=np.float64).reshape(-1, n) if np.size(patterns) \
@@ -294,17 +296,24 @@ class HopfieldModel:
         S = np.atleast_2d(to_spins(x))
         return float(-np.logaddexp(0.0, -2.0 * S * self.local_fields(S)).sum(axis=1).mean())
 
-    def sample(self, n_samples, seed=0, sweeps=200, temperature=1.0):
+    def sample(self, n_samples, seed=0, sweeps=200, temperature=1.0, method="auto"):
         """``n_samples`` spin configurations (n_samples, n).
 
-        At ``temperature == 1`` with n <= 20: exact independent draws from p(s) by enumeration.
-        Otherwise: independent asynchronous heat-bath chains from uniformly random states run for
-        ``sweeps`` sweeps at ``temperature`` (MCMC: approximate; at T = 0 this is recall from random
-        states, ending at fixed points).  Random: the states, the orders, the draws (``seed``).
+        ``method="exact"`` (``auto`` picks it when T = 1 and n <= 20): independent draws from
+        p(s) = exp(-E(s))/Z by enumeration.  ``"mcmc"``: independent asynchronous heat-bath chains
+        from uniformly random states run for ``sweeps`` sweeps at ``temperature`` (approximate; at
+        T = 0 this is recall from random states, ending at fixed points).  Random: the states, the
+        orders, the draws (``seed``).
         """
         n_samples = int(n_samples)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        if temperature == 1.0 and self.n <= EXACT_MAX_N:
+        if method not in ("auto", "exact", "mcmc"):
+            raise ValueError(f"method must be auto, exact or mcmc, got {method!r}")
+        if method == "exact" and temperature != 1.0:
+            raise ValueError("exact sampling draws from the model at T = 1")
+        if method == "exact" or (method == "auto" and temperature == 1.0
+                                 and self.n <= EXACT_MAX_N):
+            self._check_exact()
             logp = -np.concatenate([self.energy(S) for S in all_spin_states(self.n)])
             p = np.exp(logp - logp.max())
             idx = rng.choice(p.size, size=n_samples, p=p / p.sum())

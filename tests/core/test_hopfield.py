@@ -68,6 +68,8 @@ def test_pseudoinverse_is_projection_with_zero_diagonal():
     assert np.allclose(J, J.T) and not np.diag(J).any()
     # zero diagonal: J xi = (1 - P_ii) xi_i, and P_ii < 1, so every pattern is a fixed point
     assert HopfieldModel(xi, J).fixed_points().all()
+    # repeated patterns span the same space: the same projector
+    np.testing.assert_allclose(pseudoinverse(np.concatenate([xi, xi[:3]])), J, atol=1e-12)
 
 
 def test_to_spins_conventions_and_errors():
@@ -132,7 +134,7 @@ def test_model_sample_exact_and_mcmc():
     se = np.sqrt((1 - stats.mean ** 2) / len(x))
     assert np.all(np.abs(x.mean(0) - stats.mean) < 5 * se)
     np.testing.assert_array_equal(x, m.sample(4000, seed=0))
-    y = m.sample(2000, seed=1, sweeps=30, temperature=0.999999)   # MCMC path, independent chains
+    y = m.sample(2000, seed=1, sweeps=30, method="mcmc")      # independent heat-bath chains
     se = np.sqrt((1 - stats.mean ** 2) / len(y))
     assert np.all(np.abs(y.mean(0) - stats.mean) < 5 * se)
 
