@@ -92,13 +92,19 @@ def storkey(patterns):
 def pseudoinverse(patterns):
     """Projection rule: J = Xi^T (Xi Xi^T)^+ Xi (= (1/n) Xi^T C^+ Xi), zero diagonal.
 
-    Computed as V_r^T V_r from the thin SVD Xi = U S V^T (r = numerical rank), which is the same
-    projector without forming the P x P matrix, so any number of patterns works (duplicates and
-    P > n included: then J projects onto the span the patterns reach)."""
+    The projector onto the span of the patterns is built from the eigenvectors of the smaller
+    Gram matrix (P x P or n x n; eigenvalues below 1e-10 of the largest count as zero), so any
+    number of patterns works, duplicates and P > n included."""
     xi = np.asarray(patterns, dtype=np.float64)
-    _, sv, Vt = np.linalg.svd(xi, full_matrices=False)
-    rank = int(np.sum(sv > sv.max(initial=0.0) * max(xi.shape) * np.finfo(float).eps))
-    V = Vt[:rank]
+    P, n = xi.shape
+    if P <= n:
+        lam, U = np.linalg.eigh(xi @ xi.T)
+        keep = lam > 1e-10 * lam.max(initial=0.0)
+        V = (U[:, keep] / np.sqrt(lam[keep])).T @ xi        # orthonormal basis of the span
+    else:
+        lam, U = np.linalg.eigh(xi.T @ xi)
+        keep = lam > 1e-10 * lam.max(initial=0.0)
+        V = U[:, keep].T
     J = V.T @ V
     J = 0.5 * (J + J.T)
     np.fill_diagonal(J, 0.0)

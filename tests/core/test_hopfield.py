@@ -70,6 +70,8 @@ def test_pseudoinverse_is_projection_with_zero_diagonal():
     assert HopfieldModel(xi, J).fixed_points().all()
     # repeated patterns span the same space: the same projector
     np.testing.assert_allclose(pseudoinverse(np.concatenate([xi, xi[:3]])), J, atol=1e-12)
+    # more patterns than units: they span everything, the projector is I, J = 0
+    np.testing.assert_allclose(pseudoinverse(random_patterns(50, 20, 3)), 0.0, atol=1e-12)
 
 
 def test_to_spins_conventions_and_errors():
