@@ -61,10 +61,13 @@ def to_spins(x, convention=None):
         return x.copy()
     if convention == "binary" and is_bin:
         return 2.0 * x - 1.0
-    bad = x[~((x == 1.0) | (x == -1.0) | (x == 0.0))]
-    example = f" (found {bad.flat[0]!r})" if bad.size else ""
-    raise ValueError(f"Hopfield networks store binary {{0,1}} or spin {{-1,+1}} patterns; got "
-                     f"{convention} values{example} -- binarize the data first "
+    allowed = {"spin": (-1.0, 1.0), "binary": (0.0, 1.0)}.get(convention, (-1.0, 0.0, 1.0))
+    bad = x[~np.isin(x, allowed)]
+    what = (f"{convention} data must hold only {{{', '.join(f'{v:g}' for v in allowed)}}}"
+            if convention in ("spin", "binary") else "the data are real-valued")
+    example = f" (found {float(bad.flat[0]):g})" if bad.size else ""
+    raise ValueError(f"Hopfield networks store binary {{0,1}} or spin {{-1,+1}} patterns; "
+                     f"{what}{example} -- binarize the data first "
                      f"([data] binarize = \"threshold\")")
 
 
@@ -124,7 +127,10 @@ def store(patterns, rule="hebbian"):
 
 # ------------------------------------------------------------------------------ dynamics
 def _rng_lanes(seed, n):
+    """uint64 lanes for ``n`` chains: an existing (n,) uint64 array (used in place) or a seed."""
     if isinstance(seed, np.ndarray) and seed.dtype == np.uint64:
+        if seed.shape != (n,):        # the kernels index lane b for chain b: never out of range
+            raise ValueError(f"expected {n} RNG lane states, got shape {seed.shape}")
         return seed
     return seed_states(n, seed)
 
@@ -141,6 +147,15 @@ def run_dynamics(J, h, S, update="async", temperature=0.0, sweeps=1, stop=None, 
     """
     if update not in UPDATES:
         raise ValueError(f"unknown update {update!r}; choose one of {', '.join(UPDATES)}")
+    n = J.shape[0]
+    # updated in place by the kernels, so wrong layouts cannot be silently copied
+    if not (isinstance(S, np.ndarray) and S.dtype == np.float64 and S.ndim == 2
+            and S.shape[1] == n and S.flags.c_contiguous):
+        raise ValueError(f"states must be a C-contiguous float64 (B, {n}) array")
+    J = np.ascontiguousarray(J, dtype=np.float64)
+    h = np.ascontiguousarray(h, dtype=np.float64)
+    if J.shape != (n, n) or h.shape != (n,):
+        raise ValueError(f"J must be ({n}, {n}) and h ({n},), got {J.shape} and {h.shape}")
     B = S.shape[0]
     lanes = _rng_lanes(rng_states, B)
     stop = temperature <= 0 if stop is None else bool(stop)
@@ -156,6 +171,8 @@ def run_dynamics(J, h, S, update="async", temperature=0.0, sweeps=1, stop=None, 
     else:
         if prev is None:
             prev = np.zeros_like(S)
+        elif prev.shape != S.shape or prev.dtype != np.float64 or not prev.flags.c_contiguous:
+            raise ValueError("prev must be a C-contiguous float64 array shaped like the states")
         _k.sync_sweeps(J, h, S, prev, float(temperature), int(sweeps), stop, lanes, n_done, last,
                        tot, status)
         if temperature > 0:
