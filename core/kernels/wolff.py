@@ -82,28 +82,28 @@ def wolff_clusters(spins, state, n_clusters, p_add, g):
 
 
 @njit(nogil=True, cache=True)
-def wolff_sweeps(spins, state, n_sweeps, p_add, g, J, energy, magnetization):
-    """Run ``n_sweeps`` Wolff "sweeps" in place and record observables after each.
+def wolff_sweeps(spins, state, n_sweeps, clusters_per_sweep, p_add, g, J, energy, magnetization):
+    """Run ``n_sweeps`` Wolff "sweeps" of ``clusters_per_sweep`` clusters each, in place, and
+    record observables after each sweep.
 
-    One sweep = as many clusters as it takes to flip at least N = L*L spins in total (so a sweep
-    costs about as much work as a Metropolis sweep at any temperature).
+    The number of clusters per sweep must be fixed in advance (not "until N spins have
+    flipped"): stopping at a time that depends on the cluster sizes just grown biases the
+    measured observables (measured: ~30 standard errors in the energy at T = 2.5, L = 16).
     energy[t], magnetization[t] : E/N and M/N after sweep t (arrays of length >= n_sweeps).
-    Returns the number of clusters grown.
+    Returns the total number of flipped spins.
     """
     L = spins.shape[0]
     N = L * L
     stack_i = np.empty(N, np.int32)
     stack_j = np.empty(N, np.int32)
-    clusters = 0
+    flipped = 0
     for t in range(n_sweeps):
-        flipped = 0
-        while flipped < N:
+        for _ in range(clusters_per_sweep):
             flipped += wolff_cluster(spins, state, p_add, g, stack_i, stack_j)
-            clusters += 1
         b, m = bond_and_magnetization(spins)
         energy[t] = -J * b / N
         magnetization[t] = m / N
-    return clusters
+    return flipped
 
 
 @njit(nogil=True, cache=True)

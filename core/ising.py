@@ -1,0 +1,561 @@
+"""2D Ising lattice simulation: a Qt-free API, observables, equilibrium samples, and the live learner.
+
+Model (one convention everywhere): periodic L x L square lattice, spins s in {-1, +1},
+
+    E(s) = -J sum_<ij> s_i s_j - H sum_i s_i        (each nearest-neighbour bond once; a sum)
+
+p(s) ∝ exp(-E(s)/T), k_B = 1.  Observables are per spin: e = E/N, m = M/N, N = L².
+
+Public API
+----------
+* :class:`Lattice` — spins (L, L) int8 + explicit RNG states; ``sweep(n, algorithm)`` runs
+  ``metropolis`` / ``heatbath`` (checkerboard, SIMD kernels in :mod:`core.kernels.lattice`, even L)
+  or ``wolff`` (cluster updates, H = 0, :mod:`core.kernels.wolff`) and returns e and m after each
+  sweep.  A Wolff "sweep" is as many clusters as it takes to flip >= N spins.
+* estimators: :func:`specific_heat`, :func:`susceptibility`, :func:`autocorrelation`,
+  :func:`integrated_autocorrelation_time` (Sokal's automatic window), :func:`standard_error`
+  (from that time), :func:`binning_error` (blocking), :func:`correlation_function` C(r).
+* :func:`sample_configurations` — independent-enough equilibrium samples for data sets.
+* :class:`IsingModel` (model protocol, kind ``ising``) and :func:`make_learner` for
+  ``[model] kind = "ising"`` (a live simulation: nothing is learned).
+
+Exact references for J > 0, H = 0 are in :mod:`core.onsager`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import onsager
+from .kernels import lattice as _lk
+from .kernels import wolff as _wk
+from .kernels.rng import seed_states
+from .trainer import Learner
+
+ALGORITHMS = ("metropolis", "heatbath", "wolff")
+
+
+# =============================================================================== the lattice
+class Lattice:
+    """A periodic L x L Ising lattice with its own random state.
+
+    Parameters
+    ----------
+    L : lattice side (>= 2; Metropolis/heat-bath need it even).
+    T : temperature (> 0); J : coupling; H : field.
+    seed : int, None or ``numpy.random.Generator``; draws the initial spins (when ``start`` is
+        random) and seeds the RNG states.  Same seed -> identical chains.
+    start : ``random`` (infinite temperature), ``up``, ``down``, or ``ordered`` (all up for
+        J >= 0, the staggered ground state for J < 0).
+
+    Attributes: ``spins`` (L, L) int8, updated in place; ``lanes`` (2, L/2) uint32 xoroshiro64*
+    states of the checkerboard kernels (one per column lane); ``wolff_state`` (1,) uint64
+    xorshift64* state of the cluster updates.
+    """
+
+    def __init__(self, L, T, J=1.0, H=0.0, seed=0, start="random"):
+        L = int(L)
+        if L < 2:
+            raise ValueError(f"Ising lattice side L must be >= 2, got {L}")
+        self.L = L
+        self.T, self.J, self.H = float(T), float(J), float(H)
+        self._check_params(self.T)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if start == "random":
+            self.spins = np.where(rng.random((L, L)) < 0.5, -1, 1).astype(np.int8)
+        elif start in ("up", "down", "ordered"):
+            self.spins = np.full((L, L), -1 if start == "down" else 1, np.int8)
+            if start == "ordered" and self.J < 0:
+                i, j = np.indices((L, L))
+                self.spins[(i + j) % 2 == 1] = -1
+        else:
+            raise ValueError(f"start must be 'random', 'up', 'down' or 'ordered', got {start!r}")
+        self.lanes = _lk.seed_lanes(max(L // 2, 1), rng)
+        self.wolff_state = seed_states(1, rng)
+        self._tables = {}
+        self.wolff_clusters = None     # clusters per Wolff sweep; None: clusters_per_sweep()
+
+    @staticmethod
+    def _check_params(T):
+        if not (math.isfinite(T) and T > 0):
+            raise ValueError(f"temperature must be positive and finite, got {T}")
+
+    # --- parameters -----------------------------------------------------------------------
+    @property
+    def N(self):
+        return self.L * self.L
+
+    @property
+    def beta(self):
+        return 1.0 / self.T
+
+    def set_params(self, T=None, J=None, H=None):
+        """Change temperature, coupling or field; the spins and RNG states are kept."""
+        if T is not None:
+            self._check_params(float(T))
+            self.T = float(T)
+        if J is not None:
+            self.J = float(J)
+        if H is not None:
+            self.H = float(H)
+
+    def _table(self, rule):
+        key = (rule, self.T, self.J, self.H)
+        tab = self._tables.get(key)
+        if tab is None:
+            make = _lk.metropolis_table if rule == _lk.RULE_METROPOLIS else _lk.heatbath_table
+            tab = make(self.beta, self.J, self.H)
+            if len(self._tables) > 64:
+                self._tables.clear()
+            self._tables[key] = tab
+        return tab
+
+    # --- dynamics -------------------------------------------------------------------------
+    def check_algorithm(self, algorithm):
+        """Raise ValueError when ``algorithm`` cannot run on this lattice/field."""
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown Ising algorithm {algorithm!r}; choose one of "
+                             f"{', '.join(ALGORITHMS)}")
+        if algorithm == "wolff" and self.H != 0.0:
+            raise ValueError("the Wolff cluster update needs zero field (H = 0); use "
+                             "metropolis or heatbath with a field")
+        if algorithm != "wolff" and self.L % 2:
+            raise ValueError(f"checkerboard {algorithm} needs an even lattice side (L = "
+                             f"{self.L} is odd, so the periodic lattice is not bipartite); "
+                             f"use an even L or wolff")
+
+    def sweep(self, n=1, algorithm="metropolis"):
+        """Run ``n`` sweeps in place; return (energy per spin, magnetisation per spin), each an
+        (n,) float64 array of the values after every sweep."""
+        n = int(n)
+        self.check_algorithm(algorithm)
+        e = np.empty(max(n, 0))
+        m = np.empty(max(n, 0))
+        if n <= 0:
+            return e, m
+        if algorithm == "wolff":
+            # p_add = 1 - exp(-2|J|/T); for J = 0 clusters are single spins (still exact)
+            p_add = -math.expm1(-2.0 * abs(self.J) / self.T)
+            g = 1 if self.J >= 0 else -1
+            _wk.wolff_sweeps(self.spins, self.wolff_state, n, self.clusters_per_sweep(),
+                             p_add, g, self.J, e, m)
+        else:
+            rule = _lk.RULE_METROPOLIS if algorithm == "metropolis" else _lk.RULE_HEATBATH
+            _lk.checkerboard_sweeps(self.spins, self.lanes, n, rule, self._table(rule),
+                                    self.J, self.H, e, m)
+        return e, m
+
+    def clusters_per_sweep(self):
+        """Wolff clusters per "sweep": round(N / s), s an a-priori estimate of the mean cluster
+        size <|C|> = <M²>/N, so that a sweep flips about N spins.  The count must not depend on
+        the chain itself (that would bias measurements), so s comes from exact/asymptotic
+        formulas in (L, T, |J|) only: N m(T)² below T_c (Yang), 0.9625 |1 - T_c/T|^(-7/4) above
+        (the leading critical amplitude of T chi, within ~10 % down to T = 4 T_c), capped at the
+        finite-size value 1.1 L^(7/4) measured at T_c and at N.  ``wolff_clusters`` (if set to
+        an int) overrides it."""
+        if self.wolff_clusters:
+            return int(self.wolff_clusters)
+        aJ = abs(self.J)
+        if aJ == 0.0:
+            return self.N
+        t = self.T / aJ
+        if t < onsager.T_C:
+            s = self.N * onsager.magnetization(t) ** 2
+        else:
+            s = 0.9625 * abs(1.0 - onsager.T_C / t) ** -1.75 if t > onsager.T_C else np.inf
+        s = min(max(s, 1.0), 1.1 * self.L ** 1.75, self.N)
+        return max(1, int(round(self.N / s)))
+
+    def global_flip(self, p=0.5):
+        """Flip all spins with probability p (one draw from the Wolff RNG state); an exact
+        symmetry of the H = 0 distribution, used to sample both ordered phases."""
+        _wk.global_flip(self.spins, self.wolff_state, float(p))
+
+    # --- observables of the current state -------------------------------------------------
+    def energy_per_spin(self):
+        b, m = _lk.bond_and_magnetization(self.spins)
+        return float((-self.J * b - self.H * m) / self.N)
+
+    def magnetization(self):
+        return float(self.spins.sum(dtype=np.int64) / self.N)
+
+    # --- editing and state ----------------------------------------------------------------
+    def set_spins(self, indices, values):
+        """Set spins at flat row-major ``indices`` (into L*L) to +1 where ``values`` > 0,
+        else -1."""
+        idx = np.asarray(indices, dtype=np.int64).ravel()
+        vals = np.asarray(values, dtype=float).ravel()
+        if vals.size == 1 and idx.size != 1:
+            vals = np.full(idx.size, vals[0])
+        if vals.size != idx.size:
+            raise ValueError(f"set_spins: {idx.size} indices but {vals.size} values")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.N):
+            raise ValueError(f"set_spins: indices must lie in [0, {self.N})")
+        self.spins.reshape(-1)[idx] = np.where(vals > 0, 1, -1).astype(np.int8)
+
+    def state_dict(self):
+        """Spins, RNG states and parameters as numpy arrays (enough to resume bit for bit)."""
+        return {"spins": self.spins.copy(), "lanes": self.lanes.copy(),
+                "wolff_state": self.wolff_state.copy(),
+                "params": np.array([self.T, self.J, self.H])}
+
+    def load_state_dict(self, state):
+        spins = np.asarray(state["spins"])
+        if spins.shape != self.spins.shape:
+            raise ValueError(f"state has a {spins.shape} lattice, this one is {self.spins.shape}")
+        self.spins[...] = spins
+        self.lanes[...] = state["lanes"]
+        self.wolff_state[...] = state["wolff_state"]
+        T, J, H = (float(v) for v in state["params"])
+        self.set_params(T, J, H)
+
+
+# =============================================================================== estimators
+def specific_heat(energy_per_spin, T, N):
+    """Specific heat per spin C/N = N var(e) / T² from a series of energies per spin e."""
+    e = np.asarray(energy_per_spin, dtype=float)
+    return float(N * e.var() / T ** 2)
+
+
+def susceptibility(magnetization, T, N, absolute=True):
+    """Susceptibility per spin chi = N (<m²> - <|m|>²) / T from a series of magnetisations per
+    spin.  ``absolute=True`` (the finite-lattice convention; <m> = 0 on a finite lattice at
+    H = 0) uses <|m|>; ``False`` uses <m>."""
+    m = np.asarray(magnetization, dtype=float)
+    mean = np.abs(m).mean() if absolute else m.mean()
+    return float(N * (np.mean(m * m) - mean ** 2) / T)
+
+
+def autocorrelation(x, max_lag=None):
+    """Normalised autocorrelation rho(t) = C(t)/C(0), t = 0..max_lag, of a 1-D series, with
+    C(t) = (1/n) sum_{s<n-t} (x_s - xbar)(x_{s+t} - xbar) (the biased estimator, by FFT).  A
+    constant series gives rho = [1, 0, 0, ...]."""
+    x = np.asarray(x, dtype=float).ravel()
+    n = x.size
+    if n == 0:
+        raise ValueError("autocorrelation of an empty series")
+    max_lag = n - 1 if max_lag is None else min(int(max_lag), n - 1)
+    d = x - x.mean()
+    nfft = 1 << (2 * n - 1).bit_length()
+    f = np.fft.rfft(d, nfft)
+    c = np.fft.irfft(f * np.conj(f), nfft)[: max_lag + 1] / n
+    if c[0] <= 0:
+        out = np.zeros(max_lag + 1)
+        out[0] = 1.0
+        return out
+    return c / c[0]
+
+
+def integrated_autocorrelation_time(x, c=5.0, return_window=False):
+    """Integrated autocorrelation time tau = 1/2 + sum_{t=1}^{W} rho(t) with Sokal's automatic
+    window: W is the smallest lag with W >= c * tau(W) (c = 5 by default).
+
+    With this convention independent samples give tau = 1/2 and the variance of the mean of n
+    samples is 2 tau var(x) / n.  If no window qualifies (series too short, n < ~c*tau) the
+    estimate at the largest lag is returned — check ``len(x) >> c * tau``.  ``return_window``
+    also returns W.
+    """
+    rho = autocorrelation(x)
+    taus = 0.5 + np.cumsum(rho[1:]) if rho.size > 1 else np.array([0.5])
+    lags = np.arange(1, taus.size + 1)
+    ok = lags >= c * taus
+    W = int(lags[np.argmax(ok)]) if ok.any() else int(lags[-1])
+    tau = float(max(taus[W - 1], 0.5)) if rho.size > 1 else 0.5
+    return (tau, W) if return_window else tau
+
+
+def standard_error(x, c=5.0):
+    """Standard error of the mean of a correlated series: sqrt(2 tau var(x) / n), tau from
+    :func:`integrated_autocorrelation_time`."""
+    x = np.asarray(x, dtype=float).ravel()
+    tau = integrated_autocorrelation_time(x, c)
+    return float(math.sqrt(2.0 * tau * x.var() / x.size))
+
+
+def binning_error(x, min_blocks=32):
+    """Standard error of the mean by blocking: average over blocks of 2^k consecutive values and
+    take std(block means)/sqrt(n_blocks) at the largest block size that leaves at least
+    ``min_blocks`` blocks (where the estimate has reached its plateau if the series is
+    >> min_blocks * tau long)."""
+    x = np.asarray(x, dtype=float).ravel()
+    if x.size < 2:
+        raise ValueError("binning_error needs at least 2 values")
+    b = x
+    se = float(b.std(ddof=1) / math.sqrt(b.size))
+    while b.size // 2 >= min_blocks:
+        b = 0.5 * (b[: 2 * (b.size // 2): 2] + b[1: 2 * (b.size // 2): 2])
+        se = float(b.std(ddof=1) / math.sqrt(b.size))
+    return se
+
+
+def correlation_function(spins, connected=False):
+    """Spin-spin correlation C(r) = <s(x) s(x + r e)>, r = 0..L//2, averaged over sites, both
+    lattice directions e and (for a stack) configurations.
+
+    spins : (L, L), (n, L, L) or (n, L*L) array of ±1 spins (periodic).  ``connected=True``
+    subtracts <m²> averaged over configurations (a finite-lattice stand-in for <s>², which is
+    0 at H = 0 by symmetry).  Returns an (L//2 + 1,) float array.
+    """
+    s = np.asarray(spins, dtype=float)
+    if s.ndim == 2 and s.shape[0] == s.shape[1]:
+        s = s[None]
+    elif s.ndim == 2:
+        L = int(round(math.sqrt(s.shape[1])))
+        if L * L != s.shape[1]:
+            raise ValueError("correlation_function: rows must hold L*L spins")
+        s = s.reshape(-1, L, L)
+    if s.ndim != 3 or s.shape[1] != s.shape[2]:
+        raise ValueError("correlation_function: expected (L, L), (n, L, L) or (n, L*L) spins")
+    L = s.shape[1]
+    out = np.empty(L // 2 + 1)
+    for r in range(L // 2 + 1):
+        out[r] = 0.5 * (np.mean(s * np.roll(s, r, axis=1)) + np.mean(s * np.roll(s, r, axis=2)))
+    if connected:
+        out -= np.mean(s.mean(axis=(1, 2)) ** 2)
+    return out
+
+
+# =============================================================================== sampling
+def auto_algorithm(L, T, J=1.0, H=0.0):
+    """The update ``sample_configurations(algorithm="auto")`` uses: Wolff when H = 0 and T is
+    within 0.4 |J| of the critical temperature |J| T_c (critical slowing down makes local
+    updates slow there) or when L is odd; Metropolis otherwise."""
+    if H == 0.0 and J != 0.0 and (abs(T - abs(J) * onsager.T_C) < 0.4 * abs(J) or L % 2):
+        return "wolff"
+    return "metropolis"
+
+
+def sample_configurations(L, T, n_samples, seed, algorithm="auto", J=1.0, H=0.0,
+                          max_pilot_sweeps=100_000, return_info=False):
+    """Equilibrium configurations of the L x L periodic Ising model at temperature T.
+
+    Returns an (n_samples, L*L) float64 array of ±1 (row-major lattices).
+
+    Procedure (all random choices from ``seed``; nothing global is touched):
+
+    1. start ordered (all up, or staggered for J < 0; along H when H != 0) below T_c, random
+       above — a random start below T_c can get stuck in long-lived stripe states;
+    2. run a pilot chain, doubling it until it is >= 100 integrated autocorrelation times tau
+       long (tau = the larger of the Sokal-windowed times of e and |m|; at most
+       ``max_pilot_sweeps`` sweeps) — the pilot also serves as equilibration (burn-in);
+    3. run 20 tau more sweeps, then record one configuration every ceil(3 tau) sweeps, so that
+       successive samples have autocorrelation ~exp(-3) or less;
+    4. at H = 0, apply the exact global spin flip with probability 1/2 to each recorded sample,
+       so that both ordered phases are represented at T < T_c.
+
+    ``algorithm``: ``auto`` (see :func:`auto_algorithm`), ``metropolis``, ``heatbath`` or
+    ``wolff`` (H = 0 only).  ``return_info`` also returns a dict (algorithm, tau, spacing,
+    sweeps).
+    """
+    L, n_samples = int(L), int(n_samples)
+    T, J, H = float(T), float(J), float(H)
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be >= 0, got {n_samples}")
+    if algorithm == "auto":
+        algorithm = auto_algorithm(L, T, J, H)
+    rng = np.random.default_rng(seed)
+    ordered = J != 0.0 and T < abs(J) * onsager.T_C
+    if H != 0.0 and (ordered or abs(H) > 0.1):
+        start = "up" if H > 0 else "down"
+    else:
+        start = "ordered" if ordered else "random"
+    lat = Lattice(L, T, J, H, seed=rng, start=start)
+    lat.check_algorithm(algorithm)
+
+    # pilot: equilibration + autocorrelation time
+    n_pilot = 256
+    lat.sweep(32, algorithm)
+    e, m = lat.sweep(n_pilot, algorithm)
+    total = 32 + n_pilot
+    while True:
+        tau = max(integrated_autocorrelation_time(e), integrated_autocorrelation_time(np.abs(m)))
+        if e.size >= 100 * tau or total >= max_pilot_sweeps:
+            break
+        e2, m2 = lat.sweep(e.size, algorithm)   # double, keeping the newer half as well
+        e, m = np.concatenate([e, e2]), np.concatenate([m, m2])
+        total += e2.size
+    spacing = max(1, math.ceil(3.0 * tau))
+    lat.sweep(math.ceil(20 * tau), algorithm)
+    out = np.empty((n_samples, L * L))
+    flips = rng.random(n_samples) < 0.5 if H == 0.0 else np.zeros(n_samples, bool)
+    for k in range(n_samples):
+        lat.sweep(spacing, algorithm)
+        s = lat.spins.reshape(-1)
+        out[k] = -s if flips[k] else s
+    if return_info:
+        return out, {"algorithm": algorithm, "tau": tau, "spacing": spacing,
+                     "sweeps": total + math.ceil(20 * tau) + spacing * n_samples}
+    return out
+
+
+# =============================================================================== model + learner
+def exact_references(T, J=1.0, H=0.0):
+    """Infinite-lattice exact energy and magnetisation per spin where known (H = 0): returns a
+    dict with ``exact_energy`` (J != 0, any sign) and ``exact_magnetization`` (J > 0)."""
+    out = {}
+    if H == 0.0:
+        out["exact_energy"] = 0.0 if J == 0 else onsager.energy_per_spin(T, J)
+        if J > 0:
+            out["exact_magnetization"] = onsager.magnetization(T, J)
+    return out
+
+
+class IsingModel:
+    """The 2D Ising model as a saveable "model" (kind ``ising``, convention ``spin``).
+
+    Holds the parameters (L, T, J, H) and a current lattice configuration ``spins`` (L, L) int8.
+    ``sample`` draws equilibrium configurations with :func:`sample_configurations`; ``evaluate``
+    compares data with the exact infinite-lattice results.  There is no tractable likelihood
+    for L*L spins, so ``evaluate`` reports ``ll`` = NaN with ``ll_method`` = ``"none"``.
+    """
+
+    kind = "ising"
+    convention = "spin"
+
+    def __init__(self, L, T, J=1.0, H=0.0, spins=None):
+        self.L, self.T, self.J, self.H = int(L), float(T), float(J), float(H)
+        if spins is None:
+            spins = np.ones((self.L, self.L), np.int8)
+        spins = np.asarray(spins)
+        if spins.size != self.L * self.L:
+            raise ValueError(f"ising model: spins must hold L*L = {self.L * self.L} values")
+        self.spins = np.where(spins.reshape(self.L, self.L) > 0, 1, -1).astype(np.int8)
+
+    @property
+    def n(self):
+        return self.L * self.L
+
+    def to_arrays(self):
+        return {"L": self.L, "T": self.T, "J": self.J, "H": self.H}, {"spins": self.spins.copy()}
+
+    @classmethod
+    def from_arrays(cls, meta, arrays):
+        try:
+            L, T = int(meta["L"]), float(meta["T"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("ising model file: meta must hold L and T") from None
+        return cls(L, T, float(meta.get("J", 1.0)), float(meta.get("H", 0.0)),
+                   arrays.get("spins"))
+
+    def sample(self, n_samples, seed):
+        """(n_samples, L*L) equilibrium ±1 configurations (see :func:`sample_configurations`)."""
+        return sample_configurations(self.L, self.T, n_samples, seed, "auto", self.J, self.H)
+
+    def evaluate(self, x, seed=0):
+        """Statistics of configurations x (M, L*L) (±1, or {0,1} mapped to ±1) under this
+        model's parameters: ``energy`` (mean energy per spin) and its standard error treating
+        rows as independent, ``abs_magnetization``, ``magnetization``, and ``exact_energy`` /
+        ``exact_magnetization`` (infinite lattice, when known).  ``ll`` is NaN, ``ll_method``
+        ``"none"`` (the partition function of a large lattice with a field is not computed)."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != self.n:
+            raise ValueError(f"ising evaluate: data must have {self.n} columns (L = {self.L})")
+        s = np.where(x > 0, 1, -1).astype(np.int8).reshape(-1, self.L, self.L)
+        e = np.empty(len(s))
+        for k, c in enumerate(s):
+            b, mm = _lk.bond_and_magnetization(c)
+            e[k] = (-self.J * b - self.H * mm) / self.n
+        m = s.reshape(len(s), -1).mean(axis=1)
+        out = {"ll": float("nan"), "ll_method": "none", "energy": float(e.mean()),
+               "energy_se": float(e.std(ddof=1) / math.sqrt(len(e))) if len(e) > 1 else float("nan"),
+               "magnetization": float(m.mean()), "abs_magnetization": float(np.abs(m).mean())}
+        out.update(exact_references(self.T, self.J, self.H))
+        return out
+
+
+class IsingLearner(Learner):
+    """Live simulation of the 2D Ising model for the "Ising phases" view (nothing is learned).
+
+    ``step()`` runs ``sweeps`` sweeps of the current algorithm and returns the energy per spin,
+    magnetisation and |magnetisation| of the state after the last sweep, plus the exact
+    infinite-lattice values at the current (T, J, H) where known (``exact_energy`` for H = 0,
+    ``exact_magnetization`` for H = 0 and J > 0).  Adjustable while running (``set_hyper``):
+    ``temperature``, ``field``, ``coupling``, ``algorithm``, ``sweeps``.  ``apply_edit`` draws
+    spins.  ``state_dict`` holds spins, RNG states and those settings, so a resumed run is
+    bit-for-bit identical.
+    """
+
+    kind = "ising"
+    convention = "spin"
+    steps_per_epoch = 1
+
+    def __init__(self, L, T, J=1.0, H=0.0, algorithm="metropolis", sweeps=1, seed=0,
+                 start="random"):
+        self.lattice = Lattice(L, T, J, H, seed=seed, start=start)
+        self.lattice.check_algorithm(algorithm)
+        self.algorithm = algorithm
+        self.sweeps = int(sweeps)
+        if self.sweeps < 1:
+            raise ValueError("sweeps must be >= 1")
+        self.image_shape = (self.lattice.L, self.lattice.L)
+        self.params = {}
+
+    @property
+    def model(self):
+        lat = self.lattice
+        return IsingModel(lat.L, lat.T, lat.J, lat.H, lat.spins)
+
+    def step(self):
+        e, m = self.lattice.sweep(self.sweeps, self.algorithm)
+        lat = self.lattice
+        out = {"energy": float(e[-1]), "magnetization": float(m[-1]),
+               "abs_magnetization": float(abs(m[-1]))}
+        out.update(exact_references(lat.T, lat.J, lat.H))
+        return out
+
+    def views(self, n_show=16):
+        return {"state": self.lattice.spins.astype(np.float32).reshape(-1)}
+
+    def converged(self):
+        return None
+
+    def set_hyper(self, name, value):
+        lat = self.lattice
+        if name == "temperature":
+            lat.set_params(T=float(value))
+        elif name in ("field", "coupling"):
+            old = (lat.J, lat.H)
+            lat.set_params(**({"H": float(value)} if name == "field" else {"J": float(value)}))
+            try:
+                lat.check_algorithm(self.algorithm)
+            except ValueError:
+                lat.set_params(J=old[0], H=old[1])
+                raise
+        elif name == "algorithm":
+            lat.check_algorithm(value)
+            self.algorithm = value
+        elif name == "sweeps":
+            if int(value) < 1:
+                raise ValueError("sweeps must be >= 1")
+            self.sweeps = int(value)
+        else:
+            super().set_hyper(name, value)
+
+    def apply_edit(self, indices, values):
+        """Set spins at flat indices (row-major into L*L) to +1 where values > 0, else -1."""
+        self.lattice.set_spins(indices, values)
+
+    def state_dict(self):
+        st = {f"ising/{k}": v for k, v in self.lattice.state_dict().items()}
+        st["ising/algorithm"] = np.array(self.algorithm)
+        st["ising/sweeps"] = np.array(self.sweeps)
+        return st
+
+    def load_state_dict(self, state):
+        self.lattice.load_state_dict({k: state[f"ising/{k}"]
+                                      for k in ("spins", "lanes", "wolff_state", "params")})
+        self.algorithm = str(state["ising/algorithm"])
+        self.sweeps = int(state["ising/sweeps"])
+
+
+def make_learner(cfg, dataset=None):
+    """Learner for ``[model] kind = "ising"``: keys L, temperature, coupling, field, algorithm,
+    start from [model]; sweeps and seed from [training].  ``dataset`` is ignored (None)."""
+    m, t = cfg["model"], cfg["training"]
+    return IsingLearner(m["L"], m["temperature"], m["coupling"], m["field"],
+                        algorithm=m["algorithm"], sweeps=t["sweeps"], seed=t["seed"],
+                        start=m["start"])
