@@ -1,0 +1,516 @@
+"""The main window: settings on the left, transport and live views in the centre, status below.
+
+Life cycle of a run: ``start_run(cfg)`` starts a new :class:`~app.worker.Worker` as *pending*;
+the current run keeps going (paused) until the new one reports ``ready``, then the two are swapped.
+If the new run fails (bad file, bad settings, a model kind that is missing) the error is shown
+and the previous data and model stay exactly as they were.
+
+The GUI thread never calls into the trainer: it sends commands to the worker and pulls the
+latest snapshot, curve points and events with a ~30 Hz timer (``_tick``).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
+                               QToolBar, QVBoxLayout, QWidget)
+
+from core import config as C
+
+from . import theme
+from .panels.config_panel import LIVE_KEYS, ConfigPanel
+from .panels.transport import Transport
+from .views.lattice_view import LatticeView
+from .views.view_grid import ViewGrid
+from .worker import Worker, describe_error
+
+POLL_MS = 33
+
+#: metrics shown in the status bar, in this order, when present
+STATUS_METRICS = ("train_ll", "val_ll", "bound", "energy", "magnetization", "abs_magnetization",
+                  "recon_error", "free_energy_gap", "overlap", "moment_error", "max_error")
+
+STATE_TEXT = {"building": ("● loading…", "#b36b00"), "compiling": ("● compiling…", "#b36b00"),
+              "ready": ("● ready", "#0b5cad"), "running": ("● running", "#007a55"),
+              "paused": ("● paused", "#52606d"), "done": ("● finished", "#0b5cad"),
+              "failed": ("● failed", "#c0392b")}
+
+LR_KINDS = ("maxent", "gaussian", "rbm", "dbm")
+
+
+class ErrorReporter:
+    """Shows errors in a banner above the views and (optionally) a non-blocking dialog.
+
+    Tests turn ``dialogs_enabled`` off and read ``messages`` / the banner text instead of
+    clicking through a QMessageBox."""
+
+    def __init__(self, window):
+        self.window = window
+        self.dialogs_enabled = True
+        self.messages: list[tuple[str, str]] = []
+        self._dialog = None
+
+    def show(self, text: str, title: str = "Problem") -> None:
+        self.messages.append((title, text))
+        self.window.banner.show_message(f"<b>{title}.</b> {text}", error=True)
+        if self.dialogs_enabled:
+            if self._dialog is not None:
+                self._dialog.close()
+            box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self.window)
+            box.setWindowModality(Qt.NonModal)
+            box.open()
+            self._dialog = box
+
+
+class Banner(QFrame):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.RichText)
+        lay.addWidget(self.label, 1)
+        close = QPushButton("✕")
+        close.setFixedWidth(32)
+        close.setToolTip("dismiss")
+        close.clicked.connect(self.hide)
+        lay.addWidget(close)
+        self.hide()
+
+    def show_message(self, html: str, error: bool = True) -> None:
+        self.setObjectName("errorBanner" if error else "infoBanner")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(html)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, builder=None, presentation: bool = False, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Boltzmann Lab")
+        self.builder = builder            # tests inject fake models; None = core.build
+        self.worker: Worker | None = None
+        self.pending: Worker | None = None
+        self._pending_items: list = []
+        self._pending_autoplay = False
+        self._retired: list[Worker] = []
+        self.active_cfg: dict | None = None
+        self.dataset_info = None
+        self.last_snapshot = None
+        self.presentation = presentation
+        self._closing = False
+
+        self.errors = ErrorReporter(self)
+        self._build_ui()
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    # ================================================================== UI
+    def _build_ui(self):
+        tb = QToolBar("main")
+        tb.setMovable(False)
+        self.addToolBar(tb)
+        title = QLabel("Boltzmann Lab")
+        title.setObjectName("appTitle")
+        tb.addWidget(title)
+        tb.addWidget(QLabel("preset "))
+        self.preset_combo = QComboBox()
+        self.preset_combo.setMinimumWidth(260)
+        self.preset_combo.setToolTip("ready-made demos; choosing one starts it")
+        self._preset_names: list = []
+        try:
+            from core.presets import list_presets
+            for name, ptitle, desc in list_presets():
+                self.preset_combo.addItem(ptitle, name)
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, desc,
+                                              Qt.ToolTipRole)
+                self._preset_names.append(name)
+        except Exception:   # presets are optional for the window itself
+            pass
+        self.preset_combo.activated.connect(self._preset_chosen)
+        tb.addWidget(self.preset_combo)
+        tb.addSeparator()
+        self.open_action = QAction("Open config…", self)
+        self.open_action.triggered.connect(self.open_config_dialog)
+        tb.addAction(self.open_action)
+        self.save_action = QAction("Save config…", self)
+        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_action.triggered.connect(self.save_config_dialog)
+        tb.addAction(self.save_action)
+        tb.addSeparator()
+        self.presentation_action = QAction("Presentation", self)
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.setChecked(self.presentation)
+        self.presentation_action.setShortcut(QKeySequence("F11"))
+        self.presentation_action.setToolTip("large fonts and thick lines for a projector (F11)")
+        self.presentation_action.toggled.connect(self.set_presentation)
+        tb.addAction(self.presentation_action)
+
+        central = QWidget()
+        central.setObjectName("central")
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 0)
+        self.splitter = QSplitter(Qt.Horizontal)
+        outer.addWidget(self.splitter, 1)
+
+        self.panel = ConfigPanel()
+        self.panel.setMinimumWidth(300)
+        self.panel.edited.connect(self._panel_edited)
+        self.panel.apply_requested.connect(self.apply_settings)
+        self.splitter.addWidget(self.panel)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        self.transport = Transport()
+        rl.addWidget(self.transport)
+        self.banner = Banner()
+        rl.addWidget(self.banner)
+        self.views = ViewGrid()
+        self.views.on_view_created = self._view_created
+        rl.addWidget(self.views, 1)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 1240])
+
+        t = self.transport
+        t.play_toggled.connect(self._play_toggled)
+        t.step_clicked.connect(self.step)
+        t.stop_clicked.connect(self.stop)
+        t.reset_clicked.connect(self.reset)
+        t.speed_changed.connect(self._speed_changed)
+        t.hyper_changed.connect(self._hyper_from_transport)
+
+        sb = self.statusBar()
+        self.state_label = QLabel("● idle")
+        self.step_label = QLabel("")
+        self.rate_label = QLabel("")
+        self.metrics_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        for w in (self.state_label, self.step_label, self.rate_label):
+            sb.addWidget(w)
+        sb.addWidget(self.metrics_label, 1)
+        sb.addPermanentWidget(self.progress)
+
+        for key, slot in (("Space", self.toggle_play), ("Right", self.step), ("R", self.reset)):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.WindowShortcut)
+            sc.activated.connect(slot)
+
+    def _view_created(self, view):
+        if isinstance(view, LatticeView):
+            view.edited.connect(self._lattice_edited)
+
+    # ================================================================== runs
+    def load_config(self, cfg: dict, autoplay: bool = False) -> None:
+        """Show ``cfg`` (resolved) in the panels and start it as a new run."""
+        self.panel.load(cfg)
+        self.start_run(cfg, autoplay=autoplay)
+
+    def load_preset(self, name: str, autoplay: bool = False) -> None:
+        from core.presets import load_preset
+        try:
+            cfg = load_preset(name)
+        except Exception as exc:
+            self.errors.show(describe_error(exc), "Could not open the preset")
+            return
+        i = self.preset_combo.findData(name)
+        if i >= 0:
+            self.preset_combo.setCurrentIndex(i)
+        self.load_config(cfg, autoplay=autoplay)
+
+    def _preset_chosen(self, index):
+        name = self.preset_combo.itemData(index)
+        if name:
+            self.load_preset(name)
+
+    def start_run(self, cfg: dict, autoplay: bool = False) -> None:
+        """Build a new run on a new worker thread; the current one stays until it is ready."""
+        if self.pending is not None:
+            self._retire(self.pending)
+        if self.worker is not None:
+            self.worker.pause()
+        self.pending = Worker(cfg, builder=self.builder)
+        self._pending_items = []
+        self._pending_autoplay = autoplay
+        self.pending.set_speed(self.transport.speed_value())
+        self.pending.start()
+        self._show_state("building")
+
+    def apply_settings(self) -> None:
+        """Apply the panels' pending settings as a new run."""
+        try:
+            cfg = self.panel.config()
+        except C.ConfigError as exc:
+            self.errors.show(str(exc), "Invalid settings")
+            return
+        self.start_run(cfg)
+
+    def _retire(self, w: Worker):
+        w.request_quit()
+        self._retired.append(w)
+
+    def _swap_in_pending(self):
+        old, self.worker = self.worker, self.pending
+        self.pending = None
+        if old is not None:
+            self._retire(old)
+        self.active_cfg = self.worker.cfg
+        self.panel.load(self.active_cfg)
+        self.views.clear()
+        self.last_snapshot = None
+        self.banner.hide()
+        kind = self.active_cfg["model"]["kind"]
+        self.views.curves.set_kind(kind)
+        self._kind = kind
+        lr = self.active_cfg["training"].get("learning_rate") if kind in LR_KINDS else None
+        self.transport.show_hypers(lr, self.active_cfg["model"].get("temperature"))
+
+    # ================================================================== polling
+    def _tick(self):
+        try:
+            self._poll_pending()
+            self._poll_active()
+            self._reap()
+        except Exception:   # a bug in a view must not kill the event loop
+            traceback.print_exc()
+
+    def _poll_pending(self):
+        p = self.pending
+        if p is None:
+            return
+        snap, points, events = p.take()
+        self._pending_items.append((snap, points, events))
+        kinds = [e.kind for e in events]
+        if "error" in kinds:
+            msg = next(e.text for e in events if e.kind == "error")
+            self.pending = None
+            self._retire(p)
+            kept = " The previous data and model were kept." if self.worker is not None else ""
+            self.errors.show(msg + kept, "Could not start the run")
+            self._show_state(self.worker.state if self.worker is not None else "failed")
+            return
+        if "ready" in kinds:
+            items, self._pending_items = self._pending_items, []
+            self._swap_in_pending()
+            for s, pts, evs in items:
+                self._consume(s, pts, evs)
+            if self._pending_autoplay:
+                self.play()
+
+    def _poll_active(self):
+        w = self.worker
+        if w is None:
+            return
+        snap, points, events = w.take()
+        self._consume(snap, points, events)
+        self._show_state(w.state)
+        self.transport.set_playing(w.playing or w.state in ("running", "compiling") and
+                                   w.playing)
+
+    def _consume(self, snap, points, events):
+        for e in events:
+            if e.kind == "dataset":
+                self.dataset_info = e.data
+                self.panel.show_dataset(e.data)
+            elif e.kind == "error":
+                self.errors.show(e.text, "Training error")
+            elif e.kind == "warning":
+                self.banner.show_message(f"<b>Note.</b> {e.text}", error=True)
+            elif e.kind == "done":
+                self.banner.show_message(f"<b>Run finished:</b> {e.text}", error=False)
+            elif e.kind == "hyper_rejected":
+                self.statusBar().showMessage(e.text, 6000)
+                self.panel.set_modified(True)
+            elif e.kind == "info":
+                self.statusBar().showMessage(f"changed {e.text}", 3000)
+        if points:
+            self.views.add_points(points)
+        if snap is not None:
+            self.last_snapshot = snap
+            self.views.update_snapshot(snap)
+            self._show_progress(snap)
+
+    def _reap(self):
+        for w in list(self._retired):
+            if w.isFinished():
+                self._retired.remove(w)
+                w.deleteLater()
+
+    # ================================================================== status
+    def _show_state(self, state):
+        text, colour = STATE_TEXT.get(state, (state, "#52606d"))
+        if self.pending is not None:
+            text, colour = STATE_TEXT["building"]
+        if self.state_label.text() != text:
+            self.state_label.setText(text)
+            self.state_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        w = self.worker
+        self.rate_label.setText(f"{w.rate:,.0f} steps/s" if w is not None and w.rate > 0 else "")
+
+    def _show_progress(self, snap):
+        total = snap.total_steps
+        epoch = "" if getattr(self, "_kind", "") in ("ising", "hopfield") else \
+            f" · epoch {snap.epoch:.2f}"
+        self.step_label.setText(f"step {snap.step:,}" + (f" / {total:,}" if total else "") + epoch)
+        if total:
+            self.progress.show()
+            self.progress.setMaximum(int(total))
+            self.progress.setValue(min(int(snap.step), int(total)))
+        else:
+            self.progress.hide()
+        latest = self.views.curves.latest()
+        parts = []
+        for k in STATUS_METRICS:
+            if k in latest and math.isfinite(latest[k]):
+                parts.append(f"{k} {latest[k]:.4g}")
+        self.metrics_label.setText("   ".join(parts[:5]))
+
+    # ================================================================== transport
+    def play(self):
+        w = self.worker
+        if w is None:
+            return
+        if w.state == "done":
+            # a finished run starts over (same settings, same data)
+            self.reset()
+        w.play()
+        self.transport.set_playing(True)
+
+    def pause(self):
+        if self.worker is not None:
+            self.worker.pause()
+        self.transport.set_playing(False)
+
+    def toggle_play(self):
+        if self.worker is not None and self.worker.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _play_toggled(self, on):
+        self.play() if on else self.pause()
+
+    def step(self):
+        if self.worker is not None:
+            if self.worker.state == "done":
+                return
+            self.worker.step_once()
+            self.transport.set_playing(False)
+
+    def stop(self):
+        if self.worker is not None:
+            self.worker.stop_run()
+            self.transport.set_playing(False)
+
+    def reset(self):
+        if self.worker is not None:
+            self.worker.reset()
+            self.views.reset_curves()
+            self.banner.hide()
+
+    def _speed_changed(self, value):
+        for w in (self.worker, self.pending):
+            if w is not None:
+                w.set_speed(value)
+
+    def _hyper_from_transport(self, name, value):
+        section = "training" if name == "learning_rate" else "model"
+        self.panel.set_value(section, name, value, emit=False)
+        if self.worker is not None:
+            self.worker.set_hyper(name, value)
+
+    def _panel_edited(self, section, key, value):
+        live = LIVE_KEYS.get((section, key))
+        if live is not None and self.worker is not None and value is not None:
+            self.worker.set_hyper(live, value)
+            if live == "learning_rate":
+                self.transport.show_hypers(value if not self.transport.lr.isHidden() else None,
+                                           self.panel.cfg["model"].get("temperature")
+                                           if not self.transport.temperature.isHidden() else None)
+            elif live == "temperature" and not self.transport.temperature.isHidden():
+                self.transport.temperature.blockSignals(True)
+                self.transport.temperature.setValue(float(value))
+                self.transport.temperature.blockSignals(False)
+
+    def _lattice_edited(self, indices, values):
+        if self.worker is not None:
+            self.worker.apply_edit(indices, values)
+
+    # ================================================================== files
+    def open_config_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open a run config", "", "TOML (*.toml)")
+        if path:
+            self.open_config(path)
+
+    def open_config(self, path) -> None:
+        try:
+            cfg = C.load(path)
+        except Exception as exc:
+            self.errors.show(describe_error(exc), "Could not open the config")
+            return
+        self.load_config(cfg)
+
+    def save_config_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save the run config", "run.toml",
+                                              "TOML (*.toml)")
+        if path:
+            self.save_config(path)
+
+    def save_config(self, path) -> None:
+        try:
+            text = C.dumps(self.panel.config())
+            Path(path).write_text(text, encoding="utf-8")
+        except Exception as exc:
+            self.errors.show(describe_error(exc), "Could not save the config")
+            return
+        self.statusBar().showMessage(f"saved {path}", 4000)
+
+    # ================================================================== presentation
+    def set_presentation(self, on: bool) -> None:
+        self.presentation = bool(on)
+        app = QApplication.instance()
+        if app is not None:
+            theme.apply(app, self.presentation)
+        # views pick up pen widths and fonts when they are rebuilt
+        if self.last_snapshot is not None:
+            snap = self.last_snapshot
+            self.views.clear()
+            self.views.update_snapshot(snap)
+
+    # ================================================================== shutdown
+    def shutdown(self, timeout_s: float = 30.0) -> None:
+        """Stop every worker thread and wait for them (idempotent)."""
+        self.timer.stop()
+        workers = [w for w in (self.worker, self.pending) if w is not None] + self._retired
+        for w in workers:
+            w.request_quit()
+        for w in workers:
+            if not w.wait(int(timeout_s * 1000)):
+                print(f"warning: a worker thread did not stop within {timeout_s} s",
+                      file=sys.stderr)
+        self.worker = self.pending = None
+        self._retired = [w for w in workers if not w.isFinished()]
+
+    def closeEvent(self, event):
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,218 @@
+"""The left column: Data, Model and Training panels that edit exactly the run-config keys.
+
+The panel holds the *pending* config (what the forms show).  Choosing another generator or model
+kind rebuilds the keys that depend on it (``core.config.sections_schema``), keeping the values of
+keys that stay.  ``config()`` validates it with ``core.config.resolve``; the main window applies it
+as a new run.  So a session is a config file: ``dumps(panel.config())`` is what the user built.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGroupBox, QLabel, QPushButton, QScrollArea, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from core import config as C
+
+from .. import theme
+from ..views.base import convention_levels, display_shape, image_plot, tile_mosaic
+from .config_form import ConfigForm
+
+#: keys whose change can be sent to the running model instead of restarting it
+LIVE_KEYS = {("training", "learning_rate"): "learning_rate",
+             ("training", "l1"): "l1", ("training", "l2"): "l2",
+             ("model", "temperature"): "temperature"}
+
+KIND_TITLES = {"maxent": "MaxEnt (pairwise / Ising)", "gaussian": "Gaussian MaxEnt",
+               "rbm": "RBM", "dbm": "Deep Boltzmann machine", "hopfield": "Hopfield network",
+               "mixture": "EM mixture", "ising": "Ising simulation (no data)"}
+
+
+def _fill(cfg: dict) -> dict:
+    """Keep the keys of ``cfg`` that the schema allows for its choices; add defaults for the
+    rest."""
+    schema = C.sections_schema(cfg)
+    out = {}
+    for section, keys in schema.items():
+        given = cfg.get(section, {})
+        out[section] = {name: copy.deepcopy(given[name]) if name in given
+                        else copy.deepcopy(key.default) for name, key in keys.items()}
+    for extra in C.EXTRA_SECTIONS:
+        if extra in cfg:
+            out[extra] = copy.deepcopy(cfg[extra])
+    return out
+
+
+class DataPreview(QWidget):
+    """A few training samples as one small mosaic, plus a one-line description."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.info = QLabel("no data loaded")
+        self.info.setWordWrap(True)
+        self.info.setObjectName("hint")
+        lay.addWidget(self.info)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setMinimumHeight(150)
+        self.canvas.setMaximumHeight(220)
+        self.plot, self.image = image_plot(self.canvas)
+        lay.addWidget(self.canvas)
+        self._shape_state: dict = {}
+
+    def show_info(self, info) -> None:
+        if info is None:
+            self.info.setText("no data loaded")
+            self.image.clear()
+            return
+        shape = display_shape(info.n, info.image_shape)
+        self.info.setText(f"<b>{info.name}</b><br>{info.n_train} training + {info.n_val} "
+                          f"validation samples · {info.n} units"
+                          + (f" ({shape[0]}×{shape[1]})" if shape[0] > 1 else "")
+                          + f" · {info.convention}")
+        x = np.asarray(info.preview, dtype=np.float32)
+        k = min(len(x), 32 if shape[0] > 1 else 24)
+        if k == 0:
+            return
+        mosaic = tile_mosaic(x[:k], shape, cols=8 if shape[0] > 1 else None,
+                             gap=max(1, shape[0] // 8))
+        lo, hi = convention_levels(info.convention, x[:k])
+        lut = theme.spin_lut() if info.convention != "real" else theme.sequential_lut()
+        idx = theme.to_index(mosaic, lo, hi)
+        self.image.setImage(idx, levels=(0, 255), lut=lut, autoLevels=False)
+        self.plot.setRange(xRange=(0, idx.shape[1]), yRange=(0, idx.shape[0]), padding=0.02)
+
+
+class ConfigPanel(QWidget):
+    """Data / Model / Training tabs and the Apply button."""
+
+    edited = Signal(str, str, object)      # section, key, value (after the pending cfg changed)
+    apply_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cfg: dict = {}
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget()
+        lay.addWidget(self.tabs, 1)
+
+        # Data
+        self.data_form = ConfigForm("data")
+        self.preview = DataPreview()
+        self.data_note = QLabel("")
+        self.data_note.setObjectName("hint")
+        self.data_note.setWordWrap(True)
+        self.tabs.addTab(self._page(self.data_note, self.data_form,
+                                    self._group("Preview", self.preview)), "Data")
+        # Model
+        self.model_form = ConfigForm("model")
+        self.model_help = QLabel("")
+        self.model_help.setObjectName("hint")
+        self.model_help.setWordWrap(True)
+        self.tabs.addTab(self._page(self.model_form, self.model_help), "Model")
+        # Training
+        self.training_form = ConfigForm("training")
+        self.tabs.addTab(self._page(self.training_form), "Training")
+
+        self.apply_button = QPushButton("Apply changes (restarts the run)")
+        self.apply_button.setObjectName("apply")
+        self.apply_button.setEnabled(False)
+        self.apply_button.setToolTip("build a new run from these settings; the current run "
+                                     "is kept if the new one fails to load")
+        self.apply_button.clicked.connect(self.apply_requested)
+        lay.addWidget(self.apply_button)
+
+        for f in (self.data_form, self.model_form, self.training_form):
+            f.changed.connect(self._on_changed)
+        self.forms = {"data": self.data_form, "model": self.model_form,
+                      "training": self.training_form}
+
+    @staticmethod
+    def _group(title, widget):
+        g = QGroupBox(title)
+        v = QVBoxLayout(g)
+        v.addWidget(widget)
+        return g
+
+    @staticmethod
+    def _page(*widgets):
+        inner = QWidget()
+        v = QVBoxLayout(inner)
+        v.setContentsMargins(4, 4, 4, 4)
+        for w in widgets:
+            v.addWidget(w)
+        v.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        return scroll
+
+    # ---------------------------------------------------------------- state
+    def load(self, cfg: dict) -> None:
+        """Show ``cfg`` (a resolved config) in the forms."""
+        self.cfg = _fill(cfg)
+        self._rebuild()
+        self.set_modified(False)
+
+    def _rebuild(self):
+        schema = C.sections_schema(self.cfg)
+        for section, form in self.forms.items():
+            form.set_schema(schema[section], self.cfg[section])
+        kind = self.cfg["model"]["kind"]
+        ising = kind == "ising"
+        self.data_form.setEnabled(not ising)
+        self.data_note.setText("The live Ising simulation needs no data: it samples the "
+                               "lattice model itself." if ising else
+                               "Load a file (path) or choose a generator with its parameters.")
+        help_ = {"maxent": "constraints: means = ⟨xᵢ⟩, pairs = ⟨xᵢxⱼ⟩ (all, lattice "
+                           "neighbours, or a mask file), population = P(K) with K = Σxᵢ.",
+                 "rbm": "E(v,h) = −aᵀv − bᵀh − vᵀWh; hidden units and unit types below.",
+                 "hopfield": "stores every data sample as a pattern and recalls from a "
+                             "corrupted cue.",
+                 "mixture": "EM: the E-step computes responsibilities, the M-step maximises "
+                            "the bound."}.get(kind, "")
+        self.model_help.setText(f"<b>{KIND_TITLES.get(kind, kind)}</b><br>{help_}")
+
+    def _on_changed(self, section, key, value):
+        self.cfg[section][key] = value
+        if (section, key) in (("data", "generator"), ("model", "kind")):
+            self.cfg = _fill(self.cfg)
+            self._rebuild()
+        if (section, key) not in LIVE_KEYS:
+            self.set_modified(True)
+        self.edited.emit(section, key, value)
+
+    def set_value(self, section, key, value, emit=True) -> None:
+        """Change one key programmatically (as the user would)."""
+        f = self.forms[section].field(key)
+        if f is not None:
+            f.blockSignals(True)
+            try:
+                f.set_value(value)
+            finally:
+                f.blockSignals(False)
+        if emit:
+            self._on_changed(section, key, value)
+        else:
+            self.cfg[section][key] = value
+
+    def set_modified(self, on: bool) -> None:
+        self.apply_button.setEnabled(on)
+
+    @property
+    def modified(self) -> bool:
+        return self.apply_button.isEnabled()
+
+    def config(self) -> dict:
+        """The resolved pending config (raises ``core.config.ConfigError``)."""
+        return C.resolve(self.cfg, source="settings")
+
+    def show_dataset(self, info) -> None:
+        self.preview.show_info(info)

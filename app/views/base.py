@@ -1,0 +1,176 @@
+"""Shared pieces of the live views: a titled frame around a pyqtgraph canvas, image plots that use
+the fast ImageItem path (uint8 indices + LUT + explicit levels), and the tile-mosaic builder.
+
+Every view is created once and updated in place: image items get ``setImage`` with explicit
+levels, curves get ``setData`` — nothing is rebuilt per frame (REFERENCES.md, frame budget).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout
+
+from .. import theme
+
+
+class View(QFrame):
+    """A titled, captioned frame holding one ``pg.GraphicsLayoutWidget``.
+
+    Subclasses set ``name`` (stable id), implement ``accepts(snap)`` (does the snapshot carry
+    this view's data?) and ``update_snapshot(snap)``.
+    """
+
+    name = "view"
+    title = ""
+
+    def __init__(self, title: str | None = None, caption: str = "", parent=None):
+        super().__init__(parent)
+        self.setObjectName("viewFrame")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(0)
+        self.title_label = QLabel(title or self.title)
+        self.title_label.setObjectName("viewTitle")
+        self.caption_label = QLabel(caption)
+        self.caption_label.setObjectName("viewCaption")
+        self.caption_label.setWordWrap(True)
+        lay.addWidget(self.title_label)
+        lay.addWidget(self.caption_label)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground(theme.BACKGROUND)
+        self.canvas.ci.setContentsMargins(4, 4, 8, 4)
+        self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        lay.addWidget(self.canvas, 1)
+
+    @staticmethod
+    def accepts(snap) -> bool:
+        return False
+
+    def update_snapshot(self, snap) -> None:
+        raise NotImplementedError
+
+    def set_caption(self, text: str) -> None:
+        if text != self.caption_label.text():
+            self.caption_label.setText(text)
+
+    def set_title(self, text: str) -> None:
+        if text != self.title_label.text():
+            self.title_label.setText(text)
+
+    def clear(self) -> None:
+        """Forget data of the previous run (curves, ranges)."""
+
+
+def style_plot(plot: pg.PlotItem, xlabel: str = "", ylabel: str = "", xunits=None, yunits=None):
+    """Axis labels, readable tick fonts and a light grid."""
+    for side, text, units in (("bottom", xlabel, xunits), ("left", ylabel, yunits)):
+        ax = plot.getAxis(side)
+        ax.setTickFont(theme.tick_font())
+        ax.setPen(pg.mkPen(theme.MUTED, width=1))
+        ax.setTextPen(pg.mkPen(theme.INK))
+        ax.enableAutoSIPrefix(False)      # "m (x0.001)" confuses a lecture audience
+        if text:
+            plot.setLabel(side, text, units=units, **theme.label_style())
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setMenuEnabled(False)
+
+
+def image_plot(canvas: pg.GraphicsLayoutWidget, row=None, col=None) -> tuple[pg.PlotItem, pg.ImageItem]:
+    """A plot holding one ImageItem: square pixels, row 0 at the top, no axes."""
+    plot = canvas.addPlot(row=row, col=col)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setAspectLocked(True)
+    plot.invertY(True)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=False, y=False)
+    item = pg.ImageItem(axisOrder="row-major")
+    plot.addItem(item)
+    return plot, item
+
+
+def set_index_image(item: pg.ImageItem, plot: pg.PlotItem, idx: np.ndarray, lut: np.ndarray,
+                    shape_state: dict) -> None:
+    """Show uint8 LUT indices with explicit levels; re-fit the view only when the shape changes."""
+    item.setImage(idx, levels=(0, 255), lut=lut, autoLevels=False)
+    if shape_state.get("shape") != idx.shape:
+        shape_state["shape"] = idx.shape
+        plot.setRange(xRange=(0, idx.shape[1]), yRange=(0, idx.shape[0]), padding=0.02)
+
+
+def display_shape(n: int, image_shape) -> tuple[int, int]:
+    """Shape (h, w) to draw an n-vector: the given image shape, a square, a near-square
+    rectangle, or a 1-row strip."""
+    if image_shape is not None:
+        shp = tuple(int(s) for s in image_shape)
+        if len(shp) == 2 and shp[0] * shp[1] == n:
+            return shp
+        if len(shp) == 1 and shp[0] == n:
+            return (1, n)
+    r = int(math.isqrt(n))
+    if r * r == n:
+        return (r, r)
+    for h in range(r, 1, -1):
+        if n % h == 0 and n // h <= 4 * h:
+            return (h, n // h)
+    return (1, n)
+
+
+def tile_mosaic(samples: np.ndarray, shape: tuple[int, int], cols: int | None = None,
+                gap: int = 1) -> np.ndarray:
+    """Arrange samples (k, h*w) as a grid of (h, w) tiles separated by ``gap`` NaN pixels.
+
+    1-row samples (strips) are stacked as rows instead, so k strips make one k x w block.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[None, :]
+    k = samples.shape[0]
+    h, w = shape
+    if h == 1:
+        return np.ascontiguousarray(samples.reshape(k, w))
+    if cols is None:
+        cols = max(1, int(math.ceil(math.sqrt(k))))
+    rows = max(1, int(math.ceil(k / cols)))
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, dtype=np.float32)
+    for i in range(k):
+        r, c = divmod(i, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = \
+            samples[i].reshape(h, w)
+    return out
+
+
+def hstack_blocks(blocks: list[np.ndarray], gap: int) -> np.ndarray:
+    """Place 2-D blocks side by side, top-aligned, with NaN gaps."""
+    height = max(b.shape[0] for b in blocks)
+    width = sum(b.shape[1] for b in blocks) + gap * (len(blocks) - 1)
+    out = np.full((height, width), np.nan, dtype=np.float32)
+    x = 0
+    for b in blocks:
+        out[:b.shape[0], x:x + b.shape[1]] = b
+        x += b.shape[1] + gap
+    return out
+
+
+def convention_levels(convention: str, arr: np.ndarray | None = None,
+                      state: dict | None = None) -> tuple[float, float]:
+    """Fixed levels for binary/spin units; for real values a range that only ever grows (so
+    the picture does not flicker as it would with per-frame auto-levelling)."""
+    if convention == "spin":
+        return (-1.0, 1.0)
+    if convention == "binary":
+        return (0.0, 1.0)
+    lo, hi = (state or {}).get("levels", (math.inf, -math.inf))
+    if arr is not None and arr.size:
+        finite = arr[np.isfinite(arr)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+    if not math.isfinite(lo) or hi <= lo:
+        lo, hi = (0.0, 1.0) if not math.isfinite(lo) else (lo - 0.5, lo + 0.5)
+    if state is not None:
+        state["levels"] = (lo, hi)
+    return lo, hi

@@ -1,0 +1,126 @@
+"""EM as in Fig. 59 of the review: the log-likelihood ℓ(θ) along a parameter slice, the bound
+−F_q(θ) built at the current θᵗ (it touches ℓ at θᵗ and its maximum is θᵗ⁺¹), and the
+iterates θ⁰, θ¹, … marked on the curve.
+
+Snapshot views used (all optional but ``em_theta`` + ``em_ll``):
+``em_theta`` (g,) slice coordinate; ``em_ll`` (g,) ℓ on the slice; ``em_bound`` (g,) or (b, g)
+current (and earlier) bounds; ``em_marks`` (t,) iterate positions on the slice, or (t, 2) points
+(θ, ℓ); ``em_ll_grid`` / ``em_bound_grid`` (gy, gx) surfaces over two parameters, with
+``em_grid_x`` / ``em_grid_y`` axes and ``em_path`` (t, 2) iterates when present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from .. import theme
+from .base import View, style_plot
+
+
+class EMView(View):
+    name = "em"
+    title = "EM: log-likelihood ℓ(θ) and the bound −F_q(θ)"
+
+    def __init__(self, parent=None):
+        super().__init__(caption="the bound touches ℓ at θᵗ; its maximum gives θᵗ⁺¹, so ℓ never "
+                                 "decreases", parent=parent)
+        self.plot = self.canvas.addPlot(row=0, col=0)
+        style_plot(self.plot, xlabel="θ (slice through parameter space)",
+                   ylabel="nats / sample")
+        self.plot.addLegend(offset=(-10, -10), labelTextColor=theme.INK,
+                            brush=pg.mkBrush(255, 255, 255, 200))
+        w = theme.pen_width()
+        self.ll = self.plot.plot([], [], pen=pg.mkPen(theme.PALETTE[0], width=w + 1),
+                                 name="ℓ(θ)")
+        self.bound = self.plot.plot([], [], pen=pg.mkPen(theme.PALETTE[1], width=w),
+                                    name="bound −F_q(θ) at θᵗ")
+        self.old_bounds: list = []
+        self.marks = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1),
+                                        brush=pg.mkBrush(theme.PALETTE[2]), name="θ⁰, θ¹, …")
+        self.plot.addItem(self.marks)
+        self.current = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.MUTED, width=1,
+                                                               style=Qt.DashLine))
+        self.plot.addItem(self.current)
+        self.grid_plot = None
+        self.grid_image = None
+        self.grid_path = None
+        self._ranged = False
+
+    @staticmethod
+    def accepts(snap) -> bool:
+        v = snap.views
+        return ("em_theta" in v and "em_ll" in v) or "em_ll_grid" in v
+
+    def update_snapshot(self, snap) -> None:
+        v = snap.views
+        if "em_theta" in v and "em_ll" in v:
+            th = np.asarray(v["em_theta"], dtype=float).ravel()
+            ll = np.asarray(v["em_ll"], dtype=float).ravel()
+            self.ll.setData(th, ll)
+            bound = v.get("em_bound")
+            if bound is not None:
+                b = np.asarray(bound, dtype=float)
+                if b.ndim == 2:
+                    self._old(th, b[:-1])
+                    b = b[-1]
+                self.bound.setData(th, b.ravel())
+            marks = v.get("em_marks")
+            if marks is not None:
+                mk = np.asarray(marks, dtype=float)
+                if mk.ndim == 2 and mk.shape[1] == 2:
+                    xs, ys = mk[:, 0], mk[:, 1]
+                else:
+                    xs = mk.ravel()
+                    ys = np.interp(xs, th, ll) if th.size > 1 else np.zeros_like(xs)
+                self.marks.setData(xs, ys)
+                if xs.size:
+                    self.current.setValue(xs[-1])
+            if not self._ranged and th.size:
+                fin = ll[np.isfinite(ll)]
+                if fin.size:
+                    lo, hi = fin.min(), fin.max()
+                    self.plot.setRange(xRange=(th.min(), th.max()),
+                                       yRange=(lo - 0.05 * (hi - lo), hi + 0.1 * (hi - lo)),
+                                       padding=0)
+                    self._ranged = True
+        if "em_ll_grid" in v:
+            self._grid(v)
+
+    def _old(self, th, bounds):
+        while len(self.old_bounds) < len(bounds):
+            self.old_bounds.append(self.plot.plot([], [], pen=pg.mkPen(
+                (213, 94, 0, 70), width=1)))
+        for item, b in zip(self.old_bounds, bounds):
+            item.setData(th, b)
+
+    def _grid(self, v):
+        g = np.asarray(v["em_ll_grid"], dtype=np.float32)
+        if self.grid_plot is None:
+            self.grid_plot = self.canvas.addPlot(row=0, col=1)
+            style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
+            self.grid_plot.setTitle("ℓ(θ₁, θ₂)", size=theme.title_size(), color=theme.INK)
+            self.grid_image = pg.ImageItem(axisOrder="row-major")
+            self.grid_plot.addItem(self.grid_image)
+            self.grid_path = self.grid_plot.plot([], [], pen=pg.mkPen("w", width=2),
+                                                 symbol="o", symbolSize=7,
+                                                 symbolBrush=theme.PALETTE[1])
+        fin = g[np.isfinite(g)]
+        lo, hi = (float(np.percentile(fin, 5)), float(fin.max())) if fin.size else (0.0, 1.0)
+        idx = theme.to_index(g, lo, hi)
+        self.grid_image.setImage(idx, levels=(0, 255), lut=theme.sequential_lut(),
+                                 autoLevels=False)
+        gx = np.asarray(v.get("em_grid_x", np.arange(g.shape[1])), dtype=float)
+        gy = np.asarray(v.get("em_grid_y", np.arange(g.shape[0])), dtype=float)
+        if gx.size > 1 and gy.size > 1:
+            self.grid_image.setRect(pg.QtCore.QRectF(gx[0], gy[0], gx[-1] - gx[0],
+                                                     gy[-1] - gy[0]))
+        path = v.get("em_path")
+        if path is not None:
+            p = np.asarray(path, dtype=float)
+            if p.ndim == 2 and p.shape[1] == 2:
+                self.grid_path.setData(p[:, 0], p[:, 1])
+
+    def clear(self):
+        self._ranged = False

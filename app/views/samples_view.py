@@ -1,0 +1,78 @@
+"""Data | reconstructions | fantasy particles as ONE mosaic image (one ImageItem, one upload per
+frame — far cheaper than dozens of small images)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from .. import theme
+from .base import (View, convention_levels, display_shape, hstack_blocks, image_plot,
+                   set_index_image, tile_mosaic)
+
+BLOCKS = (("data", "data"), ("reconstruction", "reconstructions"), ("fantasy", "fantasy particles"),
+          ("means", "component means"))
+
+
+class SamplesView(View):
+    name = "samples"
+    title = "Samples"
+
+    def __init__(self, parent=None):
+        super().__init__(parent=parent)
+        self.plot, self.image = image_plot(self.canvas)
+        self._lut = theme.spin_lut()
+        self._shape_state: dict = {}
+        self._levels_state: dict = {}
+        self._labels: list[pg.TextItem] = []
+        self._label_key = None
+
+    @staticmethod
+    def accepts(snap) -> bool:
+        return any(k in snap.views and np.ndim(snap.views[k]) == 2 for k, _ in BLOCKS)
+
+    def update_snapshot(self, snap) -> None:
+        present = [(k, label) for k, label in BLOCKS if k in snap.views
+                   and np.asarray(snap.views[k]).size and np.ndim(snap.views[k]) == 2]
+        if not present:
+            return
+        arrays = [np.asarray(snap.views[k], dtype=np.float32) for k, _ in present]
+        arrays = [a[None, :] if a.ndim == 1 else a for a in arrays]
+        n = arrays[0].shape[1]
+        shape = display_shape(n, snap.image_shape)
+        k = max(a.shape[0] for a in arrays)
+        cols = max(1, int(math.ceil(math.sqrt(k))))
+        tiles = [tile_mosaic(a, shape, cols=cols, gap=max(1, shape[0] // 8)) for a in arrays]
+        gap = max(2, tiles[0].shape[1] // 10) if shape[0] > 1 else max(2, n // 10)
+        mosaic = hstack_blocks(tiles, gap)
+        all_vals = np.concatenate([a.ravel() for a in arrays])
+        lo, hi = convention_levels(snap.convention, all_vals, self._levels_state)
+        set_index_image(self.image, self.plot, theme.to_index(mosaic, lo, hi), self._lut,
+                        self._shape_state)
+        key = (tuple(k for k, _ in present), mosaic.shape)
+        if key != self._label_key:
+            self._label_key = key
+            for item in self._labels:
+                self.plot.removeItem(item)
+            self._labels = []
+            x = 0
+            for (_, label), t in zip(present, tiles):
+                item = pg.TextItem(label, color=theme.INK, anchor=(0.5, 1.0))
+                f = theme.tick_font()
+                f.setBold(True)
+                item.setFont(f)
+                item.setPos(x + t.shape[1] / 2, -1)
+                self.plot.addItem(item)
+                self._labels.append(item)
+                x += t.shape[1] + gap
+            self.plot.setRange(xRange=(0, mosaic.shape[1]),
+                               yRange=(-0.12 * mosaic.shape[0] - 2, mosaic.shape[0]), padding=0.02)
+        names = " | ".join(label for _, label in present)
+        self.set_title(f"Samples: {names}")
+        if "fantasy" in snap.views:
+            self.set_caption("fantasy particles = persistent chains of the model's own sampler")
+
+    def clear(self):
+        self._levels_state.clear()

@@ -1,0 +1,114 @@
+"""The centre of the window: the live views that fit the current snapshot, in a grid.
+
+A view is created the first time a snapshot carries its data (``View.accepts``) and then only
+updated; views without data are not shown.  The learning-curve view is fed metric points (every
+step's scalars, buffered by the worker), the others the latest snapshot.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtCore import Qt
+
+from .curves_view import CurvesView
+from .em_view import EMView
+from .lattice_view import LatticeView
+from .moments_view import MomentsView
+from .overlaps_view import OverlapsView
+from .samples_view import SamplesView
+from .weights_view import WeightsView
+
+#: display order (reading order in the grid)
+VIEW_TYPES = [LatticeView, SamplesView, EMView, CurvesView, MomentsView, OverlapsView, WeightsView]
+
+
+class ViewGrid(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(6, 6, 6, 6)
+        self.grid.setSpacing(8)
+        self.views: dict[str, object] = {}
+        self.curves = CurvesView()
+        self.views["curves"] = self.curves
+        self._visible: tuple = ()
+        self.placeholder = QLabel("Press ▶ Play (Space) to start — the views appear as the "
+                                  "model produces them")
+        self.placeholder.setObjectName("hint")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.grid.addWidget(self.placeholder, 0, 0)
+        self.on_view_created = None       # callback(view) for wiring (e.g. lattice drawing)
+        self._layout()
+
+    def view(self, name):
+        return self.views.get(name)
+
+    def visible_names(self) -> tuple:
+        return self._visible
+
+    def clear(self):
+        """New run: forget every view's data and hide them until data arrives again."""
+        for name, v in list(self.views.items()):
+            v.clear()
+            if name != "curves":
+                self.grid.removeWidget(v)
+                v.setParent(None)
+                v.deleteLater()
+                del self.views[name]
+        self._layout(force=True)
+
+    def reset_curves(self):
+        self.curves.clear()
+        self._layout()
+
+    def update_snapshot(self, snap) -> None:
+        for cls in VIEW_TYPES:
+            if cls is CurvesView:
+                continue
+            if cls.accepts(snap):
+                v = self.views.get(cls.name)
+                if v is None:
+                    v = cls()
+                    self.views[cls.name] = v
+                    if self.on_view_created is not None:
+                        self.on_view_created(v)
+                v.update_snapshot(snap)
+        self._layout()
+
+    def add_points(self, points) -> None:
+        if points:
+            self.curves.add_points(points)
+            self._layout()
+
+    def _layout(self, force=False):
+        names = tuple(cls.name for cls in VIEW_TYPES if cls.name in self.views and
+                      (cls.name != "curves" or self.curves.has_data()))
+        if names == self._visible and not force:
+            return
+        self._visible = names
+        for v in self.views.values():
+            self.grid.removeWidget(v)
+            v.hide()
+        self.grid.removeWidget(self.placeholder)
+        for i in range(4):
+            self.grid.setColumnStretch(i, 0)
+            self.grid.setRowStretch(i, 0)
+        if not names:
+            self.grid.addWidget(self.placeholder, 0, 0)
+            self.placeholder.show()
+            return
+        self.placeholder.hide()
+        k = len(names)
+        cols = 1 if k == 1 else (2 if k <= 4 else 3)
+        rows = (k + cols - 1) // cols
+        for i, name in enumerate(names):
+            r, c = divmod(i, cols)
+            span = 1
+            if i == k - 1 and c < cols - 1:      # the last view fills its row
+                span = cols - c
+            self.grid.addWidget(self.views[name], r, c, 1, span)
+            self.views[name].show()
+        for c in range(cols):
+            self.grid.setColumnStretch(c, 1)
+        for r in range(rows):
+            self.grid.setRowStretch(r, 1)
