@@ -477,11 +477,9 @@ class HopfieldLearner(Learner):
         self.set_hyper("update", update)
         self.set_hyper("temperature", temperature)
         self.set_hyper("sweeps", sweeps)
-        self.cue_noise = 0.0
-        self.set_hyper("cue_noise", cue_noise)
         self.cue_index = 0
         self._couplings_view = None
-        self.recue(cue)
+        self.recue(cue, cue_noise)
 
     # --- recall ------------------------------------------------------------------------------
     def recue(self, cue=None, cue_noise=None):
@@ -494,7 +492,10 @@ class HopfieldLearner(Learner):
                                  f", got {cue}")
             self.cue_index = cue
         if cue_noise is not None:
-            self.set_hyper("cue_noise", cue_noise)
+            cue_noise = float(cue_noise)
+            if not 0.0 <= cue_noise <= 1.0:
+                raise ValueError(f"cue_noise must be in [0, 1], got {cue_noise}")
+            self.cue_noise = cue_noise
         s = self.model.patterns[self.cue_index].copy()
         _k.flip_random(s, int(round(self.cue_noise * self.model.n)), self.rng, 0)
         self._set_state(s)
@@ -571,7 +572,7 @@ class HopfieldLearner(Learner):
     # --- hyperparameters ---------------------------------------------------------------------
     def set_hyper(self, name, value):
         """``temperature`` (>= 0), ``update`` (async/sync), ``sweeps`` (per step), ``cue_noise``
-        (in [0, 1]; applies to the next cue), ``cue`` (re-cue from that pattern now), ``rule``
+        (in [0, 1]) and ``cue`` (both restart recall now from a fresh noisy cue), ``rule``
         (re-store the patterns with another rule; the state is kept)."""
         if name == "temperature":
             value = float(value)
@@ -590,10 +591,7 @@ class HopfieldLearner(Learner):
                 raise ValueError(f"sweeps must be >= 1, got {value}")
             self.sweeps_per_step = int(value)
         elif name == "cue_noise":
-            value = float(value)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"cue_noise must be in [0, 1], got {value}")
-            self.cue_noise = value
+            self.recue(None, value)
         elif name == "cue":
             self.recue(int(value))
         elif name == "rule":

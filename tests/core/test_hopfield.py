@@ -224,6 +224,10 @@ def test_learner_edit_recue_and_hypers():
     np.testing.assert_array_equal(L.state[:3], [-1, -1, 1])
     L.set_hyper("cue", 1)
     np.testing.assert_array_equal(L.state, xi[1])
+    L.set_hyper("cue_noise", 0.25)                        # a new noisy cue of the same pattern
+    assert np.sum(L.state != xi[1]) == 16
+    with pytest.raises(ValueError, match="cue_noise"):
+        L.set_hyper("cue_noise", 1.5)
     L.set_hyper("update", "sync")
     L.set_hyper("temperature", 0.5)
     assert L.converged() is None
