@@ -41,7 +41,7 @@ REGISTRY = {
 #: arrays every file of a kind must hold (others are optional and passed through)
 REQUIRED = {
     "maxent": ("h", "J"),
-    "gaussian": ("mean", "cov"),
+    "gaussian": ("mean", "J"),
     "rbm": ("W", "a", "b"),
     "dbm": ("W0", "b0", "b1"),
     "hopfield": ("J",),
@@ -113,10 +113,12 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file.")
     try:
+        with open(path, "rb") as fh:
+            is_zip = fh.read(4) == b"PK\x03\x04"
+        if not is_zip:
+            raise ModelFileError(f"{path}: not a Boltzmann Lab model file (expected an .npz "
+                                 f"archive with a 'meta' entry, written by boltzmann-lab train).")
         with np.load(path, allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: not a Boltzmann Lab model file (a single array, not "
-                                     f"an .npz archive with a 'meta' entry).")
             if "meta" not in f.files:
                 raise ModelFileError(f"{path}: not a Boltzmann Lab model file (no 'meta' entry); "
                                      f"arrays found: {', '.join(f.files) or 'none'}.")
