@@ -1,0 +1,439 @@
+"""The ``boltzmann-lab`` command: open the window, or train / sample / evaluate headless.
+
+::
+
+    boltzmann-lab                                   # the app on the default preset
+    boltzmann-lab --preset rbm-bars --autoplay      # the app on a preset, training at once
+    boltzmann-lab presets                           # list the presets
+    boltzmann-lab train run.toml --out runs/a       # headless training
+    boltzmann-lab sample runs/a/model.npz -n 100 --out fantasies.npy
+    boltzmann-lab evaluate runs/a/model.npz data.npy
+
+Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available); 2 bad usage or
+input (config errors, unreadable data, bad model files).  Errors are one paragraph on stderr; ``--debug``
+adds the traceback.  This module imports no Qt: the window (``app.gui``) is imported only when it opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import traceback
+from pathlib import Path
+
+PROG = "boltzmann-lab"
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class RunError(Exception):
+    """The run itself failed (exit code 1)."""
+
+
+# ------------------------------------------------------------------------------ parser
+_MAIN_EPILOG = """\
+examples:
+  boltzmann-lab                                   open the app on the default preset
+  boltzmann-lab --preset rbm-bars --autoplay      open a preset and start training
+  boltzmann-lab --preset ising-phases --screenshot shot.png --quit-after 20
+  boltzmann-lab presets                           list the presets
+  boltzmann-lab train run.toml --out runs/first   train without the window
+  boltzmann-lab sample runs/first/model.npz -n 100 --out samples.npy
+  boltzmann-lab evaluate runs/first/model.npz data.npy
+
+exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input.
+"""
+
+_TRAIN_EPILOG = """\
+writes into DIR:
+  model.npz      the trained model (numpy .npz + JSON meta, see the README "Model file")
+  metrics.jsonl  one JSON object per logged step: step, epoch and the metric names
+  config.toml    the fully resolved config (every default written out)
+
+Ctrl-C stops after the current step and still writes the model and the metrics so far.
+
+examples:
+  boltzmann-lab train run.toml --out runs/rbm
+  boltzmann-lab train run.toml --out runs/rbm --force     # overwrite an existing run
+"""
+
+_SAMPLE_EPILOG = """\
+samples are in the model's convention (binary {0,1}, spin {-1,+1} or real), shape (N, n).
+
+examples:
+  boltzmann-lab sample runs/rbm/model.npz -n 1000 --out samples.npy
+  boltzmann-lab sample runs/rbm/model.npz -n 10 --out a.npy --seed 3
+"""
+
+_EVALUATE_EPILOG = """\
+prints one JSON object: ll (mean log-likelihood, nats per sample), ll_method (exact, ais,
+pseudo, bound, ...) and the model's other metrics.  DATA (any supported data file) is converted
+to the model's convention first.
+
+examples:
+  boltzmann-lab evaluate runs/rbm/model.npz test.npy
+  boltzmann-lab evaluate runs/rbm/model.npz data.npz --key test
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(prog=PROG, formatter_class=fmt, epilog=_MAIN_EPILOG,
+                description="Boltzmann Lab: train energy-based models (MaxEnt, RBM, DBM, Hopfield, "
+                            "EM mixtures) and watch them learn. Without a command, opens the app.")
+    p.add_argument("--preset", metavar="NAME", help="open the app on this preset (see: presets)")
+    p.add_argument("--autoplay", action="store_true", help="start training/simulating at once")
+    p.add_argument("--presentation", action="store_true",
+                   help="presentation mode (large fonts, full screen)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="save a screenshot of the window (at exit, or after --quit-after)")
+    p.add_argument("--quit-after", metavar="SECONDS", type=float,
+                   help="close the app after this many seconds")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def debug_flag(sp):
+        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on errors")
+
+    sp = sub.add_parser("presets", help="list the presets", formatter_class=fmt,
+                        description="List the presets (ready-made run configs).",
+                        epilog="example:\n  boltzmann-lab presets\n"
+                               "  boltzmann-lab --preset rbm-bars\n")
+    debug_flag(sp)
+    sp.set_defaults(func=cmd_presets)
+
+    sp = sub.add_parser("train", help="train a model from a TOML run config, without the window",
+                        formatter_class=fmt, epilog=_TRAIN_EPILOG,
+                        description="Train headless from a TOML run config ([data], [model], "
+                                    "[training]; see the README's config keys).")
+    sp.add_argument("config", metavar="CONFIG.toml", help="run config (TOML)")
+    sp.add_argument("--out", metavar="DIR", required=True, help="run directory to write")
+    sp.add_argument("--force", action="store_true",
+                    help="overwrite DIR even when it already holds files")
+    debug_flag(sp)
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("sample", help="draw samples from a saved model", formatter_class=fmt,
+                        epilog=_SAMPLE_EPILOG,
+                        description="Draw samples from a model file and save them as .npy.")
+    sp.add_argument("model", metavar="MODEL.npz", help="model file written by train")
+    sp.add_argument("-n", "--samples", dest="n", metavar="N", type=int, required=True,
+                    help="number of samples")
+    sp.add_argument("--out", metavar="FILE.npy", required=True, help="output file (.npy)")
+    sp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    debug_flag(sp)
+    sp.set_defaults(func=cmd_sample)
+
+    sp = sub.add_parser("evaluate", help="log-likelihood and other metrics of a model on data",
+                        formatter_class=fmt, epilog=_EVALUATE_EPILOG,
+                        description="Evaluate a model file on a data file; prints one JSON object.")
+    sp.add_argument("model", metavar="MODEL.npz", help="model file written by train")
+    sp.add_argument("data", metavar="DATA", help="data file (.npy, .npz, .csv, IDX, image folder)")
+    sp.add_argument("--key", help="array name inside a .npz data file")
+    sp.add_argument("--seed", type=int, default=0, help="seed for stochastic estimators (AIS)")
+    debug_flag(sp)
+    sp.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def _version() -> str:
+    try:
+        from core import __version__
+        return __version__
+    except Exception:  # pragma: no cover
+        return "unknown"
+
+
+# ------------------------------------------------------------------------------ main
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:   # --help / --version
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        debug = getattr(args, "debug", False) or debug
+        func = getattr(args, "func", cmd_gui)
+        return int(func(args) or 0)
+    except Exception as exc:  # noqa: BLE001 - every error becomes one paragraph and an exit code
+        return _report(exc, debug)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _report(exc: BaseException, debug: bool) -> int:
+    from core.config import ConfigError
+    from core.loaders import LoadError
+
+    if isinstance(exc, (ConfigError, LoadError, UsageError)):
+        code, text = 2, str(exc)
+    elif isinstance(exc, RunError):
+        code, text = 1, str(exc)
+    else:
+        code, text = 1, f"unexpected error: {type(exc).__name__}: {exc}"
+        if not debug:
+            text += " (run again with --debug to see the traceback)"
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(textwrap.fill(f"{PROG}: error: {text}", width=100, break_long_words=False,
+                        break_on_hyphens=False), file=sys.stderr)
+    return code
+
+
+# ------------------------------------------------------------------------------ GUI
+def cmd_gui(args) -> int:
+    """Open the window (imports Qt)."""
+    from core.presets import preset_path
+
+    if args.preset is not None:
+        preset_path(args.preset)    # unknown name -> ConfigError (exit 2) before Qt starts
+    if args.quit_after is not None and not (args.quit_after > 0):
+        raise UsageError("--quit-after must be a positive number of seconds")
+    if args.screenshot is not None and not str(args.screenshot).lower().endswith(".png"):
+        raise UsageError(f"--screenshot {args.screenshot}: the screenshot is saved as PNG; "
+                         f"give a file name ending in .png")
+    try:
+        from app.gui import run_gui
+    except ImportError as exc:
+        raise RunError(f"the window could not start: {exc}. The headless commands (train, "
+                       f"sample, evaluate) still work.") from exc
+    return int(run_gui(preset=args.preset, autoplay=args.autoplay, presentation=args.presentation,
+                       screenshot=args.screenshot, quit_after=args.quit_after) or 0)
+
+
+# ------------------------------------------------------------------------------ presets
+def cmd_presets(args) -> int:
+    from core.presets import DEFAULT_PRESET, list_presets
+
+    rows = list_presets()
+    width = max((len(name) for name, _, _ in rows), default=0)
+    for name, title, desc in rows:
+        mark = " (default)" if name == DEFAULT_PRESET else ""
+        print(f"{name:<{width}}  {title}{mark}: {desc}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ train
+class Progress:
+    """A one-line progress bar on a terminal (stderr); does nothing when disabled."""
+
+    def __init__(self, stream, total: int | None, enabled: bool):
+        self.stream, self.total, self.enabled = stream, total, enabled
+        self.shown = {}
+        self.last = 0.0
+        self.drawn = False
+
+    def update(self, snap, force=False):
+        for k in ("train_ll", "val_ll", "bound", "loss", "energy", "magnetization"):
+            if k in snap.metrics:
+                self.shown[k] = snap.metrics[k]
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.1:
+            return
+        self.last = now
+        if self.total:
+            frac = min(1.0, snap.step / self.total)
+            bar = "[" + "#" * int(30 * frac) + "." * (30 - int(30 * frac)) + "]"
+            head = f"{bar} {snap.step}/{self.total}"
+        else:
+            head = f"step {snap.step}"
+        parts = [head, f"epoch {snap.epoch:.2f}"]
+        parts += [f"{k} {v:.4g}" for k, v in self.shown.items()]
+        try:
+            cols = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            cols = 100
+        self.stream.write("\r" + "  ".join(parts)[: max(10, cols - 1)].ljust(max(10, cols - 1)))
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self):
+        if self.enabled and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_metrics(path: Path, history: list[dict]) -> None:
+    """``metrics.jsonl``: one JSON object per step that had metrics (NaN/inf written as null)."""
+    lines = [json.dumps({k: _json_safe(v) for k, v in row.items()}) for row in history]
+    _atomic_write_text(path, "".join(line + "\n" for line in lines))
+
+
+def _make_trainer(cfg):
+    from core.build import make_trainer
+
+    try:
+        return make_trainer(cfg)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("core."):
+            raise RunError(f"model kind {cfg['model']['kind']!r} is not available in this "
+                           f"installation ({exc}).") from exc
+        raise
+
+
+def cmd_train(args) -> int:
+    from core import config
+    from core.modelio import save_model
+
+    cfg = config.load(args.config)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory.")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"--out {out}: the run directory already exists and is not empty; "
+                         f"choose another directory or pass --force to overwrite it.")
+    trainer = _make_trainer(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tty = sys.stderr.isatty()
+    if trainer.max_steps is None and tty:
+        print(f"{PROG}: no [training] steps or epochs set: training until the model converges "
+              f"(Ctrl-C stops and saves).", file=sys.stderr)
+    progress = Progress(sys.stderr, trainer.max_steps, enabled=tty)
+
+    interrupts = []
+
+    def on_sigint(signum, frame):
+        interrupts.append(time.monotonic())
+        if len(interrupts) == 1:
+            trainer.request_stop(f"stopped by Ctrl-C after step {trainer.step_count + 1}")
+        else:
+            raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    hard_stop = False
+    try:
+        for snap in trainer:
+            progress.update(snap, force=snap.done)
+    except KeyboardInterrupt:
+        hard_stop = True
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, old)
+        progress.close()
+
+    save_model(out / "model.npz", trainer.learner.model)
+    write_metrics(out / "metrics.jsonl", trainer.history)
+    _atomic_write_text(out / "config.toml", config.dumps(cfg))
+    message = trainer.message or ("interrupted (second Ctrl-C)" if hard_stop else "stopped")
+    if hard_stop:
+        message = f"interrupted at step {trainer.step_count}"
+    last = {k: v for row in trainer.history for k, v in row.items() if k not in ("step", "epoch")}
+    summary = ", ".join(f"{k} = {v:.6g}" for k, v in last.items()
+                        if k in ("train_ll", "val_ll", "bound") and isinstance(v, float))
+    if message.startswith("training diverged"):
+        raise RunError(f"{message}. The model and metrics up to the last good step were written "
+                       f"to {out}.")
+    print(f"{message} ({trainer.step_count} steps{', ' + summary if summary else ''}); wrote "
+          f"{out / 'model.npz'}, {out / 'metrics.jsonl'}, {out / 'config.toml'}")
+    return 130 if hard_stop else 0
+
+
+# ------------------------------------------------------------------------------ sample
+def cmd_sample(args) -> int:
+    import numpy as np
+
+    from core.modelio import load_model
+
+    if args.n < 1:
+        raise UsageError(f"-n {args.n}: the number of samples must be at least 1.")
+    out = Path(args.out)
+    if out.suffix.lower() != ".npy":
+        raise UsageError(f"--out {out}: samples are written as NumPy .npy; give a file name "
+                         f"ending in .npy.")
+    model = load_model(args.model)
+    x = np.asarray(model.sample(args.n, args.seed))
+    if x.ndim == 1:
+        x = x.reshape(args.n, -1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, x, allow_pickle=False)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"wrote {x.shape[0]} samples of {x.shape[1]} units ({model.convention}) to {out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ evaluate
+def model_units(meta: dict, arrays: dict) -> int | None:
+    """Number of visible units of a model from its file (``None`` when unknown)."""
+    kind = meta.get("kind")
+    first = {"maxent": "h", "gaussian": "mean", "rbm": "a", "dbm": "b0", "hopfield": "J"}
+    if kind in first and first[kind] in arrays and arrays[first[kind]].ndim >= 1:
+        return int(arrays[first[kind]].shape[0])
+    if kind == "mixture" and "means" in arrays and arrays["means"].ndim == 2:
+        return int(arrays["means"].shape[1])
+    if kind == "ising" and isinstance(meta.get("L"), int):
+        return int(meta["L"]) ** 2
+    return None
+
+
+def cmd_evaluate(args) -> int:
+    from core.data import prepare
+    from core.loaders import LoadError, load_path
+    from core.modelio import load_model, read_model_file
+
+    meta, arrays = read_model_file(args.model)
+    model = load_model(args.model)
+    raw = load_path(args.data, key=args.key)
+    conv = model.convention if model.convention in ("binary", "spin") else "real"
+    ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
+                       "binarize": "none"})
+    n_model = model_units(meta, arrays)
+    if n_model is not None and ds.n != n_model:
+        raise LoadError(f"{args.data}: the data have {ds.n} units per sample but the model "
+                        f"{args.model} has {n_model}; evaluate it on data of the same shape.")
+    metrics = dict(model.evaluate(ds.train, seed=args.seed))
+    result = {}
+    for k, v in metrics.items():
+        if hasattr(v, "item") and getattr(v, "size", 2) == 1:
+            v = v.item()
+        if isinstance(v, (int, float, str, bool)) or v is None:
+            result[k] = _json_safe(float(v)) if isinstance(v, float) else v
+    result.setdefault("samples", int(len(ds.train)))
+    print(json.dumps(result))
+    return 0
