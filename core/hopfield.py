@@ -20,7 +20,8 @@ Storage rules (all return a symmetric J with zero diagonal):
 Recall dynamics and the tie rule are those of :mod:`core.kernels.hopfield`: at T = 0,
 s_i <- sign(H_i) with H_i = sum_j J_ij s_j + h_i and a tie (H_i = 0) *keeps* s_i; at T > 0 heat
 bath, P(s_i = +1) = 1/(1 + exp(-2 H_i / T)).  Asynchronous sweeps visit units in a fresh random
-order each sweep; synchronous sweeps update all units at once.
+order each sweep and at T > 0 sample p(s) ~ exp(-E(s)/T); synchronous sweeps update all units at
+once (at T > 0 they sample pi(s) ~ exp(h.s/T) prod_i cosh(H_i(s)/T) instead, Peretto 1984).
 
 As a probability model (:class:`HopfieldModel`, ``sample``/``evaluate``) the network is the
 Boltzmann distribution at T = 1, p(s) = exp(-E(s)) / Z (put a temperature into J and h by

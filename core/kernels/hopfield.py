@@ -18,7 +18,8 @@ Asynchronous sweeps visit every unit once in a fresh uniformly random order (Fis
 chain's own xorshift lane, ``core.kernels.rng``); at T > 0 they sample the Boltzmann distribution
 p(s) ~ exp(-E(s)/T).  Synchronous sweeps update all units at once from the same fields (Little
 dynamics); at T = 0 they end in a fixed point or a 2-cycle (J symmetric), at T > 0 their
-stationary distribution is *not* the Boltzmann distribution of E.
+stationary distribution is *not* the Boltzmann distribution of E but
+pi(s) ~ exp(h.s/T) prod_i cosh(H_i(s)/T) (Peretto 1984).
 
 Arrays: ``J`` (n, n) float64 C-contiguous, ``h`` (n,), ``S`` (B, n) float64 states updated in
 place, ``rng_states`` (B,) uint64 -- one lane per chain, so chain b's result depends only on its

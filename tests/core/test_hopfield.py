@@ -129,6 +129,33 @@ def test_heat_bath_async_samples_boltzmann_distribution():
         assert abs(series.mean() - stats.mean[i]) < 5 * se
 
 
+def test_sync_heat_bath_samples_little_model_distribution():
+    """Synchronous heat bath (Little dynamics) is not Boltzmann: its stationary law is
+    pi(s) ~ exp(h.s/T) prod_i cosh(H_i(s)/T) (Peretto 1984; detailed balance holds because
+    pi(s) P(s'|s) ~ exp((s'^T J s + h.s + h.s')/T) is symmetric).  Means within 5 SE."""
+    m = sk_model(7, 10, beta=1.5, field=0.5)
+    T = 1.5
+    S_all = all_states(7)
+    logpi = S_all @ m.h / T + np.log(np.cosh((S_all @ m.J + m.h) / T)).sum(axis=1)
+    pi = np.exp(logpi - logpi.max())
+    pi /= pi.sum()
+    exact = pi @ S_all
+    boltz = enumeration.enumerate_stats(m.h / T, m.J / T, "spin").mean
+    assert np.abs(exact - boltz).max() > 0.05           # the two laws really differ here
+    chains, sweeps = 64, 400
+    S = 2.0 * np.random.default_rng(0).integers(0, 2, size=(chains, 7)) - 1.0
+    lanes = np.random.default_rng(1).integers(1, 2**63, size=chains, dtype=np.uint64)
+    run_dynamics(m.J, m.h, S, "sync", T, 50, stop=False, rng_states=lanes)
+    trace = np.empty((sweeps, chains, 7))
+    for t in range(sweeps):
+        run_dynamics(m.J, m.h, S, "sync", T, 1, stop=False, rng_states=lanes)
+        trace[t] = S
+    for i in range(7):
+        series = trace[:, :, i].T
+        se = np.sqrt(series.var() * integrated_autocorr_time(series) / series.size)
+        assert abs(series.mean() - exact[i]) < 5 * se
+
+
 def test_model_sample_exact_and_mcmc():
     m = sk_model(6, 5)
     stats = enumeration.enumerate_stats(m.h, m.J, "spin")
