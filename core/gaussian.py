@@ -98,8 +98,7 @@ class GaussianModel:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         z = rng.standard_normal((int(n_samples), self.n))
         # x = μ + L^{-T} z with Θ = L L^T has covariance Θ^{-1} = Σ
-        from scipy.linalg import solve_triangular
-        return self.mean + solve_triangular(self._chol_prec, z.T, lower=True, trans="T").T
+        return self.mean + np.linalg.solve(self._chol_prec.T, z.T).T
 
     def evaluate(self, x, seed=0):
         return {"ll": self.log_likelihood(x), "ll_method": "exact"}

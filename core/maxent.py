@@ -1,0 +1,807 @@
+"""Maximum-entropy pairwise models with user-chosen constraints, learned by Boltzmann learning.
+
+Section 15 of Mehta et al. (2019): choose observables O whose data averages the model must
+reproduce; the maximum-entropy distribution with those constraints is
+
+    p(x) = exp(-E(x)) / Z,   E(x) = -sum_i h_i x_i - sum_{i<j} J_ij x_i x_j + V[K(x)],
+
+(``binary`` x in {0,1} or ``spin`` x in {-1,+1}), a :class:`core.pairwise.PairwiseModel`.  The
+Lagrange multipliers belong to the chosen constraints (any combination):
+
+* ``means``      <x_i>               -> fields h_i;
+* ``pairs``      <x_i x_j>           -> couplings J_ij for the pairs in a mask: all pairs, lattice
+                                         nearest neighbours of the data's ``image_shape`` (periodic
+                                         or not), or a user mask (.npy boolean (n, n));
+* ``population`` P(K), K = number of "on" units (x_i = 1 or s_i = +1)  -> potential V[K]
+                 (the "K-pairwise" model of neural populations).
+
+The multipliers of moments that are *not* constrained are exactly zero (h = 0 without ``means``,
+J_ij = 0 outside the mask) and stay so: their gradients are masked and the parameters multiplied by
+the mask after each update.
+
+Learning ascends the mean log-likelihood ell = <-E>_data - log Z, whose gradient is
+
+    d ell / d h_i  = <x_i>_data - <x_i>_model,
+    d ell / d J_ij = <x_i x_j>_data - <x_i x_j>_model,
+    d ell / d V[k] = P_model(k) - P_data(k)          (V enters the energy with a + sign).
+
+The model term comes from an interchangeable estimator: ``exact`` (enumeration of all 2^n states,
+n <= 24), ``mcmc`` (persistent fantasy particles: ``chains`` Markov chains advanced ``sweeps``
+sweeps per step, never re-initialised) or ``pseudolikelihood`` (then the step ascends Besag's
+pseudo-log-likelihood instead, see :mod:`core.pseudolikelihood`).
+
+Penalties (only on the couplings J; fields h and the population potential V are never penalised):
+``l2``: -(l2/2) sum_{i<j} J_ij^2, added to the gradient; ``l1``: -l1 sum_{i<j} |J_ij|, applied as a
+proximal soft-threshold after the gradient step (``sgd``: J <- soft_threshold(J, lr * l1), the exact
+proximal step), or orthant-wise for ``momentum``/``adam`` (the minimum-norm subgradient, and a
+coupling that would cross zero stops at exactly zero).  Both give exact zeros for large l1.
+
+Monitoring (see :meth:`MaxEntLearner.step`): ``max_moment_error`` = max |Δ<O>| over the constrained
+observables; ``normalized_error`` = max |Δ<O>| / δ_O, δ_O = sqrt(var_data(O) / M) the sampling noise
+of the data average (ACE's criterion, converged when < ``tolerance``; var is floored at 1/M so that
+observables never or always seen in the data keep a finite noise); ``corr_pearson``/``corr_slope``
+of model vs data connected correlations over the constrained pairs.  With penalties the optimum no
+longer matches moments, so convergence uses ``normalized_residual``: the gradient of the penalised
+objective (the minimum-norm subgradient for l1) divided by δ_O.
+
+Public names: :func:`lattice_mask`, :func:`load_mask`, :func:`pair_mask`, :class:`Constraints`,
+:func:`data_moments`, :class:`MaxEntLearner`, :func:`make_learner`, :func:`lambda_sweep`,
+:func:`best_lambda`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import pseudolikelihood as _pl
+from .conventions import check_convention
+from .meanfield import naive_mean_field
+from .optim import SGD, make_optimizer, soft_threshold
+from .trainer import Learner, Trainer
+
+#: largest n for the exact estimator (enumeration of 2^n states)
+EXACT_MAX_UNITS = 24
+#: largest n for which evaluate() reports exact log-likelihoods (else pseudo-log-likelihoods)
+EXACT_LL_MAX_UNITS = 20
+#: smoothing of the MCMC model moments used for monitoring (exponential moving average weight)
+MCMC_EMA_WEIGHT = 0.05
+
+
+# ------------------------------------------------------------------------------ constraint masks
+def lattice_mask(image_shape, periodic=True) -> np.ndarray:
+    """Nearest-neighbour pairs of a lattice of shape ``image_shape`` (1-D, 2-D or more).
+
+    Sites are numbered in C order (``np.ravel_multi_index``).  Returns a symmetric (n, n) boolean
+    mask with a False diagonal; ``periodic`` wraps each axis around (a side of length 2 then has a
+    single neighbour, a side of length 1 none).
+    """
+    shape = tuple(int(s) for s in image_shape)
+    if not shape or min(shape) < 1:
+        raise ValueError(f"lattice constraints need a positive image shape, got {image_shape!r}")
+    n = int(np.prod(shape))
+    idx = np.arange(n).reshape(shape)
+    mask = np.zeros((n, n), dtype=bool)
+    for axis, side in enumerate(shape):
+        if side < 2:
+            continue
+        nb = np.roll(idx, -1, axis=axis)
+        a, b = idx, nb
+        if not periodic:
+            keep = [slice(None)] * len(shape)
+            keep[axis] = slice(0, side - 1)
+            a, b = idx[tuple(keep)], nb[tuple(keep)]
+        mask[a.ravel(), b.ravel()] = True
+    mask |= mask.T
+    np.fill_diagonal(mask, False)
+    return mask
+
+
+def load_mask(source, n) -> np.ndarray:
+    """A user pair mask: a path to a ``.npy`` file (read with ``allow_pickle=False``) or an array.
+
+    It must have shape (n, n), hold booleans (or 0/1 numbers) and be symmetric; the diagonal is
+    ignored.  Raises ``ValueError`` naming the problem.
+    """
+    where = "pair mask"
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        where = f"pair mask {source}"
+        try:
+            arr = np.load(source, allow_pickle=False)
+        except FileNotFoundError:
+            raise ValueError(f"{where}: no such file") from None
+        except ValueError as exc:
+            raise ValueError(f"{where}: not a plain .npy array ({exc})") from None
+        except OSError as exc:
+            raise ValueError(f"{where}: cannot read it ({exc})") from None
+        if not isinstance(arr, np.ndarray):
+            raise ValueError(f"{where}: expected a single .npy array, got an archive")
+    else:
+        arr = np.asarray(source)
+    if arr.shape != (n, n):
+        raise ValueError(f"{where}: must have shape ({n}, {n}) for data with {n} units, "
+                         f"got {arr.shape}")
+    if arr.dtype != bool:
+        if arr.dtype.kind not in "iuf" or not np.all((arr == 0) | (arr == 1)):
+            raise ValueError(f"{where}: must hold booleans (or 0/1), got dtype {arr.dtype}")
+        arr = arr != 0
+    arr = arr.copy()
+    np.fill_diagonal(arr, False)
+    if not np.array_equal(arr, arr.T):
+        i, j = np.argwhere(arr != arr.T)[0]
+        raise ValueError(f"{where}: must be symmetric, but entry ({i}, {j}) differs from ({j}, {i})")
+    return arr
+
+
+def pair_mask(pairs, n, image_shape=None, periodic=True, mask=None) -> np.ndarray:
+    """The (n, n) boolean mask of constrained pairs for ``pairs`` = ``all`` | ``lattice`` | ``mask``."""
+    if pairs == "all":
+        m = np.ones((n, n), dtype=bool)
+        np.fill_diagonal(m, False)
+        return m
+    if pairs == "lattice":
+        if image_shape is None:
+            raise ValueError("pairs = 'lattice' needs image-shaped data (the data set has no "
+                             "image_shape); use pairs = 'all' or a mask")
+        if int(np.prod(image_shape)) != n:
+            raise ValueError(f"image_shape {tuple(image_shape)} does not match {n} units")
+        return lattice_mask(image_shape, periodic)
+    if pairs == "mask":
+        if mask is None:
+            raise ValueError("pairs = 'mask' needs [model] mask = 'file.npy' (a boolean (n, n) array)")
+        return load_mask(mask, n)
+    raise ValueError(f"unknown pairs {pairs!r}; choose one of 'all', 'lattice', 'mask'")
+
+
+# ---------------------------------------------------------------------------------- constraints
+@dataclass
+class Constraints:
+    """Which moments are constrained.
+
+    means : constrain <x_i> (fields h free), pairs : (n, n) symmetric boolean mask with False
+    diagonal (couplings free where True), population : constrain P(K) (potential V free).
+    """
+
+    means: bool
+    pairs: np.ndarray
+    population: bool
+
+    def __post_init__(self):
+        self.pairs = np.asarray(self.pairs, dtype=bool)
+        self.iu, self.ju = np.nonzero(np.triu(self.pairs, 1))
+        self.pair_float = self.pairs.astype(np.float64)
+
+    @property
+    def n(self) -> int:
+        return self.pairs.shape[0]
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.iu)
+
+    @property
+    def n_observables(self) -> int:
+        return (self.n if self.means else 0) + self.n_pairs + (self.n + 1 if self.population else 0)
+
+    @classmethod
+    def from_config(cls, model_cfg, n, image_shape=None):
+        names = list(model_cfg.get("constraints", ["means", "pairs"]))
+        if not names:
+            raise ValueError("[model] constraints is empty: choose at least one of "
+                             "'means', 'pairs', 'population'")
+        if "pairs" in names:
+            mask = pair_mask(model_cfg.get("pairs", "all"), n, image_shape,
+                             model_cfg.get("periodic", True), model_cfg.get("mask"))
+        else:
+            mask = np.zeros((n, n), dtype=bool)
+        return cls("means" in names, mask, "population" in names)
+
+    def describe(self) -> str:
+        parts = []
+        if self.means:
+            parts.append("means")
+        if self.n_pairs:
+            parts.append(f"{self.n_pairs} pairs")
+        if self.population:
+            parts.append("P(K)")
+        return ", ".join(parts) or "nothing"
+
+
+# ------------------------------------------------------------------------------------ moments
+@dataclass
+class Moments:
+    """mean (n,) = <x_i>, second (n, n) = <x_i x_j> (diagonal <x_i^2>), p_k (n+1,) = P(K)."""
+
+    mean: np.ndarray
+    second: np.ndarray
+    p_k: np.ndarray
+
+    @classmethod
+    def nan(cls, n):
+        return cls(np.full(n, np.nan), np.full((n, n), np.nan), np.full(n + 1, np.nan))
+
+
+def data_moments(x, convention) -> Moments:
+    """Empirical moments of samples ``x`` (M, n) in ``convention`` (K counts the "on" units)."""
+    x = np.asarray(x, dtype=np.float64)
+    M, n = x.shape
+    on = (x > 0).sum(axis=1)
+    return Moments(x.mean(axis=0), (x.T @ x) / M, np.bincount(on, minlength=n + 1) / M)
+
+
+def _observables(mom: Moments, C: Constraints) -> np.ndarray:
+    """The constrained averages as one vector: [means, pairs i<j in the mask, P(K)]."""
+    parts = []
+    if C.means:
+        parts.append(mom.mean)
+    parts.append(mom.second[C.iu, C.ju])
+    if C.population:
+        parts.append(mom.p_k)
+    return np.concatenate(parts)
+
+
+def _noise(mom: Moments, C: Constraints, convention, M) -> np.ndarray:
+    """δ_O = sqrt(var(O) / M) for each constrained observable, var floored at 1/M."""
+    parts = []
+    if C.means:
+        parts.append(np.diag(mom.second) - mom.mean ** 2)
+    p = mom.second[C.iu, C.ju]
+    parts.append(p - p * p if convention == "binary" else 1.0 - p * p)   # O^2 = O, or O^2 = 1
+    if C.population:
+        parts.append(mom.p_k * (1.0 - mom.p_k))
+    var = np.maximum(np.concatenate(parts), 1.0 / M)
+    return np.sqrt(var / M)
+
+
+def _connected(mom: Moments, C: Constraints) -> np.ndarray:
+    return mom.second[C.iu, C.ju] - mom.mean[C.iu] * mom.mean[C.ju]
+
+
+# --------------------------------------------------------------------------------- estimators
+class ExactEstimator:
+    """Model moments by enumerating all 2^n states (deterministic, n <= 24)."""
+
+    name = "exact"
+
+    def __init__(self, n, convention):
+        if n > EXACT_MAX_UNITS:
+            raise ValueError(f"estimator 'exact' enumerates all 2^n states and handles at most "
+                             f"{EXACT_MAX_UNITS} units; this data has n = {n}: use 'mcmc' or "
+                             f"'pseudolikelihood'")
+        self.n, self.convention = n, convention
+
+    def moments(self, h, J, V) -> Moments:
+        if not _finite(h, J, V):
+            return Moments.nan(self.n)   # let NaN reach the parameters: the Trainer stops the run
+        from .enumeration import enumerate_stats
+        s = enumerate_stats(h, J, self.convention, V)
+        return Moments(s.mean, s.second, s.p_k)
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class MCMCEstimator:
+    """Model moments from persistent fantasy particles (:class:`core.pairwise.PairwiseSampler`).
+
+    ``chains`` chains start at randomly chosen data rows (drawn with ``seed``) and are never
+    re-initialised; each call advances them ``sweeps`` sweeps at the current parameters and returns
+    the averages over chains and those sweeps.  Random: the chains' RNG streams (seeded).
+    """
+
+    name = "mcmc"
+
+    def __init__(self, n, convention, chains, sweeps, method, seed, init_data):
+        from .pairwise import PairwiseSampler
+        rng = np.random.default_rng(seed)
+        self.n, self.convention, self.sweeps = n, convention, int(sweeps)
+        self.sampler = PairwiseSampler(n, int(chains), convention, seed=int(rng.integers(2 ** 63)),
+                                       method=method)
+        rows = rng.integers(0, len(init_data), size=int(chains))
+        self.sampler.set_states(np.ascontiguousarray(init_data[rows], dtype=np.float64))
+
+    def moments(self, h, J, V) -> Moments:
+        if not _finite(h, J, V):
+            return Moments.nan(self.n)
+        mean, second, p_k = self.sampler.moments(h, J, V, sweeps=self.sweeps)
+        return Moments(np.asarray(mean), np.asarray(second), np.asarray(p_k))
+
+    def state_dict(self):
+        return {f"sampler/{k}": v for k, v in self.sampler.state_dict().items()}
+
+    def load_state_dict(self, state):
+        self.sampler.load_state_dict({k[len("sampler/"):]: v for k, v in state.items()
+                                      if k.startswith("sampler/")})
+
+
+def _finite(*arrays):
+    return all(a is None or np.isfinite(a).all() for a in arrays)
+
+
+# ------------------------------------------------------------------------------------ learner
+class MaxEntLearner(Learner):
+    """Boltzmann learning of a pairwise MaxEnt model (full batch: one step = one update).
+
+    Parameters
+    ----------
+    train, val : (M, n) and (M_val, n) samples in ``convention`` (``binary`` or ``spin``).
+    constraints : :class:`Constraints`.
+    estimator : ``exact`` | ``mcmc`` | ``pseudolikelihood`` (model term of the gradient).
+    init : ``zero`` | ``mean_field`` (naive MF, J = -C^{-1} restricted to the mask, fields from the
+        MF self-consistency) | ``pseudolikelihood`` (the L-BFGS maximiser of the PLL, with ``l2``).
+    optimizer, learning_rate, momentum, schedule, decay : see :mod:`core.optim`.
+    l1, l2 : penalty strengths on the couplings (module docstring).
+    chains, sweeps, sampler : MCMC settings (``sampler`` = gibbs | metropolis).
+    tolerance : MCMC converges when the normalised error (or residual) < tolerance.
+    strict_tolerance : the deterministic estimators (exact, pseudolikelihood) converge when the
+        normalised gradient of their objective (penalised) < strict_tolerance: they can reach the
+        optimum, and stopping within a small fraction of the sampling noise keeps the optimisation
+        error negligible next to the statistical error.
+    seed : seeds the MCMC chains and the display chains.
+    """
+
+    kind = "maxent"
+    steps_per_epoch = 1.0
+
+    def __init__(self, train, val, convention, constraints: Constraints, estimator="exact",
+                 init="zero", optimizer="adam", learning_rate=0.05, momentum=0.9,
+                 schedule="constant", decay=0.0, l1=0.0, l2=0.0, chains=1000, sweeps=1,
+                 sampler="gibbs", tolerance=1.0, strict_tolerance=0.05, seed=0,
+                 image_shape=None):
+        check_convention(convention, ("binary", "spin"))
+        from .pairwise import check_data
+        train = np.ascontiguousarray(train, dtype=np.float64)
+        if train.ndim != 2 or len(train) == 0:
+            raise ValueError("maxent needs a non-empty (M, n) training array")
+        n = train.shape[1]
+        self.train = check_data(train, n, convention)
+        self.val = (check_data(val, n, convention) if val is not None and len(val)
+                    else np.zeros((0, n)))
+        if constraints.n != n:
+            raise ValueError(f"constraints are for {constraints.n} units, the data has {n}")
+        if estimator not in ("exact", "mcmc", "pseudolikelihood"):
+            raise ValueError(f"unknown estimator {estimator!r}; choose exact, mcmc or "
+                             f"pseudolikelihood")
+        self.convention = convention
+        self.image_shape = tuple(image_shape) if image_shape is not None else None
+        self.C = constraints
+        self.n = n
+        self.M = len(self.train)
+        self.estimator_name = estimator
+        self.l1, self.l2 = float(l1), float(l2)
+        self.tolerance, self.strict_tolerance = float(tolerance), float(strict_tolerance)
+        self.seed = int(seed)
+        self.n_steps = 0
+
+        self.data = data_moments(self.train, convention)
+        self.obs_data = _observables(self.data, self.C)
+        self.noise = _noise(self.data, self.C, convention, self.M)
+        self.corr_data = _connected(self.data, self.C)
+
+        self.params = {"h": np.zeros(n), "J": np.zeros((n, n))}
+        if self.C.population:
+            self.params["V"] = np.zeros(n + 1)
+        self._initialise(init)
+
+        self.optimizer = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
+        if estimator == "exact":
+            self.estimator = ExactEstimator(n, convention)
+        elif estimator == "mcmc":
+            self.estimator = MCMCEstimator(n, convention, chains, sweeps, sampler,
+                                           np.random.default_rng([self.seed, 1]), self.train)
+        else:
+            self.estimator = None
+        self.model_moments: Moments | None = None   # latest estimate (EMA for mcmc)
+        self._ema_steps = 0
+        self._residual = math.inf
+        self._display = None
+
+    # --- parameters ------------------------------------------------------------------------
+    def _initialise(self, init):
+        h, J = self.params["h"], self.params["J"]
+        if init == "zero":
+            return
+        if init == "mean_field":
+            h0, J0 = naive_mean_field(self.train, self.convention, self.C.pairs, self.C.means)
+        elif init == "pseudolikelihood":
+            h0, J0, V0 = _pl.fit_pseudolikelihood(self.train, self.convention, self.C.pairs,
+                                                  fields=self.C.means,
+                                                  population=self.C.population, l2=self.l2)
+            if V0 is not None:
+                self.params["V"][...] = V0
+        else:
+            raise ValueError(f"unknown init {init!r}; choose zero, mean_field or pseudolikelihood")
+        h[...] = h0 if self.C.means else 0.0
+        J[...] = J0 * self.C.pair_float
+
+    def _hV(self):
+        p = self.params
+        return p["h"], p["J"], p.get("V")
+
+    @property
+    def model(self):
+        """The current model, a :class:`core.pairwise.PairwiseModel` (copies of the parameters)."""
+        from .pairwise import PairwiseModel
+        h, J, V = self._hV()
+        return PairwiseModel(h.copy(), J.copy(), self.convention,
+                             V=None if V is None else V.copy())
+
+    # --- one update ------------------------------------------------------------------------
+    def step(self) -> dict[str, float]:
+        """One full-batch update (skipped once an exact or pseudolikelihood fit has converged).
+        Returns cheap metrics at the parameters before the update:
+
+        ``max_moment_error``, ``normalized_error``, ``normalized_residual`` (only with penalties),
+        ``corr_pearson``, ``corr_slope`` (exact and mcmc; for mcmc the model moments are an
+        exponential moving average over recent steps, weight 0.05); for ``pseudolikelihood``:
+        ``train_pll`` and ``normalized_residual`` (its penalised PLL gradient over δ_O);
+        ``learning_rate`` always.
+        """
+        h, J, V = self._hV()
+        C = self.C
+        metrics: dict[str, float] = {}
+        if self.estimator is None:
+            pll, g = _pl.pseudo_log_likelihood(self.train, h, J, self.convention, V=V, grad=True,
+                                               mask=C.pairs)
+            if not C.means:
+                g["h"][...] = 0.0
+            metrics["train_pll"] = pll
+            grads = g
+        else:
+            mom = self.estimator.moments(h, J, V)
+            delta = self.obs_data - _observables(mom, C)
+            grads = self._unpack_delta(delta)
+            self._update_monitor(mom)
+            metrics.update(self._moment_metrics())
+        resid = self._penalised_residual(grads)
+        if self.l1 or self.l2 or self.estimator is None:
+            metrics["normalized_residual"] = resid
+        self._residual = resid
+        metrics["learning_rate"] = self.optimizer.lr
+        # A deterministic estimator at its optimum stops moving: converged() then describes the
+        # parameters that are kept (an Adam step would move every parameter by ~lr).
+        if not (self.estimator_name != "mcmc" and resid < self.strict_tolerance):
+            self._update(grads)
+        self.n_steps += 1
+        return metrics
+
+    def _unpack_delta(self, delta):
+        """Gradient dict from the vector Δ = <O>_data - <O>_model."""
+        C, n = self.C, self.n
+        g = {"h": np.zeros(n), "J": np.zeros((n, n))}
+        k = 0
+        if C.means:
+            g["h"] = delta[:n].copy()
+            k = n
+        d = delta[k:k + C.n_pairs]
+        g["J"][C.iu, C.ju] = d
+        g["J"][C.ju, C.iu] = d
+        k += C.n_pairs
+        if C.population:
+            g["V"] = -delta[k:]
+        return g
+
+    def _penalised_residual(self, grads) -> float:
+        """max |gradient of the penalised objective| / δ_O (min-norm subgradient for l1)."""
+        C = self.C
+        parts = []
+        if C.means:
+            parts.append(grads["h"])
+        gJ = grads["J"][C.iu, C.ju]
+        w = self.params["J"][C.iu, C.ju]
+        gJ = gJ - self.l2 * w
+        if self.l1:
+            gJ = np.where(w != 0, gJ - self.l1 * np.sign(w),
+                          np.sign(gJ) * np.maximum(np.abs(gJ) - self.l1, 0.0))
+        parts.append(gJ)
+        if C.population:
+            parts.append(grads["V"])
+        r = np.abs(np.concatenate(parts)) / self.noise
+        return float(r.max()) if r.size else 0.0
+
+    def _update(self, grads):
+        p = self.params
+        J_old = p["J"].copy() if self.l1 else None
+        g = {"h": grads["h"], "J": grads["J"] - self.l2 * p["J"]}
+        if "V" in p:
+            g["V"] = grads["V"]
+        lr = self.optimizer.lr
+        sgd = isinstance(self.optimizer, SGD)
+        if self.l1 and not sgd:
+            w = p["J"]
+            g["J"] = np.where(w != 0, g["J"] - self.l1 * np.sign(w),
+                              np.sign(g["J"]) * np.maximum(np.abs(g["J"]) - self.l1, 0.0))
+        self.optimizer.step(p, g)
+        if self.l1:
+            if sgd:
+                p["J"][...] = soft_threshold(p["J"], lr * self.l1)
+            else:
+                p["J"][J_old * p["J"] < 0] = 0.0   # orthant-wise: stop at zero, don't cross
+        # exact zeros for unconstrained moments (NaN * 0 stays NaN: divergence is not hidden)
+        p["J"] *= self.C.pair_float
+        if not self.C.means:
+            p["h"] *= 0.0
+
+    # --- monitoring ------------------------------------------------------------------------
+    def _update_monitor(self, mom: Moments):
+        if self.estimator_name != "mcmc" or self.model_moments is None:
+            self.model_moments = mom
+            self._ema_steps = 1
+            return
+        # running mean for the first 1/w steps, then an exponential moving average
+        self._ema_steps += 1
+        w = max(MCMC_EMA_WEIGHT, 1.0 / self._ema_steps)
+        old = self.model_moments
+        self.model_moments = Moments(*((1 - w) * a + w * b for a, b in
+                                       ((old.mean, mom.mean), (old.second, mom.second),
+                                        (old.p_k, mom.p_k))))
+
+    def _moment_metrics(self) -> dict[str, float]:
+        mom = self.model_moments
+        if mom is None:
+            return {}
+        delta = self.obs_data - _observables(mom, self.C)
+        out = {}
+        if delta.size:
+            a = np.abs(delta)
+            out["max_moment_error"] = float(a.max())
+            out["normalized_error"] = float((a / self.noise).max())
+            self._normalized_error = out["normalized_error"]
+        cm = _connected(mom, self.C)
+        cd = self.corr_data
+        if cd.size >= 2 and np.all(np.isfinite(cm)):
+            sd, sm = cd.std(), cm.std()
+            if sd > 0 and sm > 0:
+                out["corr_pearson"] = float(np.corrcoef(cd, cm)[0, 1])
+                out["corr_slope"] = float(np.cov(cd, cm, bias=True)[0, 1] / sd ** 2)
+        elif cd.size and not np.all(np.isfinite(cm)):
+            out["corr_pearson"] = float("nan")
+        return out
+
+    def converged(self) -> str | None:
+        r = self._residual
+        if not math.isfinite(r) or self.n_steps == 0:
+            return None
+        if self.estimator_name == "mcmc":
+            # the moving average needs ~1/w steps to forget the start
+            if self._ema_steps * MCMC_EMA_WEIGHT < 1.0:
+                return None
+            err = self._normalized_error if not (self.l1 or self.l2) else \
+                self._mcmc_residual()
+            if err < self.tolerance:
+                return (f"converged: normalised moment error {err:.3g} < {self.tolerance:g} "
+                        f"(model moments averaged over recent steps)")
+            return None
+        if r < self.strict_tolerance:
+            what = "pseudo-likelihood" if self.estimator is None else "log-likelihood"
+            return (f"converged: {what} gradient / sampling noise = {r:.3g} < "
+                    f"{self.strict_tolerance:g}")
+        return None
+
+    _normalized_error = math.inf
+
+    def _mcmc_residual(self):
+        delta = self.obs_data - _observables(self.model_moments, self.C)
+        return self._penalised_residual(self._unpack_delta(delta))
+
+    def evaluate(self) -> dict[str, float]:
+        """Exact ``train_ll``/``val_ll`` (nats per sample) when n <= 20, else ``train_pll``/
+        ``val_pll``; ``val_*`` only when there is validation data.  For the pseudolikelihood
+        estimator with n <= 24 also the exact moment metrics (``max_moment_error``, ...)."""
+        h, J, V = self._hV()
+        out = {}
+        if not _finite(h, J, V):
+            return {"train_ll": float("nan")}
+        if self.n <= EXACT_LL_MAX_UNITS:
+            from .enumeration import log_likelihood, log_z
+            lz = log_z(h, J, self.convention, V)
+            out["train_ll"] = log_likelihood(self.train, h, J, self.convention, V, logz=lz)
+            if len(self.val):
+                out["val_ll"] = log_likelihood(self.val, h, J, self.convention, V, logz=lz)
+        else:
+            out["train_pll"] = _pl.pseudo_log_likelihood(self.train, h, J, self.convention, V)
+            if len(self.val):
+                out["val_pll"] = _pl.pseudo_log_likelihood(self.val, h, J, self.convention, V)
+        if self.estimator is None and self.n <= EXACT_MAX_UNITS:
+            self.model_moments = ExactEstimator(self.n, self.convention).moments(h, J, V)
+            out.update(self._moment_metrics())
+        return out
+
+    def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
+        """``means_data``/``means_model``, ``corr_data``/``corr_model`` (connected correlations of
+        the constrained pairs, i<j in row-major order), ``couplings`` (J), ``fantasy`` (persistent
+        chains for mcmc; otherwise a few display chains advanced one Gibbs sweep per call),
+        ``state`` (one chain), ``data`` (first training rows), ``p_k_data``/``p_k_model`` when the
+        population constraint is active.  All copies."""
+        h, J, V = self._hV()
+        out = {"means_data": self.data.mean.copy(), "corr_data": self.corr_data.copy(),
+               "couplings": J.copy(), "data": self.train[:n_show].copy()}
+        mom = self.model_moments
+        if mom is not None:
+            out["means_model"] = mom.mean.copy()
+            out["corr_model"] = _connected(mom, self.C)
+        if self.C.population:
+            out["p_k_data"] = self.data.p_k.copy()
+            if mom is not None:
+                out["p_k_model"] = mom.p_k.copy()
+        fantasy = self._fantasy(n_show)
+        if fantasy is not None and len(fantasy):
+            out["fantasy"] = fantasy
+            out["state"] = fantasy[0].copy()
+        return out
+
+    def _fantasy(self, n_show):
+        if isinstance(self.estimator, MCMCEstimator):
+            return self.estimator.sampler.states[:n_show]
+        h, J, V = self._hV()
+        if not _finite(h, J, V):
+            return None
+        if self._display is None:
+            self._make_display(n_show)
+        self._display.run(h, J, V, sweeps=1)
+        return self._display.states[:n_show]
+
+    def _make_display(self, n_chains):
+        # a few chains only for showing samples; seeded apart from the training chains
+        from .pairwise import PairwiseSampler
+        rng = np.random.default_rng([self.seed, 2])
+        self._display = PairwiseSampler(self.n, n_chains, self.convention,
+                                        seed=int(rng.integers(2 ** 63)))
+        rows = rng.integers(0, self.M, size=n_chains)
+        self._display.set_states(self.train[rows].copy())
+
+    # --- control ---------------------------------------------------------------------------
+    def set_hyper(self, name, value) -> None:
+        """Adjustable while running: ``learning_rate``, ``l1``, ``l2``, ``sweeps`` (mcmc),
+        ``tolerance``, ``strict_tolerance``."""
+        if name == "learning_rate":
+            self.optimizer.lr0 = float(value)
+        elif name in ("l1", "l2"):
+            if float(value) < 0:
+                raise ValueError(f"{name} must be >= 0")
+            setattr(self, name, float(value))
+        elif name == "sweeps":
+            if not isinstance(self.estimator, MCMCEstimator):
+                raise KeyError("sweeps applies to the mcmc estimator only")
+            self.estimator.sweeps = max(1, int(value))
+        elif name in ("tolerance", "strict_tolerance"):
+            setattr(self, name, float(value))
+        else:
+            raise KeyError(f"maxent has no adjustable parameter {name!r}; adjustable: "
+                           f"learning_rate, l1, l2, sweeps, tolerance, strict_tolerance")
+
+    def params_changed(self) -> None:
+        # parameters were rolled back: monitoring statistics describe other parameters now
+        self.model_moments = None
+        self._ema_steps = 0
+        self._residual = math.inf
+        self._normalized_error = math.inf
+
+    def state_dict(self):
+        d = super().state_dict()
+        d.update({f"optim/{k}": v for k, v in self.optimizer.state_dict().items()})
+        d["optim/lr0"] = self.optimizer.lr0
+        d["learner/n_steps"] = self.n_steps
+        d["learner/l1"], d["learner/l2"] = self.l1, self.l2
+        d["learner/ema_steps"] = self._ema_steps
+        d["learner/residual"] = self._residual
+        d["learner/normalized_error"] = self._normalized_error
+        if self.model_moments is not None:
+            m = self.model_moments
+            d["moments/mean"], d["moments/second"], d["moments/p_k"] = (
+                m.mean.copy(), m.second.copy(), m.p_k.copy())
+        if self.estimator is not None:
+            d.update({k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+                      for k, v in self.estimator.state_dict().items()})
+        if self._display is not None:
+            d.update({f"display/{k}": v for k, v in self._display.state_dict().items()})
+        return d
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.optimizer.load_state_dict({k[len("optim/"):]: v for k, v in state.items()
+                                        if k.startswith("optim/") and k != "optim/lr0"})
+        self.optimizer.lr0 = float(state.get("optim/lr0", self.optimizer.lr0))
+        self.n_steps = int(state["learner/n_steps"])
+        self.l1, self.l2 = float(state["learner/l1"]), float(state["learner/l2"])
+        self._ema_steps = int(state["learner/ema_steps"])
+        self._residual = float(state["learner/residual"])
+        self._normalized_error = float(state["learner/normalized_error"])
+        if "moments/mean" in state:
+            self.model_moments = Moments(np.array(state["moments/mean"]),
+                                         np.array(state["moments/second"]),
+                                         np.array(state["moments/p_k"]))
+        else:
+            self.model_moments = None
+        if self.estimator is not None:
+            self.estimator.load_state_dict(state)
+        disp = {k[len("display/"):]: v for k, v in state.items() if k.startswith("display/")}
+        if disp:
+            if self._display is None:
+                self._make_display(16)
+            self._display.load_state_dict(disp)
+
+
+# -------------------------------------------------------------------------------- from config
+def make_learner(cfg, dataset) -> MaxEntLearner:
+    """The ``maxent`` learner for a resolved config and a :class:`core.dataset.Dataset`."""
+    if dataset is None:
+        raise ValueError("maxent needs data: set [data] path or generator")
+    if dataset.convention not in ("binary", "spin"):
+        raise ValueError(f"maxent models binary or spin data, this data set is "
+                         f"{dataset.convention!r}: set [data] binarize, or use kind = 'gaussian'")
+    m, t = cfg["model"], cfg["training"]
+    C = Constraints.from_config(m, dataset.n, dataset.image_shape)
+    return MaxEntLearner(
+        dataset.train, dataset.val, dataset.convention, C, estimator=t["estimator"],
+        init=t["init"], optimizer=t["optimizer"], learning_rate=t["learning_rate"],
+        momentum=t["momentum"], schedule=t["schedule"], decay=t["decay"], l1=t["l1"],
+        l2=t["l2"], chains=t["chains"], sweeps=t["sweeps"], sampler=t["sampler"],
+        tolerance=t["tolerance"], strict_tolerance=t.get("strict_tolerance", 0.05),
+        seed=t["seed"], image_shape=dataset.image_shape)
+
+
+# ---------------------------------------------------------------------------------- Λ sweep
+def lambda_sweep(cfg, dataset, lambdas=None, penalty=None, max_steps=None):
+    """Fit the model of ``cfg`` for each penalty strength Λ in ``lambdas`` (section 15.3.2).
+
+    ``lambdas`` defaults to ``[training] lambdas``; ``penalty`` (``l1`` or ``l2``) defaults to
+    ``[training] lambda_penalty``.  The fits run in the given order, each warm-started from the
+    previous one's parameters (so an increasing grid follows a regularisation path), each until
+    the learner converges or ``max_steps`` (default ``[training] steps`` or 2000) steps; the other
+    penalty keeps its configured value.  The optimizer state is reset for each Λ.
+
+    Returns a list with one dict per Λ: ``lambda``, ``penalty``, ``train`` and ``val`` (exact
+    ``train_ll``/``val_ll`` when n <= 20, else pseudo-log-likelihoods; ``val`` is None without
+    validation data), ``metric`` (which one), ``n_nonzero`` (couplings J_ij != 0 with i<j),
+    ``steps``, ``converged``, ``params`` (copies of h, J, V) and ``best`` (True for the Λ with
+    the largest validation metric, or the largest training metric without validation data).
+    """
+    t = cfg["training"]
+    lambdas = list(t.get("lambdas") or []) if lambdas is None else list(lambdas)
+    if not lambdas:
+        raise ValueError("lambda_sweep needs a grid of Λ values ([training] lambdas)")
+    penalty = penalty or t.get("lambda_penalty", "l1")
+    if penalty not in ("l1", "l2"):
+        raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
+    if max_steps is None:
+        max_steps = t.get("steps") or 2000
+    learner = make_learner(cfg, dataset)
+    results = []
+    for lam in lambdas:
+        if float(lam) < 0:
+            raise ValueError(f"Λ must be >= 0, got {lam}")
+        learner.optimizer = make_optimizer(t["optimizer"], t["learning_rate"], t["momentum"],
+                                           t["schedule"], t["decay"])
+        learner.set_hyper(penalty, float(lam))
+        learner.params_changed()
+        trainer = Trainer(learner, max_steps=max_steps, eval_every=max_steps)
+        snap = trainer.run()
+        ev = learner.evaluate()
+        exact = "train_ll" in ev
+        key = "ll" if exact else "pll"
+        J = learner.params["J"]
+        results.append({
+            "lambda": float(lam), "penalty": penalty,
+            "train": ev.get(f"train_{key}"), "val": ev.get(f"val_{key}"),
+            "metric": f"{key}", "n_nonzero": int(np.count_nonzero(np.triu(J, 1))),
+            "steps": trainer.step_count, "converged": snap.message.startswith("converged"),
+            "message": snap.message,
+            "params": {k: v.copy() for k, v in learner.params.items()}, "best": False})
+    best = best_lambda(results)
+    if best is not None:
+        best["best"] = True
+    return results
+
+
+def best_lambda(results):
+    """The entry of :func:`lambda_sweep` results with the best validation metric (training metric
+    when there is no validation data); ``None`` if no finite metric."""
+    use = "val" if all(r["val"] is not None for r in results) else "train"
+    finite = [r for r in results if r[use] is not None and math.isfinite(r[use])]
+    return max(finite, key=lambda r: r[use]) if finite else None
