@@ -364,7 +364,9 @@ def cmd_train(args) -> int:
     if message.startswith("training diverged"):
         raise RunError(f"{message}. The model and metrics up to the last good step were written "
                        f"to {out}.")
-    print(f"{message} ({trainer.step_count} steps{', ' + summary if summary else ''}); wrote "
+    steps = "" if message.startswith("finished") else f"{trainer.step_count} steps"
+    detail = ", ".join(p for p in (steps, summary) if p)
+    print(f"{message}{' (' + detail + ')' if detail else ''}; wrote "
           f"{out / 'model.npz'}, {out / 'metrics.jsonl'}, {out / 'config.toml'}")
     return 130 if hard_stop else 0
 

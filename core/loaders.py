@@ -318,10 +318,10 @@ def load_text(path) -> RawData:
 
     sample = [ln for _, ln in lines[:20]]
     delim = None
-    body_sample = sample[1:] or sample      # the first line may be a header
     for d in _DELIMS:
-        # the first separator present on most lines (ragged rows are reported later, by line)
-        if sum(d in ln for ln in body_sample) * 2 >= len(body_sample):
+        # the first separator present on at least half the lines (ragged rows are reported
+        # later, by line number)
+        if sum(d in ln for ln in sample) * 2 >= len(sample):
             delim = d
             break
     header = None
