@@ -248,7 +248,7 @@ class HopfieldModel:
 
     # --- energies and overlaps ---------------------------------------------------------------
     def energy(self, S):
-        """E(s) = -1/2 s^T J s - h^T s for each row of ``S`` (M, n) -> (M,) (or a scalar for (n,))."""
+        """E(s) = -1/2 s^T J s - h^T s per row of ``S`` (M, n) -> (M,) (a scalar for (n,))."""
         S = np.asarray(S, dtype=np.float64)
         return -0.5 * np.einsum("...i,...i->...", S @ self.J, S) - S @ self.h
 
@@ -458,8 +458,10 @@ class HopfieldLearner(Learner):
     max_{mu != cue} |m_mu(s)| (0 with one pattern); ``flips`` fraction of units changed in the
     step.  :meth:`evaluate`: ``stable_patterns`` (fraction of stored patterns that are T = 0 fixed
     points), and ``train_ll`` (exact, n <= 20) or ``train_pll`` (pseudo-log-likelihood) of the
-    stored patterns at T = 1 (both over the first ``eval_patterns`` = 1000 patterns).  Views: ``state`` (n,), ``overlaps`` (P,), ``data`` (first stored
-    patterns), ``couplings`` (J).
+    stored patterns at T = 1 (both over the first ``eval_patterns`` = 1000 patterns).
+    Views: ``state`` (n,), ``overlaps`` (P,), ``data`` (first stored patterns), ``couplings`` (J,
+    one read-only copy refreshed by :meth:`params_changed`).  :meth:`converged` (T = 0 only):
+    a sweep changed nothing (fixed point) or synchronous recall entered a 2-cycle.
     """
 
     kind = "hopfield"
@@ -489,8 +491,8 @@ class HopfieldLearner(Learner):
         if cue is not None:
             cue = int(cue)
             if not 0 <= cue < self.model.n_patterns:
-                raise ValueError(f"cue must be a stored pattern index 0..{self.model.n_patterns - 1}"
-                                 f", got {cue}")
+                raise ValueError(f"cue must be a stored pattern index "
+                                 f"0..{self.model.n_patterns - 1}, got {cue}")
             self.cue_index = cue
         if cue_noise is not None:
             cue_noise = float(cue_noise)
@@ -711,8 +713,8 @@ def rbm_to_hopfield(rbm):
     """The Hopfield network (spin convention) equal to the visible marginal of an RBM with
     Gaussian hidden units (spin or binary visibles).
 
-    J_full = W diag(sigma^2) W^T, f = a + W (sigma^2 b).  Spin visibles: J = J_full off the diagonal,
-    h = f.  Binary visibles: the pairwise binary model has J_b = J_full off the diagonal and
+    J_full = W diag(sigma^2) W^T, f = a + W (sigma^2 b).  Spin visibles: J = J_full off the
+    diagonal, h = f.  Binary visibles: the pairwise binary model has J_b = J_full off the diagonal and
     h_b = f + diag(J_full)/2 (v_i^2 = v_i); it is converted exactly to spins s = 2v - 1
     (``core.conventions``), so the returned network describes s = 2v - 1.  The "patterns" are
     xi^mu = sqrt(n) sigma_mu W[:, mu] (halved for binary visibles) so that J = (1/n) sum xi xi^T

@@ -41,7 +41,8 @@ def test_hebbian_matches_definition():
 
 
 def test_storkey_matches_literal_rule():
-    """Storkey (1997): w_ij += (1/n)(xi_i xi_j - xi_i h_ji - h_ij xi_j), h_ij = sum_{k!=i,j} w_ik xi_k."""
+    """Storkey (1997): w_ij += (1/n)(xi_i xi_j - xi_i h_ji - h_ij xi_j),
+    h_ij = sum_{k != i,j} w_ik xi_k, transcribed literally with loops."""
     n, P = 7, 4
     xi = random_patterns(P, n, 1)
     w = np.zeros((n, n))
@@ -242,7 +243,8 @@ def test_learner_recalls_cued_pattern_and_converges():
     assert snap.metrics["overlap"] == 1.0 and snap.convention == "spin"
     assert set(snap.views) >= {"state", "overlaps", "data", "couplings"}
     assert snap.views["overlaps"].shape == (4,) and snap.image_shape == (8, 8)
-    assert snap.metrics["max_overlap_other"] == pytest.approx(np.abs(xi[[0, 1, 3]] @ xi[2]).max() / 64)
+    others = np.abs(xi[[0, 1, 3]] @ xi[2]).max() / 64
+    assert snap.metrics["max_overlap_other"] == pytest.approx(others)
 
 
 def test_learner_edit_recue_and_hypers():
