@@ -247,6 +247,14 @@ def test_learner_recalls_cued_pattern_and_converges():
     assert snap.metrics["max_overlap_other"] == pytest.approx(others)
 
 
+def test_learner_sync_two_cycle_stops_with_message():
+    from core.hopfield import HopfieldLearner
+    m = HopfieldModel(random_patterns(3, 60, 1), sk_model(60, 7, field=0.0).J)
+    L = HopfieldLearner(m, update="sync", cue=0, cue_noise=0.0, seed=0)
+    snap = Trainer(L, max_steps=500).run()
+    assert "2-cycle" in snap.message and snap.step < 500
+
+
 def test_learner_edit_recue_and_hypers():
     L, xi = _learner(cue=0, cue_noise=0.0)
     L.apply_edit([0, 1, 2], [0, 0, 1])                    # binary values are drawn as spins
