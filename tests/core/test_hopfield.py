@@ -9,7 +9,7 @@ import pytest
 from core import enumeration
 from core.config import resolve
 from core.dataset import Dataset
-from core.hopfield import (HopfieldModel, capacity_sweep, hebbian, integrated_autocorr_time,
+from core.hopfield import (HopfieldLearner, HopfieldModel, capacity_sweep, hebbian, integrated_autocorr_time,
                            make_learner, pseudoinverse, run_dynamics, storkey, to_spins)
 from core.trainer import Trainer
 
@@ -248,7 +248,6 @@ def test_learner_recalls_cued_pattern_and_converges():
 
 
 def test_learner_sync_two_cycle_stops_with_message():
-    from core.hopfield import HopfieldLearner
     m = HopfieldModel(random_patterns(3, 60, 1), sk_model(60, 7, field=0.0).J)
     L = HopfieldLearner(m, update="sync", cue=0, cue_noise=0.0, seed=0)
     snap = Trainer(L, max_steps=500).run()
