@@ -521,7 +521,14 @@ class MaxEntLearner(Learner):
             if sgd:
                 p["J"][...] = soft_threshold(p["J"], lr * self.l1)
             else:
-                p["J"][J_old * p["J"] < 0] = 0.0   # orthant-wise: stop at zero, don't cross
+                # orthant-wise: a coupling stops at zero instead of crossing it, and its
+                # momentum is dropped (else it keeps pushing across zero and never settles)
+                crossed = J_old * p["J"] < 0
+                p["J"][crossed] = 0.0
+                for state in (getattr(self.optimizer, "m", {}),
+                              getattr(self.optimizer, "velocity", {})):
+                    if "J" in state:
+                        state["J"][crossed] = 0.0
         # exact zeros for unconstrained moments (NaN * 0 stays NaN: divergence is not hidden)
         p["J"] *= self.C.pair_float
         if not self.C.means:
