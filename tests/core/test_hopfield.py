@@ -9,8 +9,9 @@ import pytest
 from core import enumeration
 from core.config import resolve
 from core.dataset import Dataset
-from core.hopfield import (HopfieldLearner, HopfieldModel, capacity_sweep, hebbian, integrated_autocorr_time,
-                           make_learner, pseudoinverse, run_dynamics, storkey, to_spins)
+from core.hopfield import (HopfieldLearner, HopfieldModel, capacity_sweep, hebbian,
+                           integrated_autocorr_time, make_learner, pseudoinverse, run_dynamics,
+                           storkey, to_spins)
 from core.trainer import Trainer
 
 
