@@ -59,14 +59,16 @@ def enumerate_stats(h, J, convention, V=None):
     n <= 24.  Cost ~ 2^n (n/2) flops, e.g. a few ms for n = 20.  Returns :class:`ExactStats`.
     """
     split, _ = _split(h, J, convention, V)
-    lz, mean, second, p_k = _kern.moments(split)
+    with _kern.single_thread_blas():
+        lz, mean, second, p_k = _kern.moments(split)
     return ExactStats(log_z=lz, mean=mean, second=second, p_k=p_k)
 
 
 def log_z(h, J, convention, V=None):
     """log Z = log sum_x exp(-E(x)) (float), by the same blocked enumeration."""
     split, _ = _split(h, J, convention, V)
-    return _kern.logsumexp(_kern.block_logsumexp(split))
+    with _kern.single_thread_blas():
+        return _kern.logsumexp(_kern.block_logsumexp(split))
 
 
 def log_prob(x, h, J, convention, V=None, logz=None):
@@ -98,5 +100,6 @@ def sample_exact(h, J, convention, n_samples, seed, V=None):
         raise ValueError(f"n_samples must be >= 0, got {n_samples}")
     split, _ = _split(h, J, convention, V)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    lse = _kern.block_logsumexp(split)
-    return _kern.sample(split, lse, _kern.logsumexp(lse), n_samples, rng)
+    with _kern.single_thread_blas():
+        lse = _kern.block_logsumexp(split)
+        return _kern.sample(split, lse, _kern.logsumexp(lse), n_samples, rng)

@@ -140,22 +140,40 @@ class PairwiseSampler:
             on = rng.random((chains, n)) < 0.5
             off = -1.0 if convention == "spin" else 0.0
             init = np.where(on, 1.0, off)
-        self._X = np.empty((n, chains), dtype=np.float32)
-        self._K = np.empty(chains, dtype=np.int32)
+        # chains live in tiles of T lanes (see core.kernels.pairwise.run_sweeps); the last tile is
+        # padded with chains that run but are never measured or returned
+        T = kern.tile_size(n)
+        tiles = -(-chains // T)
+        self._T, self._tiles = T, tiles
+        self._valid = np.full(tiles, T, dtype=np.int64)
+        self._valid[-1] = chains - (tiles - 1) * T
+        self._X = np.zeros((tiles, n, T), dtype=np.float32)
+        self._K = np.zeros((tiles, T), dtype=np.int32)
         self.set_states(init)
-        self._S = kern.seed_rng(chains, rng)
-        self._f = np.zeros(chains, dtype=np.float32)
-        self._g = np.zeros(chains, dtype=np.float32)
-        self._u = np.zeros(chains, dtype=np.float32)
-        self._row = np.zeros(n, dtype=np.float32)
-        self._no_sums = (np.zeros(1), np.zeros((1, 1)), np.zeros(1))  # placeholders when not measuring
+        self._S = self._to_tiles(kern.seed_rng(tiles * T, rng))
+        self._f = np.zeros(T, dtype=np.float32)
+        self._g = np.zeros(T, dtype=np.float32)
+        self._u = np.zeros(T, dtype=np.float32)
+        self._bits = np.zeros((n, -(-T // 64)), dtype=np.uint64)
+        self._no_counts = (np.zeros(1, np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.int64))
         self.reset_sums()
+
+    # ----- layout: (rows, chains) <-> (tiles, rows, T) -----
+    def _to_tiles(self, a):
+        """(rows, tiles*T) -> (tiles, rows, T) contiguous."""
+        rows = a.shape[0]
+        return np.ascontiguousarray(a.reshape(rows, self._tiles, self._T).transpose(1, 0, 2))
+
+    def _from_tiles(self, a):
+        """(tiles, rows, T) -> (rows, chains), padding dropped."""
+        rows = a.shape[1]
+        return a.transpose(1, 0, 2).reshape(rows, self._tiles * self._T)[:, :self.chains]
 
     # ----- state -----
     @property
     def states(self):
         """Current chains, (chains, n) float64 copy in the sampler's convention."""
-        return self._X.T.astype(np.float64)
+        return self._from_tiles(self._X).T.astype(np.float64)
 
     def set_states(self, x):
         """Replace the chains by ``x`` ((chains, n), or (n,) for all chains) in the convention."""
@@ -165,8 +183,10 @@ class PairwiseSampler:
         if x.shape != (self.chains, self.n):
             raise ValueError(f"states must have shape ({self.chains}, {self.n}), got {x.shape}")
         x = check_data(x, self.n, self.convention)
-        self._X[...] = x.T
-        self._K[...] = (x > 0).sum(axis=1)
+        full = np.full((self.n, self._tiles * self._T), -1.0 if self.convention == "spin" else 0.0)
+        full[:, :self.chains] = x.T
+        self._X[...] = self._to_tiles(full)
+        self._K[...] = (self._X > 0).sum(axis=1)
 
     def reset_sums(self):
         """Zero the running totals sum_x, sum_xx, k_counts and n_measured."""
@@ -176,14 +196,17 @@ class PairwiseSampler:
         self.n_measured = 0
 
     def state_dict(self):
-        """Everything needed to continue bit-for-bit: chains, RNG states, running totals."""
+        """Everything needed to continue bit-for-bit: chains, per-chain RNG states, running totals.
+
+        Stored per chain ((chains, n) states, (4, chains) RNG), independent of the tile layout.
+        """
         return {"n": self.n, "chains": self.chains, "convention": self.convention,
-                "method": self.method, "x": self._X.copy(), "k": self._K.copy(),
-                "rng": self._S.copy(), "sum_x": self.sum_x.copy(), "sum_xx": self.sum_xx.copy(),
+                "method": self.method, "x": self.states, "rng": self._from_tiles(self._S).copy(),
+                "sum_x": self.sum_x.copy(), "sum_xx": self.sum_xx.copy(),
                 "k_counts": self.k_counts.copy(), "n_measured": int(self.n_measured)}
 
     def load_state_dict(self, state):
-        """Restore what :meth:`state_dict` returned (shapes must match this sampler)."""
+        """Restore what :meth:`state_dict` returned (n, chains and convention must match)."""
         if (int(state["n"]), int(state["chains"])) != (self.n, self.chains):
             raise ValueError(f"state is for n={state['n']}, chains={state['chains']}; this sampler "
                              f"has n={self.n}, chains={self.chains}")
@@ -192,10 +215,14 @@ class PairwiseSampler:
                              f"{self.convention}")
         if state["method"] not in METHODS:
             raise ValueError(f"unknown method {state['method']!r} in state")
+        rng = np.asarray(state["rng"], dtype=np.uint32)
+        if rng.shape != (4, self.chains):
+            raise ValueError(f"RNG state must have shape (4, {self.chains}), got {rng.shape}")
         self.method = state["method"]
-        self._X[...] = np.asarray(state["x"], dtype=np.float32)
-        self._K[...] = np.asarray(state["k"], dtype=np.int32)
-        self._S[...] = np.asarray(state["rng"], dtype=np.uint32)
+        self.set_states(state["x"])
+        S = self._S.transpose(1, 0, 2).reshape(4, -1).copy()   # keeps the padding lanes' states
+        S[:, :self.chains] = rng
+        self._S[...] = self._to_tiles(S)
         self.sum_x = np.array(state["sum_x"], dtype=np.float64)
         self.sum_xx = np.array(state["sum_xx"], dtype=np.float64)
         self.k_counts = np.array(state["k_counts"], dtype=np.float64)
@@ -212,7 +239,7 @@ class PairwiseSampler:
             return h32, J32, np.zeros(self.n, dtype=np.float32), False
         return h32, J32, np.ascontiguousarray(np.diff(V), dtype=np.float32), True
 
-    def _sweep(self, h, J, V, sweeps, beta, sums):
+    def _sweep(self, h, J, V, sweeps, beta, counts):
         sweeps = int(sweeps)
         if sweeps < 0:
             raise ValueError(f"sweeps must be >= 0, got {sweeps}")
@@ -220,12 +247,13 @@ class PairwiseSampler:
         if not has_v:
             self._g[...] = 0.0
         method = self._kern.GIBBS if self.method == "gibbs" else self._kern.METROPOLIS
-        measure = sums is not None
+        measure = counts is not None
         if not measure:
-            sums = self._no_sums
-        self._kern.run_sweeps(self._X, self._K, self._S, J32, h32, dV, has_v,
+            counts = self._no_counts
+        self._kern.run_sweeps(self._X, self._K, self._S, self._valid, J32, h32, dV, has_v,
                               self.convention == "spin", method, float(beta), sweeps, measure,
-                              sums[0], sums[1], sums[2], self._f, self._g, self._u, self._row)
+                              counts[0], counts[1], counts[2], self._f, self._g, self._u,
+                              self._bits)
 
     def run(self, h, J, V=None, sweeps=1, beta=1.0):
         """Advance every chain by ``sweeps`` sweeps at inverse temperature ``beta`` (in place).
@@ -244,11 +272,13 @@ class PairwiseSampler:
         sweeps = int(sweeps)
         if sweeps < 1:
             raise ValueError(f"moments needs sweeps >= 1, got {sweeps}")
-        sx = np.zeros(self.n)
-        sxx = np.zeros((self.n, self.n))
-        kc = np.zeros(self.n + 1)
-        self._sweep(h, J, V, sweeps, beta, (sx, sxx, kc))
-        sxx = np.triu(sxx) + np.triu(sxx, 1).T
+        cx = np.zeros(self.n, dtype=np.int64)
+        cxx = np.zeros((self.n, self.n), dtype=np.int64)
+        ck = np.zeros(self.n + 1, dtype=np.int64)
+        self._sweep(h, J, V, sweeps, beta, (cx, cxx, ck))
+        sx = cx.astype(np.float64)
+        sxx = (np.triu(cxx) + np.triu(cxx, 1).T).astype(np.float64)
+        kc = ck.astype(np.float64)
         self.sum_x += sx
         self.sum_xx += sxx
         self.k_counts += kc

@@ -18,11 +18,35 @@ These are plain numpy kernels: the work is in BLAS GEMMs and numpy's SIMD ``exp`
 explicit loop (and a Gray-code walk, which computes only log Z at 2-3x the time).
 """
 
+import contextlib
+
 import numpy as np
+
+try:  # optional: pins BLAS to one thread around our small GEMMs (see single_thread_blas)
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - without it BLAS keeps its default thread count
+    ThreadpoolController = None
+
+_controller = None
 
 # Entries of S per block: 2^17 float64 = 1 MiB keeps a block in L2 between the GEMM, exp and the
 # moment GEMM (measured faster than one 8 MiB block for n = 20).
 BLOCK_ELEMENTS = 1 << 17
+
+
+def single_thread_blas():
+    """Context manager limiting BLAS to one thread (a no-op without threadpoolctl).
+
+    The GEMMs here are small (k ~ n/2); multi-threaded OpenBLAS gains little on them when the
+    machine is idle and loses 10x when the cores are busy (measured: 4 ms -> 40-70 ms for n = 20
+    on a loaded 2-core machine), and the engine's work is single-threaded by design anyway.
+    """
+    global _controller
+    if ThreadpoolController is None:
+        return contextlib.nullcontext()
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 def half_table(m, spin):

@@ -58,6 +58,14 @@ def fast_exp(x):
     return p * _int_bits_as_float32((np.int32(k) + np.int32(127)) << np.int32(23))
 
 
+def tile_size(n):
+    """Chains per tile: a power of two in [16, 256] with n * T float32 <= 32 KiB (fits L1)."""
+    T = 256
+    while T > 16 and n * T * 4 > 32768:
+        T //= 2
+    return T
+
+
 def seed_rng(chains, seed):
     """xoshiro128+ states (4, chains) uint32 from ``seed`` (int/None/Generator); no lane all zero."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -177,50 +185,89 @@ def _update_row(X, K, i, f, g, u, spin, method, beta):
             K[c] = K[c] + (np.int32(new_on) - np.int32(on))
 
 
-@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
-def _accumulate(X, K, sum_x, sum_xx, k_counts, row):
-    """Add this sweep's sum_c X[i, c], sum_c X[i, c] X[j, c] (i <= j) and histogram of K.
+@intrinsic
+def _popcount(typingctx, x):
+    """Number of set bits of a uint64 (one ``popcnt`` instruction)."""
+    sig = types.uint64(types.uint64)
 
-    Products of 0/+-1 values summed over chains are small integers, exact in float32 whatever the
-    summation order, so reassociation (which lets the reduction vectorise) changes nothing.
-    """
-    n, C = X.shape
-    for i in range(n):
-        xi = X[i]
-        acc = np.float32(0.0)
-        for c in range(C):
-            acc += xi[c]
-        sum_x[i] += acc
-        for j in range(i, n):
-            xj = X[j]
-            acc = np.float32(0.0)
-            for c in range(C):
-                acc += xi[c] * xj[c]
-            row[j] = acc
-        for j in range(i, n):
-            sum_xx[i, j] += row[j]
-    for c in range(C):
-        k_counts[K[c]] += 1
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return sig, codegen
 
 
 @njit(nogil=True, cache=True)
-def run_sweeps(X, K, S, J, h, dV, has_v, spin, method, beta, sweeps, measure, sum_x, sum_xx,
-               k_counts, f, g, u, row):
-    """Run ``sweeps`` sequential-scan sweeps in place on X (n, C) float32, K (C,) int32, S (4, C).
+def _pack_bits(X, valid, bits):
+    """bits[i, w] = bit k set when chain 64 w + k of this tile is on (chains >= valid left 0)."""
+    n, T = X.shape
+    words = bits.shape[1]
+    for i in range(n):
+        xi = X[i]
+        for w in range(words):
+            word = np.uint64(0)
+            hi = min(64, valid - 64 * w)
+            for k in range(hi):
+                word |= np.uint64(xi[64 * w + k] > 0) << np.uint64(k)
+            bits[i, w] = word
+
+
+@njit(nogil=True, cache=True)
+def _accumulate_tile(bits, valid, spin, count_x, count_xx):
+    """Add one sweep's sum over the tile's chains of x_i and x_i x_j (j >= i), as exact integers.
+
+    Binary: sum x_i x_j = popcount(b_i AND b_j).  Spin: agreements minus disagreements =
+    valid - 2 popcount(b_i XOR b_j).  Counting 64 chains per instruction is what makes measuring
+    every sweep nearly free (a float X X^T would cost half a sweep).
+    """
+    n, words = bits.shape
+    for i in range(n):
+        pi = np.int64(0)
+        for w in range(words):
+            pi += np.int64(_popcount(bits[i, w]))
+        count_x[i] += 2 * pi - valid if spin else pi
+        for j in range(i, n):
+            p = np.int64(0)
+            if spin:
+                for w in range(words):
+                    p += np.int64(_popcount(bits[i, w] ^ bits[j, w]))
+                count_xx[i, j] += valid - 2 * p
+            else:
+                for w in range(words):
+                    p += np.int64(_popcount(bits[i, w] & bits[j, w]))
+                count_xx[i, j] += p
+
+
+@njit(nogil=True, cache=True)
+def run_sweeps(X, K, S, valid, J, h, dV, has_v, spin, method, beta, sweeps, measure, count_x,
+               count_xx, count_k, f, g, u, bits):
+    """Run ``sweeps`` sequential-scan sweeps of every chain, in place.
+
+    Chains are stored in tiles of T lanes: X (tiles, n, T) float32, K (tiles, T) int32 (number of
+    units on), S (tiles, 4, T) uint32 RNG states; valid (tiles,) int64 = real chains per tile
+    (padding lanes run but are never measured).  A tile (n T floats, sized to stay in L1) goes
+    through all its sweeps before the next tile: chains are independent, so the result is
+    bit-identical to sweeping all chains together, without streaming X from L2 for every unit.
 
     J (n, n) float32 symmetric zero diagonal, h (n,) float32, dV (n,) float32 = V[k+1] - V[k],
-    has_v: False when there is no population term (then g must be zeros and dV is not read), spin: bool, method: GIBBS or METROPOLIS, beta: inverse
-    temperature.  When ``measure``, each sweep adds to sum_x (n,), the upper triangle of sum_xx
-    (n, n) and k_counts (n+1,) (float64 accumulators).  f, g, u (C,) and row (n,) are float32
-    scratch.
+    has_v False when there is no population term (then g must be zeros), spin: bool, method: GIBBS
+    or METROPOLIS, beta: inverse temperature.  When ``measure``, each sweep adds exact integer
+    counts to count_x (n,), the upper triangle of count_xx (n, n) and count_k (n+1,) (int64).
+    f, g, u (T,) float32 and bits (n, ceil(T/64)) uint64 are scratch.
     """
-    n = X.shape[0]
-    for _ in range(sweeps):
-        for i in range(n):
-            _local_fields(X, J, h, i, f)
-            if has_v:
-                _gather_dv(X, K, dV, i, g)
-            _uniforms(S, u)
-            _update_row(X, K, i, f, g, u, spin, method, beta)
-        if measure:
-            _accumulate(X, K, sum_x, sum_xx, k_counts, row)
+    tiles, n, T = X.shape
+    for t in range(tiles):
+        Xt = X[t]
+        Kt = K[t]
+        St = S[t]
+        for _ in range(sweeps):
+            for i in range(n):
+                _local_fields(Xt, J, h, i, f)
+                if has_v:
+                    _gather_dv(Xt, Kt, dV, i, g)
+                _uniforms(St, u)
+                _update_row(Xt, Kt, i, f, g, u, spin, method, beta)
+            if measure:
+                _pack_bits(Xt, valid[t], bits)
+                _accumulate_tile(bits, valid[t], spin, count_x, count_xx)
+                for c in range(valid[t]):
+                    count_k[Kt[c]] += 1

@@ -1,0 +1,133 @@
+"""Pairwise-model benchmarks: Gibbs sweeps over many chains, and exact enumeration.
+
+Prints, each against a plain-numpy reference run in the same process, the median of several
+repeats and the ratio:
+
+* pairwise Gibbs, n = 100 dense J, 1000 chains: ns per spin update (target <= 9; numpy vectorised
+  over chains ~29 on the reference machine);
+* exact log Z + all first and second moments, n = 20: ms (target <= 5); the reference enumerates
+  all 2^20 states in numpy blocks.
+
+``run()`` is called by ``benchmarks/bench_sampling.py``; ``python benchmarks/pairwise_section.py``
+runs it alone.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from core import enumeration  # noqa: E402
+from core.pairwise import PairwiseSampler  # noqa: E402
+
+
+def _median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def sk_model(n, beta, seed):
+    rng = np.random.default_rng(seed)
+    J = rng.normal(scale=beta / np.sqrt(n), size=(n, n))
+    J = np.triu(J, 1)
+    return 0.1 * rng.normal(size=n), J + J.T
+
+
+def numpy_gibbs_sweep(X, h, J, beta, rng):
+    """Reference: one sequential heat-bath sweep of spins, vectorised over chains (X (n, chains))."""
+    n, C = X.shape
+    for i in range(n):
+        f = h[i] + J[i] @ X
+        p = 1.0 / (1.0 + np.exp(-2.0 * beta * f))
+        X[i] = np.where(rng.random(C) < p, 1.0, -1.0)
+
+
+def numpy_exact_moments(h, J, block=1 << 16):
+    """Reference: log Z, E[s], E[s s^T] of a spin model by listing all 2^n states in blocks."""
+    n = len(h)
+    idx = np.arange(1 << n, dtype=np.int64)
+    neg_e = np.empty(1 << n)
+    for b0 in range(0, 1 << n, block):
+        X = 2.0 * ((idx[b0:b0 + block, None] >> np.arange(n)) & 1) - 1.0
+        neg_e[b0:b0 + block] = X @ h + 0.5 * np.einsum("ri,ri->r", X @ J, X)
+    m = neg_e.max()
+    w = np.exp(neg_e - m)
+    z = w.sum()
+    mean = np.zeros(n)
+    second = np.zeros((n, n))
+    for b0 in range(0, 1 << n, block):
+        X = 2.0 * ((idx[b0:b0 + block, None] >> np.arange(n)) & 1) - 1.0
+        wb = w[b0:b0 + block]
+        mean += wb @ X
+        second += (X * wb[:, None]).T @ X
+    return m + np.log(z), mean / z, second / z
+
+
+def bench_gibbs(n=100, chains=1000, sweeps=50, repeats=5):
+    h, J = sk_model(n, 1.0, seed=0)
+    sampler = PairwiseSampler(n, chains, "spin", seed=1, method="gibbs")
+    sampler.run(h, J, sweeps=2)                       # compile (or load the cache) and warm up
+    t = _median_time(lambda: sampler.run(h, J, sweeps=sweeps), repeats)
+    ns_fast = t / (sweeps * n * chains) * 1e9
+    t = _median_time(lambda: sampler.moments(h, J, sweeps=sweeps), repeats)
+    ns_measured = t / (sweeps * n * chains) * 1e9
+
+    rng = np.random.default_rng(2)
+    X = np.where(rng.random((n, chains)) < 0.5, 1.0, -1.0)
+    ref_sweeps = max(1, sweeps // 10)
+    t = _median_time(lambda: [numpy_gibbs_sweep(X, h, J, 1.0, rng) for _ in range(ref_sweeps)],
+                     repeats)
+    ns_ref = t / (ref_sweeps * n * chains) * 1e9
+    print(f"pairwise Gibbs n={n} dense, {chains} chains: {ns_fast:6.2f} ns/spin update "
+          f"(with moments every sweep {ns_measured:6.2f}); numpy vectorised over chains "
+          f"{ns_ref:6.2f} ns -> {ns_ref / ns_fast:5.1f}x faster  [target <= 9]")
+    return {"gibbs_ns": ns_fast, "gibbs_measured_ns": ns_measured, "numpy_gibbs_ns": ns_ref}
+
+
+def bench_metropolis(n=100, chains=1000, sweeps=50, repeats=5):
+    h, J = sk_model(n, 1.0, seed=0)
+    sampler = PairwiseSampler(n, chains, "spin", seed=1, method="metropolis")
+    sampler.run(h, J, sweeps=2)
+    t = _median_time(lambda: sampler.run(h, J, sweeps=sweeps), repeats)
+    ns = t / (sweeps * n * chains) * 1e9
+    print(f"pairwise Metropolis n={n} dense, {chains} chains: {ns:6.2f} ns/spin update")
+    return {"metropolis_ns": ns}
+
+
+def bench_exact(n=20, repeats=7):
+    h, J = sk_model(n, 1.0, seed=3)
+    enumeration.enumerate_stats(h, J, "spin")
+    t_fast = _median_time(lambda: enumeration.enumerate_stats(h, J, "spin"), repeats)
+    V = np.random.default_rng(4).normal(size=n + 1)
+    t_pop = _median_time(lambda: enumeration.enumerate_stats(h, J, "spin", V), repeats)
+    t_ref = _median_time(lambda: numpy_exact_moments(h, J), max(1, repeats // 3))
+    st = enumeration.enumerate_stats(h, J, "spin")
+    lz, mean, second = numpy_exact_moments(h, J)
+    err = max(abs(st.log_z - lz), np.abs(st.mean - mean).max(), np.abs(st.second - second).max())
+    print(f"exact log Z + all moments n={n}: {t_fast * 1e3:6.2f} ms (with population term "
+          f"{t_pop * 1e3:6.2f} ms); numpy full 2^{n} enumeration {t_ref * 1e3:7.1f} ms -> "
+          f"{t_ref / t_fast:5.1f}x faster, max |difference| {err:.1e}  [target <= 5 ms]")
+    return {"exact_ms": t_fast * 1e3, "exact_population_ms": t_pop * 1e3,
+            "numpy_exact_ms": t_ref * 1e3}
+
+
+def run():
+    """Run the pairwise section of the sampling benchmarks; returns the figures as a dict."""
+    print("== pairwise models (core.pairwise, core.enumeration), single thread ==")
+    out = {}
+    out.update(bench_gibbs())
+    out.update(bench_metropolis())
+    out.update(bench_exact())
+    return out
+
+
+if __name__ == "__main__":
+    run()
