@@ -338,7 +338,7 @@ class RBM:
         return float(total.mean())
 
     # --- model protocol -------------------------------------------------------------------
-    def evaluate(self, x, seed=0, max_units=EXACT_UNITS, ais_betas=1000, ais_runs=100):
+    def evaluate(self, x, seed=0, max_units=EXACT_UNITS, ais_betas=10000, ais_runs=100):
         """Metrics on data ``x``: ``ll`` exact (``ll_method`` "exact") when a discrete layer has
         at most ``max_units`` units, else forward AIS (``ll_method`` "ais") with the reverse-AIS
         value ``ll_reverse`` and ``log_z``/``log_z_reverse``/``log_z_se``; plus ``pll`` (discrete

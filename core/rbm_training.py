@@ -1,0 +1,373 @@
+"""Training an RBM by (persistent) contrastive divergence: the learner for kind ``rbm``.
+
+Gradient of the mean log-likelihood (ascended by :mod:`core.optim`; identical for every unit type
+because the coupling uses the raw unit values, see :mod:`core.units`)::
+
+    dW = <v E[h|v]>_data - <v E[h|v]>_model - l2 W - l1 sign(W)
+    da = <v>_data - <v>_model,          db = <E[h|v]>_data - <E[h|v]>_model
+
+The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (conditional means):
+
+* ``cd``  (CD-k): k block-Gibbs sweeps starting from the minibatch (one particle per data row).
+* ``pcd`` (PCD-k, Tieleman 2008): ``chains`` persistent fantasy particles advanced k sweeps per
+  update.  As in scikit-learn's BernoulliRBM, the hidden sample that starts a sweep was drawn at
+  the end of the previous update (before that update's parameter change), which saves one matrix
+  product per step.
+* ``pt`` (parallel tempering): ``temperatures`` replicas of the ``chains`` particles at inverse
+  temperatures beta_r = 1 - r/(R-1) (beta = 1 ... 0, all fixed and documented; the energy's linear
+  and coupling terms are scaled by beta, Gaussian self-energies are not), k sweeps each, then
+  Metropolis swaps of neighbouring replicas (even pairs, then odd pairs) with acceptance
+  min(1, exp((beta_r - beta_s)(E_r - E_s))).  Only the beta = 1 replica enters the gradient and the
+  displayed fantasy particles.
+
+Initialisation (Hinton, "A practical guide to training RBMs", 2010): W ~ N(0, 0.01^2), hidden bias
+0, visible bias = logit of the data mean clipped to [1e-3, 1 - 1e-3] (binary; atanh for spins,
+mean / sigma^2 for Gaussian units).  Persistent chains start at randomly chosen training rows.
+Minibatches: ``steps_per_epoch = ceil(M / batch_size)``; the data are reshuffled each epoch with
+a permutation drawn from ``(seed, epoch)``.
+
+Metrics — ``step()``: ``recon_error`` (mean squared error of the mean-field reconstruction of the
+first <= 20 rows of the minibatch), ``learning_rate``.  ``evaluate()``: ``train_ll``/``val_ll``
+exact (enumeration) when the smaller discrete layer is small, otherwise ``train_pll``/``val_pll``
+(pseudo-log-likelihood; exact for <= 100 visibles, else one random unit per row times n), and
+``free_energy_gap`` = mean F(val) - mean F(train subset of the same size) (overfitting shows as a
+growing gap).  All on at most 1000 rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .kernels.rng import seed_states
+from .optim import l1_l2_penalty_grad, make_optimizer
+from .rbm import RBM, lanes
+from .trainer import Learner
+
+EVAL_ROWS = 1000
+RECON_ROWS = 20
+#: exact evaluation during training when 2^k * (units of the other layer) is at most this
+EXACT_COST = 1 << 26
+
+
+def visible_units_for(dataset, requested):
+    """Unit type of the visible layer: ``auto`` follows the data convention."""
+    if requested == "auto":
+        return {"binary": "binary", "spin": "spin", "real": "gaussian"}[dataset.convention]
+    return requested
+
+
+def data_for_units(x, convention, units_name):
+    """Convert data to the visible units' convention (binary <-> spin), or explain the mismatch."""
+    from .conventions import convert_data
+    x = np.asarray(x, np.float64)
+    target = {"binary": "binary", "spin": "spin", "gaussian": "real"}[units_name]
+    if target == convention or target == "real":
+        return x
+    if convention == "real":
+        raise ValueError(f"{units_name} visible units need binary or spin data, but the data are "
+                         f"real-valued; set [data] binarize or use visible_units = 'gaussian'")
+    return np.asarray(convert_data(x, convention, target), np.float64)
+
+
+def initial_visible_bias(units, x, clip=1e-3):
+    """Hinton's visible-bias initialisation for the unit type (module docstring)."""
+    m = np.asarray(x, np.float64).mean(axis=0)
+    if units.name == "binary":
+        m = np.clip(m, clip, 1 - clip)
+        return np.log(m / (1 - m))
+    if units.name == "spin":
+        return np.arctanh(np.clip(m, -1 + 2 * clip, 1 - 2 * clip))
+    return m / units.sigma_array(len(m)) ** 2
+
+
+class RBMLearner(Learner):
+    """Learner for kind ``rbm`` (see the module docstring)."""
+
+    kind = "rbm"
+
+    def __init__(self, train, val=None, n_hidden=20, visible="binary", hidden="binary",
+                 sigma=1.0, method="pcd", k=1, chains=100, temperatures=10, batch_size=100,
+                 learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
+                 decay=0.0, l1=0.0, l2=0.0, seed=0, precision="float32", image_shape=None,
+                 ais_betas=10000, ais_runs=100):
+        if method not in ("cd", "pcd", "pt"):
+            raise ValueError(f"unknown RBM training method {method!r}; choose cd, pcd or pt")
+        self.dtype = np.dtype(precision)
+        train = np.asarray(train, np.float64)
+        if train.ndim != 2 or len(train) == 0:
+            raise ValueError("RBM training needs a non-empty (M, n) data array")
+        val = np.zeros((0, train.shape[1])) if val is None else np.asarray(val, np.float64)
+        rng = np.random.default_rng(seed)
+        nv = train.shape[1]
+        self.model = RBM(0.01 * rng.standard_normal((nv, int(n_hidden))), visible=visible,
+                         hidden=hidden, sigma_v=sigma, sigma_h=sigma, dtype=self.dtype)
+        self.model.visible.check(train, "training data")
+        self.model.a[:] = initial_visible_bias(self.model.visible, train)
+        self.params = {"W": self.model.W, "a": self.model.a, "b": self.model.b}
+        self.convention = self.model.convention
+        self.image_shape = image_shape
+        self.train64, self.val64 = train, val
+        self.train = np.ascontiguousarray(train, self.dtype)
+        self.method, self.k = method, int(k)
+        self.batch_size = min(int(batch_size), len(train))
+        self.steps_per_epoch = math.ceil(len(train) / self.batch_size)
+        self.l1, self.l2 = float(l1), float(l2)
+        self.seed = int(seed)
+        self.ais_betas, self.ais_runs = int(ais_betas), int(ais_runs)
+        self.opt = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
+        self.step_count = 0
+        self.epoch, self.pos = 0, 0
+        self.perm = self._permutation(0)
+        # RNG lanes: one per minibatch row (positive phase / CD), per chain (negative phase)
+        self.batch_lanes = seed_states(self.batch_size, rng)
+        n_chains = int(chains) if method != "cd" else 0
+        self.R = int(temperatures) if method == "pt" else 1
+        self.betas = (1.0 - np.arange(self.R) / (self.R - 1)) if self.R > 1 else np.ones(1)
+        self.chain_lanes = seed_states(max(n_chains * self.R, 1), rng)
+        if n_chains:
+            idx = rng.integers(0, len(train), size=n_chains * self.R)
+            self.v_chain = self.train[idx].copy()
+            beta_col = np.repeat(self.betas, n_chains)[:, None]
+            _, self.h_chain = self.model.hidden.sample(
+                (beta_col * self.model.hidden_field(self.v_chain)).astype(self.dtype),
+                self.chain_lanes)
+        else:
+            self.v_chain = np.zeros((0, nv), self.dtype)
+            self.h_chain = np.zeros((0, int(n_hidden)), self.dtype)
+        self.n_chains = n_chains
+        self.swap_accept = np.zeros(max(self.R - 1, 1))
+        self.swap_tries = np.zeros(max(self.R - 1, 1))
+        # evaluation subsets (fixed) and display chain (own RNG, never touches training)
+        self.eval_train = train[:EVAL_ROWS] if len(train) <= EVAL_ROWS else \
+            train[np.sort(rng.choice(len(train), EVAL_ROWS, replace=False))]
+        self.eval_val = val[:EVAL_ROWS]
+        self.display_lanes = seed_states(16, rng)
+        self.display_chain = self.train[rng.integers(0, len(train), 16)].copy()
+
+    # --- minibatches ----------------------------------------------------------------------
+    def _permutation(self, epoch):
+        return np.random.default_rng([self.seed, 1, epoch]).permutation(len(self.train))
+
+    def _next_batch(self):
+        if self.pos >= len(self.train):
+            self.epoch += 1
+            self.pos = 0
+            self.perm = self._permutation(self.epoch)
+        idx = self.perm[self.pos:self.pos + self.batch_size]
+        self.pos += len(idx)
+        return self.train[idx]
+
+    # --- one update -----------------------------------------------------------------------
+    def _negative_phase(self, h_start):
+        """k sweeps from hidden states ``h_start`` at beta = 1; returns (v, E[h|v], h sample)."""
+        m = self.model
+        st = self.chain_lanes[:len(h_start)] if self.method != "cd" else self.batch_lanes[:len(h_start)]
+        h = h_start
+        for _ in range(self.k):
+            _, v = m.visible.sample(m.visible_field(h), st)
+            ph, h = m.hidden.sample(m.hidden_field(v), st)
+        return v, ph, h
+
+    def _pt_phase(self):
+        """k tempered sweeps of all replicas, then neighbour swaps; returns the beta = 1 replica."""
+        m, C, R = self.model, self.n_chains, self.R
+        beta_col = np.repeat(self.betas, C)[:, None].astype(self.dtype)
+        st = self.chain_lanes
+        h = self.h_chain
+        for _ in range(self.k):
+            phi_v = beta_col * (h @ m.W.T + m.a)
+            _, v = m.visible.sample(phi_v.astype(self.dtype), st)
+            phi_h = beta_col * m.hidden_field(v)
+            _, h = m.hidden.sample(phi_h.astype(self.dtype), st)
+        # linear + coupling energy of each replica (the tempered part)
+        v64, h64 = v.astype(np.float64), h.astype(np.float64)
+        W = m.W.astype(np.float64)
+        e = -(v64 @ m.a.astype(np.float64) + h64 @ m.b.astype(np.float64)
+              + np.einsum("ij,ij->i", v64 @ W, h64)).reshape(R, C)
+        v, h = v.reshape(R, C, -1), h.reshape(R, C, -1)
+        u = np.random.default_rng([self.seed, 2, self.step_count]).random((R, C))
+        for parity in (0, 1):
+            for r in range(parity, R - 1, 2):
+                s = r + 1
+                log_acc = (self.betas[r] - self.betas[s]) * (e[r] - e[s])
+                acc = np.log(u[r] + 1e-300) < log_acc
+                self.swap_tries[r] += C
+                self.swap_accept[r] += acc.sum()
+                for arr in (v, h):
+                    tmp = arr[r, acc].copy()
+                    arr[r, acc] = arr[s, acc]
+                    arr[s, acc] = tmp
+                tmp = e[r, acc].copy()
+                e[r, acc] = e[s, acc]
+                e[s, acc] = tmp
+        self.v_chain = v.reshape(R * C, -1)
+        self.h_chain = h.reshape(R * C, -1)
+        v1 = self.v_chain[:C]
+        ph1 = m.hidden.mean(m.hidden_field(v1))
+        return v1, ph1
+
+    def step(self):
+        m = self.model
+        v = self._next_batch()
+        B = len(v)
+        st = self.batch_lanes[:B]
+        ph, hs = m.hidden.sample(m.hidden_field(v), st)
+        if self.method == "cd":
+            vn, phn, _ = self._negative_phase(hs)
+        elif self.method == "pcd":
+            vn, phn, self.h_chain = self._negative_phase(self.h_chain)
+            self.v_chain = vn
+        else:
+            vn, phn = self._pt_phase()
+        C = len(vn)
+        gW = v.T @ ph
+        gW *= 1.0 / B
+        gW -= (vn.T @ phn) * (1.0 / C)
+        grads = {"W": gW,
+                 "a": v.mean(0) - vn.mean(0),
+                 "b": ph.mean(0) - phn.mean(0)}
+        if self.l1 or self.l2:
+            grads["W"] += l1_l2_penalty_grad(m.W, self.l1, self.l2)
+        lr = self.opt.lr
+        self.opt.step(self.params, grads)
+        self.step_count += 1
+        r = min(B, RECON_ROWS)
+        rec = m.visible.mean(ph[:r] @ m.W.T + m.a)
+        return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+
+    # --- evaluation -----------------------------------------------------------------------
+    def exact_feasible(self):
+        m = self.model
+        layer = m.exact_layer(20)
+        if layer == "visible":
+            return (1 << m.n_visible) * m.n_hidden <= EXACT_COST
+        if layer == "hidden":
+            return (1 << m.n_hidden) * m.n_visible <= EXACT_COST
+        return layer == "gaussian"
+
+    def _pll(self, x, tag):
+        m = self.model
+        if m.n_visible <= 100:
+            return m.pll(x)
+        # one random unit per row, times n (unbiased for the full sum); fixed seed per eval
+        rng = np.random.default_rng([self.seed, 3, self.step_count, tag])
+        return stochastic_pll(m, x, rng)
+
+    def evaluate(self):
+        m = self.model
+        out = {}
+        if self.exact_feasible():
+            lz = m.log_partition(20)
+            out["train_ll"] = float(-m.free_energy(self.train64).mean() - lz)
+            if len(self.val64):
+                out["val_ll"] = float(-m.free_energy(self.val64).mean() - lz)
+            out["log_z"] = lz
+        elif m.visible.discrete:
+            out["train_pll"] = self._pll(self.eval_train, 0)
+            if len(self.eval_val):
+                out["val_pll"] = self._pll(self.eval_val, 1)
+        if len(self.eval_val):
+            n = len(self.eval_val)
+            out["free_energy_gap"] = float(m.free_energy(self.eval_val).mean()
+                                           - m.free_energy(self.eval_train[:n]).mean())
+        if self.method == "pt":
+            out["swap_rate"] = float(self.swap_accept.sum() / max(self.swap_tries.sum(), 1))
+        return out
+
+    def views(self, n_show=16):
+        m = self.model
+        data = self.train64[:n_show]
+        if self.n_chains:
+            fantasy = self.v_chain[:min(n_show, self.n_chains)]
+        else:
+            # CD has no persistent particles: advance a small display chain (own RNG lanes)
+            self.display_chain = m.gibbs(self.display_chain, 1, self.display_lanes)
+            fantasy = self.display_chain[:n_show]
+        fantasy = np.array(fantasy, np.float64)
+        return {"data": data.copy(), "reconstruction": m.reconstruct(data),
+                "fantasy": fantasy, "filters": np.array(m.W, np.float64),
+                "state": fantasy[0].copy()}
+
+    def set_hyper(self, name, value):
+        if name == "learning_rate":
+            self.opt.lr0 = float(value)
+        elif name == "l1":
+            self.l1 = float(value)
+        elif name == "l2":
+            self.l2 = float(value)
+        elif name == "k":
+            self.k = max(1, int(value))
+        else:
+            raise KeyError(f"rbm has no adjustable parameter {name!r}; "
+                           "use learning_rate, l1, l2 or k")
+
+    # --- sessions -------------------------------------------------------------------------
+    def state_dict(self):
+        d = {f"param/{k}": v.copy() for k, v in self.params.items()}
+        d.update({f"opt/{k}": (v.copy() if isinstance(v, np.ndarray) else v)
+                  for k, v in self.opt.state_dict().items()})
+        d.update({"rbm/v_chain": self.v_chain.copy(), "rbm/h_chain": self.h_chain.copy(),
+                  "rbm/batch_lanes": self.batch_lanes.copy(),
+                  "rbm/chain_lanes": self.chain_lanes.copy(),
+                  "rbm/display_lanes": self.display_lanes.copy(),
+                  "rbm/display_chain": self.display_chain.copy(),
+                  "rbm/swap_accept": self.swap_accept.copy(),
+                  "rbm/swap_tries": self.swap_tries.copy(),
+                  "rbm/step": self.step_count, "rbm/epoch": self.epoch, "rbm/pos": self.pos,
+                  "rbm/k": self.k, "rbm/l1": self.l1, "rbm/l2": self.l2,
+                  "rbm/lr0": self.opt.lr0})
+        return d
+
+    def load_state_dict(self, state):
+        for k in self.params:
+            self.params[k][...] = state[f"param/{k}"]
+        self.opt.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("opt/")})
+        self.v_chain = np.array(state["rbm/v_chain"], self.dtype)
+        self.h_chain = np.array(state["rbm/h_chain"], self.dtype)
+        for name in ("batch_lanes", "chain_lanes", "display_lanes"):
+            getattr(self, name)[...] = state[f"rbm/{name}"]
+        self.display_chain = np.array(state["rbm/display_chain"], self.dtype)
+        self.swap_accept[...] = state["rbm/swap_accept"]
+        self.swap_tries[...] = state["rbm/swap_tries"]
+        self.step_count = int(state["rbm/step"])
+        self.epoch, self.pos = int(state["rbm/epoch"]), int(state["rbm/pos"])
+        self.perm = self._permutation(self.epoch)
+        self.k = int(state["rbm/k"])
+        self.l1, self.l2 = float(state["rbm/l1"]), float(state["rbm/l2"])
+        self.opt.lr0 = float(state["rbm/lr0"])
+
+
+def stochastic_pll(rbm, x, rng):
+    """Unbiased estimate of the pseudo-log-likelihood: n * log p(v_i | v_-i) for one random unit
+    i per row (discrete visibles), mean over rows."""
+    x = np.asarray(x, np.float64)
+    M, n = x.shape
+    i = rng.integers(0, n, size=M)
+    lo, hi = rbm.visible.values
+    W, a, b = (np.asarray(p, np.float64) for p in (rbm.W, rbm.a, rbm.b))
+    phi = x @ W + b
+    xi = x[np.arange(M), i]
+    d = np.where(xi == hi, lo, hi) - xi
+    lp = rbm.hidden.log_partition
+    dF = -(lp(phi + d[:, None] * W[i]).sum(1) - lp(phi).sum(1)) - d * a[i]   # F(flip) - F(v)
+    return float(np.mean(-n * np.logaddexp(0.0, -dF)))
+
+
+def make_learner(cfg, dataset):
+    """The ``rbm`` learner from a resolved config and a :class:`core.dataset.Dataset`."""
+    if dataset is None:
+        raise ValueError("an RBM needs training data ([data] path or generator)")
+    mcfg, t = cfg["model"], cfg["training"]
+    visible = visible_units_for(dataset, mcfg["visible_units"])
+    train = data_for_units(dataset.train, dataset.convention, visible)
+    val = data_for_units(dataset.val, dataset.convention, visible) if len(dataset.val) else None
+    return RBMLearner(train, val, n_hidden=mcfg["hidden"], visible=visible,
+                      hidden=mcfg["hidden_units"], sigma=mcfg["sigma"], method=t["method"],
+                      k=t["k"], chains=t["chains"], temperatures=t["temperatures"],
+                      batch_size=t["batch_size"], learning_rate=t["learning_rate"],
+                      optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
+                      decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
+                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape,
+                      ais_betas=t["ais_betas"], ais_runs=t["ais_runs"])
