@@ -42,7 +42,7 @@ def sk_model(n, beta, seed):
 
 
 def numpy_gibbs_sweep(X, h, J, beta, rng):
-    """Reference: one sequential heat-bath sweep of spins, vectorised over chains (X (n, chains))."""
+    """Reference: one sequential heat-bath sweep of spins vectorised over chains, X (n, chains)."""
     n, C = X.shape
     for i in range(n):
         f = h[i] + J[i] @ X

@@ -34,12 +34,14 @@ def check_params(h, J, V=None):
     if np.abs(J - J.T).max() > 1e-10 * scale:
         raise ValueError("couplings J must be symmetric (J[i, j] == J[j, i])")
     if np.any(np.diag(J) != 0):
-        raise ValueError("couplings J must have a zero diagonal (self-couplings are fields, put them in h)")
+        raise ValueError("couplings J must have a zero diagonal (a self-coupling is a field: put it "
+                         "in h)")
     J = 0.5 * (J + J.T)
     if V is not None:
         V = np.asarray(V, dtype=np.float64)
         if V.shape != (n + 1,):
-            raise ValueError(f"population potential V must have shape ({n + 1},) for n = {n} units, "
+            raise ValueError(f"population potential V must have shape ({n + 1},) for n = {n} "
+                             "units, "
                              f"got {V.shape}")
         if not np.all(np.isfinite(V)):
             raise ValueError("population potential V must be finite (found NaN or inf)")

@@ -3,7 +3,8 @@
 The n units are split into a left half (units 0..a-1, a = n // 2) and a right half (units a..n-1,
 b = n - a).  A configuration is a pair (l, r) of half-configurations, and its negative energy
 
-    -E(l, r) = [h_L.x_l + sum_{i<j in L} J_ij x_i x_j] + [same for R] + x_l^T J_LR x_r - V[K_l + K_r]
+    -E(l, r) = [h_L.x_l + sum_{i<j in L} J_ij x_i x_j] + [same for R] + x_l^T J_LR x_r
+               - V[K_l + K_r]
 
 is one entry of the (2^a, 2^b) matrix S = A @ B^T, where the rows of A and B hold, per half
 configuration, the cross-field x_l^T J_LR, the half's own negative energy, a column of ones and

@@ -4,15 +4,21 @@ Model (``binary`` {0,1} or ``spin`` {-1,+1} units):
 
     E(x) = -sum_i h_i x_i - sum_{i<j} J_ij x_i x_j + V[K(x)],   K(x) = number of "on" units.
 
-Layout: the chains are the fast axis.  ``X`` has shape (n, chains) float32, so updating spin i means
-one pass over a contiguous row for all chains and the compiler vectorises it (SIMD lanes = chains).
-Sweeps are sequential scans i = 0..n-1.  Spin i's local field f = h_i + sum_j J_ij x_j is computed for
-all chains with 8 rows of X per pass (one load/store of f per 8 multiply-adds, which is what keeps the
+Layout: the chains are the fast axis, in tiles of T lanes (T = :func:`tile_size`, 64 for n = 100).
+``X`` has shape (tiles, n, T) float32, so updating unit i means one pass over a contiguous row of T
+chains and the compiler vectorises it (SIMD lanes = chains).  Each tile (n T floats, sized for L1)
+runs all its sweeps before the next one; chains are independent, so this is bit-identical to
+sweeping all chains together and avoids streaming the whole state from L2 for every unit.
+Sweeps are sequential scans i = 0..n-1.  Unit i's local field f = h_i + sum_j J_ij x_j is computed
+for all lanes with 8 rows of X per pass (one load/store of f per 8 multiply-adds, which keeps the
 loop off the store-port limit).  The population potential enters exactly: with K_o the count of the
-*other* units, switching unit i on changes the energy by  -m f + V[K_o + 1] - V[K_o]  (m = 2 for spins,
-1 for binary units), ``dV[k] = V[k+1] - V[k]`` gathered per chain.
+*other* units on, switching unit i on changes the energy by  -m f + V[K_o + 1] - V[K_o]  (m = 2 for
+spins, 1 for binary units), ``dV[k] = V[k+1] - V[k]`` gathered per chain.
 
-Random numbers: one xoshiro128+ generator per chain, state ``S`` (4, chains) uint32 (32-bit lanes
+Measuring (optional, every sweep): the tile's states are packed into bits and sum_c x_i x_j is
+counted 64 chains per popcount, as exact integers.
+
+Random numbers: one xoshiro128+ generator per chain, state ``S`` (tiles, 4, T) uint32 (32-bit lanes
 vectorise twice as wide as 64-bit ones); uniforms are float32 in (0, 1) from the top 24 bits.
 Acceptance uses a vectorisable float32 exp (Cephes polynomial, ~1 ulp) so the whole chain loop is
 SIMD; its error (~1e-7 relative in an acceptance probability) is far below any statistical error.
@@ -67,7 +73,7 @@ def tile_size(n):
 
 
 def seed_rng(chains, seed):
-    """xoshiro128+ states (4, chains) uint32 from ``seed`` (int/None/Generator); no lane all zero."""
+    """xoshiro128+ states (4, chains) uint32 from ``seed`` (int/None/Generator), no lane all 0."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     S = rng.integers(0, 2**32, size=(4, chains), dtype=np.uint32)
     S[0, np.all(S == 0, axis=0)] = 1
@@ -137,7 +143,7 @@ def _uniforms(S, u):
         s2[c] = a2
         s3[c] = a3
         # top 24 bits, centred in their cell: never exactly 0 or 1
-        u[c] = (np.float32(r >> np.uint32(8)) + np.float32(0.5)) * np.float32(5.9604644775390625e-08)
+        u[c] = (np.float32(r >> np.uint32(8)) + np.float32(0.5)) * np.float32(2.0 ** -24)
 
 
 @njit(nogil=True, cache=True)
