@@ -629,6 +629,20 @@ def resize(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return top * (1 - fy) + bot * fy
 
 
+def _decoded_bytes(path: Path) -> int:
+    """Memory needed to decode one image: from the PNG header's size when readable (compressed
+    PNGs can be tiny on disk), else a generous multiple of the file size (JPEG)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return 0
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        w, h = struct.unpack(">II", head[16:24])
+        return 8 * 6 * w * h          # up to 4 channels of int64 rows + the float64 result
+    return 40 * path.stat().st_size
+
+
 def load_images(path, image_size=None) -> RawData:
     """Read a folder of PNG/JPEG images (sorted by name), or one image file, as greyscale in [0, 1].
 
@@ -644,8 +658,7 @@ def load_images(path, image_size=None) -> RawData:
                             f"({', '.join(IMAGE_SUFFIXES)}).")
     else:
         files = [path]
-    total = sum(p.stat().st_size for p in files)
-    check_memory(path, 40 * total, "decoding the images")
+    check_memory(path, sum(_decoded_bytes(p) for p in files), "decoding the images")
     images = []
     for p in files:
         try:

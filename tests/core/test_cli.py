@@ -298,3 +298,27 @@ def test_design_md_configs_work_as_written(tmp_path, capsys):
             x = np.load(tmp_path / data)
             assert res["ll_method"] == "exact"
             assert res["ll"] == pytest.approx(log_likelihood(x, m.h, m.J, "spin"), rel=1e-10)
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    import io
+
+    from app.cli import Progress
+    from core.trainer import Snapshot
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    s = Tty()
+    p = Progress(s, total=10, enabled=True)
+    p.update(Snapshot(step=5, epoch=2.5, kind="rbm", metrics={"train_ll": -3.25}), force=True)
+    p.close()
+    text = s.getvalue()
+    assert text.startswith("\r[###############...............] 5/10") and "train_ll -3.25" in text
+    assert text.endswith("\n")
+    quiet = io.StringIO()
+    q = Progress(quiet, total=10, enabled=False)
+    q.update(Snapshot(step=5, epoch=2.5, kind="rbm"), force=True)
+    q.close()
+    assert quiet.getvalue() == ""

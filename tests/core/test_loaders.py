@@ -184,6 +184,11 @@ def test_memory_is_checked_before_reading(tmp_path, monkeypatch):
     assert "memory" in _err(load_npz, tmp_path / "small.npz")
     (tmp_path / "big.csv").write_text("1,2\n" * 1000)
     assert "memory" in _err(load_text, tmp_path / "big.csv")
+    (tmp_path / "big-ubyte").write_bytes(_idx(np.zeros((10, 10, 10))))
+    assert "memory" in _err(load_idx, tmp_path / "big-ubyte")
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "imgs" / "a.png").write_bytes(encode_png(np.zeros((20, 20)), 0))
+    assert "memory" in _err(load_images, tmp_path / "imgs")
 
 
 # ------------------------------------------------------------------------------ .npz
