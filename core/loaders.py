@@ -529,8 +529,8 @@ def decode_png(data: bytes, path="PNG") -> np.ndarray:
             cur = line
         elif ft == 1:  # Sub: cumulative sum over each byte lane, modulo 256
             cur = line.copy()
-            for i in range(bpp, stride):
-                cur[i] = (cur[i] + cur[i - bpp]) & 255
+            for lane in range(bpp):
+                cur[lane::bpp] = np.cumsum(line[lane::bpp]) & 255
         elif ft == 2:  # Up
             cur = (line + prev) & 255
         elif ft == 3:  # Average
