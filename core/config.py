@@ -197,13 +197,19 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {
         "family": Key("auto", str, choices=("auto", "bernoulli", "gaussian", "binomial"),
                       doc="auto: binomial for coin tosses, bernoulli for binary, gaussian for real"),
         "covariance": Key("full", str, choices=("full", "diag"), doc="Gaussian covariance type"),
-        "covariance_floor": Key(1e-6, NUM, low=0.0, doc="added to covariance diagonals"),
+        "covariance_floor": Key(1e-6, NUM, low=0.0,
+                                doc="smallest covariance eigenvalue: the M-step raises eigenvalues "
+                                    "(diag: variances) below it, so EM stays monotone and "
+                                    "components cannot collapse"),
         "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
                     doc="initialisation; given uses init_params"),
-        "init_params": Key(None, list, optional=True, doc="starting parameters (e.g. [0.6, 0.5])"),
+        "init_params": Key(None, list, optional=True,
+                           doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
+                               "K*n means, optionally followed by K mixing weights"),
         "fit_weights": Key(True, bool, doc="learn the mixing weights"),
         "prior": Key(None, list, optional=True,
-                     doc="MAP: Beta(a, b) prior on biases as [a, b]; None for maximum likelihood"),
+                     doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
+                         "None for maximum likelihood"),
         "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
     },
     "ising": {
@@ -281,7 +287,9 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
         "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
     },
     "mixture": {
-        "tolerance": Key(1e-8, NUM, low=0.0, doc="stop when the log-likelihood gain is below this"),
+        "tolerance": Key(1e-8, NUM, low=0.0,
+                         doc="stop when one EM iteration raises the log-likelihood (nats/sample; "
+                             "log posterior for MAP) by less than this"),
     },
     "ising": {
         "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
