@@ -155,3 +155,12 @@ def test_covariance_selection_on_independent_mask_gives_diagonal_precision():
     cs.sweep()
     P = cs.precision
     np.testing.assert_allclose(P, np.diag(1 / np.diag(_sample_cov(x))), rtol=1e-12)
+
+
+def test_model_file_round_trip(tmp_path):
+    from core.modelio import load_model, save_model
+    x = _data(n=4)
+    m = GaussianModel(*closed_form(x)[:2])
+    save_model(tmp_path / "g.npz", m)
+    m2 = load_model(tmp_path / "g.npz")
+    np.testing.assert_allclose(m2.log_prob(x), m.log_prob(x), rtol=1e-12)

@@ -166,3 +166,22 @@ def test_maxent_refuses_real_data_and_lattice_without_shape(sk8):
         make_learner(cfg(), real)
     with pytest.raises(ValueError, match="image"):
         make_learner(cfg({"pairs": "lattice"}), sk8)
+
+
+def test_user_mask_file_from_config_and_model_file_round_trip(sk8, tmp_path):
+    from core.modelio import load_model, save_model
+    mask = np.zeros((8, 8), bool)
+    mask[0, 1] = mask[1, 0] = mask[2, 5] = mask[5, 2] = True
+    np.save(tmp_path / "mask.npy", mask)
+    c = cfg({"constraints": ["means", "pairs", "population"], "pairs": "mask",
+             "mask": str(tmp_path / "mask.npy")}, {"estimator": "exact"})
+    L = make_learner(c, sk8)
+    for _ in range(30):
+        L.step()
+    J = L.params["J"]
+    assert np.all(J[~mask] == 0) and np.all(J[mask] != 0)
+    save_model(tmp_path / "m.npz", L.model)
+    m = load_model(tmp_path / "m.npz")
+    x = sk8.train[:50]
+    np.testing.assert_allclose(m.log_prob(x), L.model.log_prob(x), rtol=1e-12)
+    assert m.V is not None and m.convention == "spin"
