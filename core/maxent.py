@@ -586,7 +586,7 @@ class MaxEntLearner(Learner):
             return None
         if r < self.strict_tolerance:
             what = "pseudo-likelihood" if self.estimator is None else "log-likelihood"
-            return (f"converged: {what} gradient / sampling noise = {r:.3g} < "
+            return (f"converged: {what} gradient / sampling noise = {r:.4g} < "
                     f"{self.strict_tolerance:g}")
         return None
 
