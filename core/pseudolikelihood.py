@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conventions import check_convention
+from .kernels.enumerate import single_thread_blas
 
 # Rows per block: rows * n <= _BLOCK_ELEMENTS, between 256 and 4096 rows.  Moderate blocks keep
 # memory bounded and keep each GEMM small: OpenBLAS threads a single tall-skinny GEMM
@@ -59,6 +60,12 @@ def pseudo_log_likelihood(x, h, J, convention, V=None, grad=False, mask=None, pe
         (no gradient).
     """
     check_convention(convention, ("binary", "spin"))
+    # the GEMMs are small: one BLAS thread (the engine's helper; threadpoolctl when available)
+    with single_thread_blas():
+        return _pll(x, h, J, convention, V, grad, mask, per_sample)
+
+
+def _pll(x, h, J, convention, V, grad, mask, per_sample):
     x = np.asarray(x, dtype=np.float64)
     h = np.asarray(h, dtype=np.float64)
     J = np.asarray(J, dtype=np.float64)
