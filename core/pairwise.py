@@ -144,7 +144,7 @@ class PairwiseSampler:
             init = np.where(on, 1.0, off)
         # chains live in tiles of T lanes (see core.kernels.pairwise.run_sweeps); the last tile is
         # padded with chains that run but are never measured or returned
-        T = kern.tile_size(n)
+        T = kern.tile_size(n, chains)
         tiles = -(-chains // T)
         self._T, self._tiles = T, tiles
         self._valid = np.full(tiles, T, dtype=np.int64)

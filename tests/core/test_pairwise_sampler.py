@@ -37,8 +37,9 @@ def per_chain_averages(sampler, h, J, V, sweeps):
 @pytest.mark.parametrize("method", ["gibbs", "metropolis"])
 @pytest.mark.parametrize("convention", ["binary", "spin"])
 @pytest.mark.parametrize("with_v", [False, True])
-def test_mcmc_moments_match_enumeration(method, convention, with_v):
-    # 300 chains = two tiles of 256 lanes, the second one padded: exercises the tiled layout
+def test_mcmc_moments_match_enumeration(monkeypatch, method, convention, with_v):
+    # tiles of 128 lanes: 300 chains fill three tiles, the last one padded
+    monkeypatch.setattr(kern, "tile_size", lambda n, chains: 128)
     n, chains, burn, sweeps = 12, 300, 100, 150
     h, J, V = random_model(n, seed=3 + with_v, with_v=with_v)
     exact = en.enumerate_stats(h, J, convention, V)
@@ -77,6 +78,18 @@ def test_beta_scales_the_energy():
     b.run(h / 2, J / 2, V / 2, sweeps=20)
     # float32 rounding of beta*f vs f/2 is identical for a factor of 2, so the chains agree exactly
     assert np.array_equal(a.states, b.states)
+
+
+def test_tile_layout_does_not_change_chains(monkeypatch):
+    h, J, V = random_model(9, seed=4, with_v=True)
+    a = PairwiseSampler(9, 200, "spin", seed=3)             # one tile
+    monkeypatch.setattr(kern, "tile_size", lambda n, chains: 64)
+    b = PairwiseSampler(9, 200, "spin", seed=3)             # four tiles, the last padded
+    ma = a.moments(h, J, V, sweeps=7)
+    mb = b.moments(h, J, V, sweeps=7)
+    assert np.array_equal(a.states, b.states)
+    for u, v in zip(ma, mb):
+        assert np.array_equal(u, v)
 
 
 def test_seeds_and_state_dict_round_trip():
@@ -131,9 +144,10 @@ def test_fast_exp_and_uniforms():
     assert abs(draws.mean() - 0.5) < 5 * 0.00255
 
 
-def test_states_round_trip_through_tiles():
+def test_states_round_trip_through_tiles(monkeypatch):
+    monkeypatch.setattr(kern, "tile_size", lambda n, chains: 256)
     x = np.where(np.random.default_rng(0).random((600, 4)) < 0.3, 1.0, -1.0)
-    s = PairwiseSampler(4, 600, "spin", seed=0, init=x)    # 3 tiles of 256 lanes
+    s = PairwiseSampler(4, 600, "spin", seed=0, init=x)    # 3 tiles of 256 lanes, last padded
     assert np.array_equal(s.states, x)
     sd = s.state_dict()
     assert sd["x"].shape == (600, 4) and sd["rng"].shape == (4, 600)
