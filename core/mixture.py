@@ -448,9 +448,11 @@ class MixtureEM:
         lp, lq = _safe_logs(head)
         return ((a - 1.0) * lp + (b - 1.0) * lq).sum(axis=1) - head.shape[1] * betaln(a, b)
 
-    def feasible_interval(self, v0, d, lo=-1.0, hi=2.0):
+    def feasible_interval(self, v0, d, lo=-1.0, hi=2.0, inside=(0.0,)):
         """The interval of s in [lo, hi] with v0 + s·d in the domain (probabilities in
-        [ε, 1 − ε], weights ≥ 1e-12, covariance eigenvalues ≥ floor).  Assumes v0 is inside."""
+        [ε, 1 − ε], weights ≥ 1e-12, covariance eigenvalues ≥ floor).  The points s in ``inside``
+        are known to be in the domain (θᵗ at s = 0 always; the M-step result too) and stay in the
+        interval even where a boundary passes through them."""
         m = self.model
         v0, d = np.asarray(v0, float), np.asarray(d, float)
         lower = np.full(len(v0), -np.inf)
@@ -473,21 +475,28 @@ class MixtureEM:
             C0 = v0[kn:h].reshape(m.K, m.n, m.n)
             dC = d[kn:h].reshape(m.K, m.n, m.n)
 
-            def ok(s):
-                return all(np.linalg.eigvalsh(C0[k] + s * dC[k])[0] >= self.floor * (1 - 1e-9)
-                           for k in range(m.K))
+            # slack for round-off at the scale of the matrices (clipped eigenvalues sit at the floor)
+            scale = float(np.abs(np.diagonal(C0, axis1=1, axis2=2)).max())
+            shift = (self.floor - 1e-9 * (self.floor + scale)) * np.eye(m.n)
+
+            def ok(s):                    # all eigenvalues ≥ floor  <=>  C − floor·I ⪰ 0
+                try:
+                    np.linalg.cholesky(C0 + s * dC - shift)
+                    return True
+                except np.linalg.LinAlgError:
+                    return False
 
             def shrink(good, bad):        # the feasible set is an interval containing 0
-                for _ in range(30):
+                for _ in range(16):       # the end found to 3 / 2^16 of the s range
                     mid = 0.5 * (good + bad)
                     good, bad = (mid, bad) if ok(mid) else (good, mid)
                 return good
 
             if not ok(s_lo):
-                s_lo = shrink(0.0, s_lo)
+                s_lo = shrink(min(min(inside), 0.0), s_lo)
             if not ok(s_hi):
-                s_hi = shrink(0.0, s_hi)
-        return s_lo, s_hi
+                s_hi = shrink(max(max(inside), 0.0), s_hi)
+        return min(s_lo, *inside), max(s_hi, *inside)
 
 
 # --------------------------------------------------------------------------- initialisation
@@ -838,7 +847,7 @@ class MixtureLearner(Learner):
                 direction[0] = 1.0
             D = delta if norm >= self._rmin else direction * self._rmin
             mark = norm / float(np.linalg.norm(D))
-            lo, hi = em0.feasible_interval(v0, D, -1.0, 2.0)
+            lo, hi = em0.feasible_interval(v0, D, -1.0, 2.0, inside=(0.0, mark))
             s = np.union1d(np.linspace(lo, hi, G), [0.0, mark])
             s = s[(s >= lo) & (s <= hi)]
             ll, bd = _em.line_slice(em0, D, f, log_q, s, c)

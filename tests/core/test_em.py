@@ -214,3 +214,32 @@ def test_generic_protocol_works_without_vectorised_grid():
     b = em.line_slice(Plain(em0), d, learner._f, log_q, s, learner._counts)
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
     assert isinstance(em0, MixtureEM)
+
+
+def test_feasible_interval_is_the_covariance_domain_when_the_floor_binds():
+    rng = np.random.default_rng(4)
+    t = rng.normal(size=(150, 1))
+    x = np.hstack([t, 2 * t, rng.normal(size=(150, 1))])       # rank-2 scatter in 3-D
+    x[75:] += 5.0
+    learner = MixtureLearner(x, family="gaussian", components=2, convention="real",
+                             covariance_floor=1e-6, seed=0)
+    for _ in range(3):
+        learner.step()
+    em0, log_q, em1 = learner._iteration()
+    assert np.linalg.eigvalsh(em1.model.covs).min() == pytest.approx(1e-6, rel=1e-6)   # binding
+    v0 = em0.free_vector()
+    d = em1.free_vector() - v0
+    lo, hi = em0.feasible_interval(v0, d, -5.0, 5.0, inside=(0.0, 1.0))
+    assert lo <= 0.0 and hi >= 1.0
+
+    def min_eig(s):
+        v = em0.with_free_vector(v0 + s * d).model
+        return np.linalg.eigvalsh(v.covs).min()
+
+    for s_end, step in ((lo, -1e-3), (hi, 1e-3)):
+        assert min_eig(s_end) >= 1e-6 * (1 - 1e-6)                 # inside at the ends ...
+        if -5.0 < s_end + step < 5.0:
+            assert min_eig(s_end + step) < 1e-6                      # ... and not beyond
+    v = learner.views()                  # the drawn slice keeps θᵗ⁺¹ although it is on the boundary
+    assert v["em_marks"][1] in v["em_theta"]
+    assert np.all(v["em_bound"] <= v["em_ll"] + em.round_off(v["em_ll"].min(), 6))
