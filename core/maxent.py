@@ -383,11 +383,6 @@ class MaxEntLearner(Learner):
         self.noise = _noise(self.data, self.C, convention, self.M)
         self.corr_data = _connected(self.data, self.C)
 
-        self.params = {"h": np.zeros(n), "J": np.zeros((n, n))}
-        if self.C.population:
-            self.params["V"] = np.zeros(n + 1)
-        self._initialise(init)
-
         self.optimizer = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
         if estimator == "exact":
             self.estimator = ExactEstimator(n, convention)
@@ -396,6 +391,11 @@ class MaxEntLearner(Learner):
                                            np.random.default_rng([self.seed, 1]), self.train)
         else:
             self.estimator = None
+
+        self.params = {"h": np.zeros(n), "J": np.zeros((n, n))}
+        if self.C.population:
+            self.params["V"] = np.zeros(n + 1)
+        self._initialise(init)
         self.model_moments: Moments | None = None   # latest estimate (EMA for mcmc)
         self._ema_steps = 0
         self._residual = math.inf
@@ -460,7 +460,9 @@ class MaxEntLearner(Learner):
             metrics.update(self._moment_metrics())
         resid = self._penalised_residual(grads)
         if self.l1 or self.l2 or self.estimator is None:
-            metrics["normalized_residual"] = resid
+            # for mcmc the reported residual uses the averaged moments, like normalized_error
+            metrics["normalized_residual"] = (self._mcmc_residual()
+                                              if self.estimator_name == "mcmc" else resid)
         self._residual = resid
         metrics["learning_rate"] = self.optimizer.lr
         # A deterministic estimator at its optimum stops moving: converged() then describes the

@@ -185,3 +185,12 @@ def test_user_mask_file_from_config_and_model_file_round_trip(sk8, tmp_path):
     x = sk8.train[:50]
     np.testing.assert_allclose(m.log_prob(x), L.model.log_prob(x), rtol=1e-12)
     assert m.V is not None and m.convention == "spin"
+
+
+def test_mcmc_with_large_l1_gives_exact_zeros_and_converges(sk8):
+    c = cfg({}, {"estimator": "mcmc", "optimizer": "sgd", "learning_rate": 0.3, "l1": 2.0,
+                 "chains": 500, "sweeps": 2, "seed": 2})
+    trainer = Trainer(make_learner(c, sk8), max_steps=500)
+    snap = trainer.run()
+    assert snap.message.startswith("converged")
+    assert np.all(trainer.learner.params["J"] == 0.0) and "normalized_residual" in snap.metrics
