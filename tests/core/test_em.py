@@ -243,3 +243,35 @@ def test_feasible_interval_is_the_covariance_domain_when_the_floor_binds():
     v = learner.views()                  # the drawn slice keeps θᵗ⁺¹ although it is on the boundary
     assert v["em_marks"][1] in v["em_theta"]
     assert np.all(v["em_bound"] <= v["em_ll"] + em.round_off(v["em_ll"].min(), 6))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_m_step_maximises_the_bound_in_every_direction(case):
+    """No feasible perturbation of θᵗ⁺¹ raises −F_q (+ prior): the M-step is the maximiser."""
+    rng = np.random.default_rng(40 + CASES.index(case))
+    kw, x = _data(case, rng)
+    learner = MixtureLearner(x, seed=1, **kw)
+    learner.step()
+    learner.step()
+    em0, log_q, em1 = learner._iteration()
+    f, c = learner._f, learner._counts
+    best = em.objective_and_bound(em1, f, log_q, c)[1]
+    v1 = em1.free_vector()
+    tol = em.round_off(best, learner._n_terms)
+    for delta in (1e-2, 1e-4):
+        for _ in range(20):
+            u = rng.normal(size=v1.shape)
+            if em1.fit_weights:                 # stay on the simplex: weights move by a zero-sum u
+                k = learner.model.K
+                u[-k:] -= u[-k:].mean()
+            if kw["family"] == "gaussian" and kw.get("covariance", "full") == "full":
+                kn, n = learner.model.K * learner.model.n, learner.model.n
+                C = u[kn:kn + learner.model.K * n * n].reshape(-1, n, n)
+                u[kn:kn + C.size] = (0.5 * (C + C.transpose(0, 2, 1))).ravel()   # symmetric
+            u *= delta / np.linalg.norm(u)
+            for sign in (1.0, -1.0):
+                lo, hi = em1.feasible_interval(v1, sign * u, 0.0, 1.0)
+                if hi <= 0:
+                    continue
+                moved = em1.with_free_vector(v1 + hi * sign * u)
+                assert em.objective_and_bound(moved, f, log_q, c)[1] <= best + tol
