@@ -38,7 +38,10 @@ def test_full_mask_iteration_reproduces_the_closed_form_in_one_sweep():
     x = _data()
     n = x.shape[1]
     full = ~np.eye(n, dtype=bool)
-    L = GaussianLearner(x, None, full)
+    cs = CovarianceSelection(_sample_cov(x), full, shortcut=False)   # the iteration itself
+    assert cs.sweep() < 1e-12
+    np.testing.assert_allclose(-cs.precision, closed_form(x)[2], rtol=1e-9, atol=1e-12)
+    L = GaussianLearner(x, None, full)                                # the learner's shortcut
     L.step()
     assert L.converged()
     np.testing.assert_allclose(L.params["J"], closed_form(x)[2], rtol=1e-9, atol=1e-12)
