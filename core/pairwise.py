@@ -34,8 +34,8 @@ def check_params(h, J, V=None):
     if np.abs(J - J.T).max() > 1e-10 * scale:
         raise ValueError("couplings J must be symmetric (J[i, j] == J[j, i])")
     if np.any(np.diag(J) != 0):
-        raise ValueError("couplings J must have a zero diagonal (a self-coupling is a field: put it "
-                         "in h)")
+        raise ValueError("couplings J must have a zero diagonal (a self-coupling is a field: "
+                         "put it in h)")
     J = 0.5 * (J + J.T)
     if V is not None:
         V = np.asarray(V, dtype=np.float64)
@@ -153,7 +153,8 @@ class PairwiseSampler:
         self._K = np.zeros((tiles, T), dtype=np.int32)
         self.set_states(init)
         self._S = self._to_tiles(kern.seed_rng(tiles * T, rng))
-        self._f = np.zeros(T, dtype=np.float32)
+        self._F = np.zeros((4, T), dtype=np.float32)
+        self._dx = np.zeros(T, dtype=np.float32)
         self._g = np.zeros(T, dtype=np.float32)
         self._u = np.zeros(T, dtype=np.float32)
         self._bits = np.zeros((n, -(-T // 64)), dtype=np.uint64)
@@ -254,8 +255,8 @@ class PairwiseSampler:
             counts = self._no_counts
         self._kern.run_sweeps(self._X, self._K, self._S, self._valid, J32, h32, dV, has_v,
                               self.convention == "spin", method, float(beta), sweeps, measure,
-                              counts[0], counts[1], counts[2], self._f, self._g, self._u,
-                              self._bits)
+                              counts[0], counts[1], counts[2], self._F, self._g, self._u,
+                              self._dx, self._bits)
 
     def run(self, h, J, V=None, sweeps=1, beta=1.0):
         """Advance every chain by ``sweeps`` sweeps at inverse temperature ``beta`` (in place).

@@ -126,6 +126,78 @@ def _local_fields(X, J, h, i, f):
         j += 1
 
 
+@njit(nogil=True, cache=True, fastmath={"contract"})
+def _block_fields(X, J, h, i, F):
+    """F[k, c] = h_{i+k} + sum_j J_{i+k, j} X[j, c] for the 4 units i..i+3, from the current X.
+
+    One pass over X feeds four units (4 x 4 weights in registers, 16 multiply-adds per 4 loads of
+    X), which halves the time of four single-unit passes; the fields of units i+1.. are then
+    corrected for the updates of the earlier units of the block (:func:`_correct_block`).
+    """
+    n, C = X.shape
+    for k in range(4):
+        hk = h[i + k]
+        for c in range(C):
+            F[k, c] = hk
+    j = 0
+    while j + 4 <= n:
+        a00 = J[i, j]
+        a01 = J[i, j + 1]
+        a02 = J[i, j + 2]
+        a03 = J[i, j + 3]
+        a10 = J[i + 1, j]
+        a11 = J[i + 1, j + 1]
+        a12 = J[i + 1, j + 2]
+        a13 = J[i + 1, j + 3]
+        a20 = J[i + 2, j]
+        a21 = J[i + 2, j + 1]
+        a22 = J[i + 2, j + 2]
+        a23 = J[i + 2, j + 3]
+        a30 = J[i + 3, j]
+        a31 = J[i + 3, j + 1]
+        a32 = J[i + 3, j + 2]
+        a33 = J[i + 3, j + 3]
+        for c in range(C):
+            y0 = X[j, c]
+            y1 = X[j + 1, c]
+            y2 = X[j + 2, c]
+            y3 = X[j + 3, c]
+            F[0, c] += (a00 * y0 + a01 * y1) + (a02 * y2 + a03 * y3)
+            F[1, c] += (a10 * y0 + a11 * y1) + (a12 * y2 + a13 * y3)
+            F[2, c] += (a20 * y0 + a21 * y1) + (a22 * y2 + a23 * y3)
+            F[3, c] += (a30 * y0 + a31 * y1) + (a32 * y2 + a33 * y3)
+        j += 4
+    while j < n:
+        a0 = J[i, j]
+        a1 = J[i + 1, j]
+        a2 = J[i + 2, j]
+        a3 = J[i + 3, j]
+        for c in range(C):
+            y = X[j, c]
+            F[0, c] += a0 * y
+            F[1, c] += a1 * y
+            F[2, c] += a2 * y
+            F[3, c] += a3 * y
+        j += 1
+
+
+@njit(nogil=True, cache=True, fastmath={"contract"})
+def _correct_block(F, J, i, k, dx):
+    """After unit i+k changed by dx (C,), add J_{i+k2, i+k} dx to the fields of units i+k2, k2 > k.
+
+    Rows k2 <= k get a zero weight (already used), which keeps the loop branch-free.
+    """
+    C = F.shape[1]
+    w1 = J[i + 1, i + k] if k < 1 else np.float32(0.0)
+    w2 = J[i + 2, i + k] if k < 2 else np.float32(0.0)
+    w3 = J[i + 3, i + k] if k < 3 else np.float32(0.0)
+    for c in range(C):
+        d = dx[c]
+        F[1, c] += w1 * d
+        F[2, c] += w2 * d
+        F[3, c] += w3 * d
+
+
 @njit(nogil=True, cache=True)
 def _uniforms(S, u):
     """u[c] = next float32 uniform in (0, 1) of lane c (xoshiro128+, state S (4, C) uint32)."""
@@ -168,8 +240,8 @@ def _gather_dv(X, K, dV, i, g):
 
 
 @njit(nogil=True, cache=True, fastmath={"contract"})
-def _update_row(X, K, i, f, g, u, spin, method, beta):
-    """Heat-bath or Metropolis update of unit i in every chain.
+def _update_row(X, K, i, f, g, u, dx, spin, method, beta):
+    """Heat-bath or Metropolis update of unit i in every chain; dx receives new - old values.
 
     f: local fields, g: population term dV[K_o] (zeros without V), u: uniforms, all (C,) float32.
     (The RNG and the gather are separate loops: with fewer arrays per loop the compiler's run-time
@@ -187,7 +259,9 @@ def _update_row(X, K, i, f, g, u, spin, method, beta):
             # d = -beta (E_on - E_off): log-odds of "on" against "off" given the other units
             d = b * (m * f[c] - g[c])
             new_on = u[c] * (one + fast_exp(-d)) < one
-            xi[c] = one if new_on else off
+            new = one if new_on else off
+            dx[c] = new - xi[c]
+            xi[c] = new
             K[c] = K[c] + (np.int32(new_on) - np.int32(on))
     else:
         for c in range(C):
@@ -196,7 +270,9 @@ def _update_row(X, K, i, f, g, u, spin, method, beta):
             # beta dE of the flip is -d when currently off, +d when on
             de = d if on else -d
             new_on = (u[c] < fast_exp(-de)) != on
-            xi[c] = one if new_on else off
+            new = one if new_on else off
+            dx[c] = new - xi[c]
+            xi[c] = new
             K[c] = K[c] + (np.int32(new_on) - np.int32(on))
 
 
@@ -254,7 +330,7 @@ def _accumulate_tile(bits, valid, spin, count_x, count_xx):
 
 @njit(nogil=True, cache=True)
 def run_sweeps(X, K, S, valid, J, h, dV, has_v, spin, method, beta, sweeps, measure, count_x,
-               count_xx, count_k, f, g, u, bits):
+               count_xx, count_k, F, g, u, dx, bits):
     """Run ``sweeps`` sequential-scan sweeps of every chain, in place.
 
     Chains are stored in tiles of T lanes: X (tiles, n, T) float32, K (tiles, T) int32 (number of
@@ -267,7 +343,7 @@ def run_sweeps(X, K, S, valid, J, h, dV, has_v, spin, method, beta, sweeps, meas
     has_v False when there is no population term (then g must be zeros), spin: bool, method: GIBBS
     or METROPOLIS, beta: inverse temperature.  When ``measure``, each sweep adds exact integer
     counts to count_x (n,), the upper triangle of count_xx (n, n) and count_k (n+1,) (int64).
-    f, g, u (T,) float32 and bits (n, ceil(T/64)) uint64 are scratch.
+    F (4, T), g, u, dx (T,) float32 and bits (n, ceil(T/64)) uint64 are scratch.
     """
     tiles, n, T = X.shape
     for t in range(tiles):
@@ -275,12 +351,23 @@ def run_sweeps(X, K, S, valid, J, h, dV, has_v, spin, method, beta, sweeps, meas
         Kt = K[t]
         St = S[t]
         for _ in range(sweeps):
-            for i in range(n):
-                _local_fields(Xt, J, h, i, f)
+            # units in blocks of 4 (fields from one pass over X, then corrected), the rest singly
+            for i0 in range(0, n - n % 4, 4):
+                _block_fields(Xt, J, h, i0, F)
+                for k in range(4):
+                    i = i0 + k
+                    if has_v:
+                        _gather_dv(Xt, Kt, dV, i, g)
+                    _uniforms(St, u)
+                    _update_row(Xt, Kt, i, F[k], g, u, dx, spin, method, beta)
+                    if k < 3:
+                        _correct_block(F, J, i0, k, dx)
+            for i in range(n - n % 4, n):
+                _local_fields(Xt, J, h, i, F[0])
                 if has_v:
                     _gather_dv(Xt, Kt, dV, i, g)
                 _uniforms(St, u)
-                _update_row(Xt, Kt, i, f, g, u, spin, method, beta)
+                _update_row(Xt, Kt, i, F[0], g, u, dx, spin, method, beta)
             if measure:
                 _pack_bits(Xt, valid[t], bits)
                 _accumulate_tile(bits, valid[t], spin, count_x, count_xx)
