@@ -47,8 +47,8 @@ So ``objective`` ≤ ``bound`` ≤ ``objective`` of the next step.  ``evaluate()
 current parameters θᵗ⁺¹.  Converged when ``ll_gain`` < ``tolerance``.
 
 Views (see ``MixtureLearner.views``): ``em_theta``/``em_ll``/``em_bound``/``em_marks`` (the 1-D
-slice), ``em_axis0``/``em_axis1``/``em_ll_grid``/``em_bound_grid``/``em_points`` (2-D, two free
-probabilities), ``means``, ``weights``, ``biases`` (binomial), ``fantasy`` (component means drawn as
+slice), ``em_axis0``/``em_axis1`` (= ``em_grid_x``/``em_grid_y``), ``em_ll_grid``/``em_bound_grid``,
+``em_points``, ``em_path`` (2-D, two free probabilities), ``means``, ``weights``, ``biases`` (binomial), ``fantasy`` (component means drawn as
 samples), ``data``.
 """
 
@@ -695,6 +695,7 @@ class MixtureLearner(Learner):
         self._preview = None
         self._gain = None
         self._direction = None      # last non-negligible step direction (unit vector)
+        self._path = []             # first two free parameters of θ⁰, θ¹, … (2-D view)
         self.iterations = 0
         if family == "gaussian":
             self._rmin = 0.05 * math.sqrt(max(float(np.mean(np.var(train, axis=0))), 1e-300))
@@ -722,6 +723,10 @@ class MixtureLearner(Learner):
         _, info, log_q, L1 = _em.em_step(self.em, self._f, self._counts, self._L,
                                          commit=self._commit)
         self._L = L1
+        if not self._path:
+            self._path.append(prev.free_vector()[:2].copy())
+        self._path.append(self.em.free_vector()[:2].copy())
+        del self._path[:-1000]
         self._prev = (prev, log_q)
         self._preview = None
         self._gain = info.objective_new - info.objective_old
@@ -743,6 +748,7 @@ class MixtureLearner(Learner):
         return None
 
     def params_changed(self):
+        self._path = []             # a roll-back or load starts a new path
         self._L = None
         self._prev = None
         self._preview = None
@@ -760,6 +766,8 @@ class MixtureLearner(Learner):
         out["em/gain"] = np.nan if self._gain is None else self._gain
         if self._direction is not None:
             out["em/direction"] = self._direction.copy()
+        if self._path:
+            out["em/path"] = np.array(self._path)
         if self._prev is not None:
             pm = self._prev[0].model
             out["em/prev_weights"] = pm.weights.copy()
@@ -775,6 +783,7 @@ class MixtureLearner(Learner):
         self.iterations = int(state.get("em/iterations", 0))
         g = float(state.get("em/gain", np.nan))
         self._gain = None if math.isnan(g) else g
+        self._path = [p.copy() for p in np.asarray(state.get("em/path", np.zeros((0, 2))))]
         self._direction = (None if "em/direction" not in state
                            else np.array(state["em/direction"], dtype=float))
         if "em/prev_weights" in state:
@@ -819,9 +828,11 @@ class MixtureLearner(Learner):
         −F_q(θ) (+ the prior term for MAP).
 
         2-D, when there are exactly two free parameters and both are probabilities (two coins with
-        known weights, …): ``em_axis0``/``em_axis1`` (61 points each, cell centres of [0, 1]),
-        ``em_ll_grid``/``em_bound_grid`` (61, 61) with [a, b] at (axis0[a], axis1[b]), and
-        ``em_points`` (2, 2) = [θᵗ, θᵗ⁺¹]."""
+        known weights, …): ``em_axis0`` (θ₁, drawn along x) and ``em_axis1`` (θ₂, along y), 61
+        cell centres of [0, 1] each, also named ``em_grid_x``/``em_grid_y``;
+        ``em_ll_grid``/``em_bound_grid`` (61, 61) row-major images: entry [b, a] is at
+        (θ₁, θ₂) = (axis0[a], axis1[b]); ``em_points`` (2, 2) = [θᵗ, θᵗ⁺¹] as (θ₁, θ₂) rows;
+        ``em_path`` (t + 1, 2) the iterates θ⁰ … θᵗ⁺¹ so far (at most the last 1000)."""
         em0, log_q, em1 = self._iteration()
         v0, v1 = em0.free_vector(), em1.free_vector()
         f, c = self._f, self._counts
@@ -855,8 +866,10 @@ class MixtureLearner(Learner):
         if em0.prob_family and n_free == 2:
             axis = (np.arange(61) + 0.5) / 61
             llg, bdg = _em.plane_slice(em0, (0, 1), axis, axis, f, log_q, c)
-            out.update(em_axis0=axis, em_axis1=axis.copy(), em_ll_grid=llg, em_bound_grid=bdg,
-                       em_points=np.array([v0[:2], v1[:2]]))
+            path = self._path if self._prev is not None else [v0[:2], v1[:2]]
+            out.update(em_axis0=axis, em_axis1=axis.copy(), em_grid_x=axis.copy(),
+                       em_grid_y=axis.copy(), em_ll_grid=llg.T.copy(), em_bound_grid=bdg.T.copy(),
+                       em_points=np.array([v0[:2], v1[:2]]), em_path=np.array(path))
         return out
 
     def views(self, n_show=16):

@@ -157,11 +157,19 @@ def test_plane_slice_for_two_coins():
     np.testing.assert_allclose(v["em_points"][0], [0.6, 0.5])
     np.testing.assert_allclose(v["em_points"][1], learner.model.biases)
     assert m["bound"] >= bdg.max() - tol            # θᵗ⁺¹ maximises the bound over the whole box
-    # ℓ on the grid against a direct evaluation at one cell
+    # ℓ on the grid against a direct evaluation at one cell: row b is θ₂ = axis1[b], column a is
+    # θ₁ = axis0[a] (a row-major image with θ₁ along x)
     a, b = 17, 40
     p = np.array([v["em_axis0"][a], v["em_axis1"][b]])
     mm = MixtureModel("binomial", [0.5, 0.5], np.repeat(p[:, None], 10, axis=1))
-    assert llg[a, b] == pytest.approx(mm.log_prob(x).mean(), abs=tol)
+    assert llg[b, a] == pytest.approx(mm.log_prob(x).mean(), abs=tol)
+    np.testing.assert_array_equal(v["em_grid_x"], v["em_axis0"])
+    # the path of iterates grows by one point per step
+    learner.step()
+    path = learner.views()["em_path"]
+    assert path.shape == (3, 2)
+    np.testing.assert_allclose(path[0], [0.6, 0.5])
+    np.testing.assert_array_equal(path[-1], learner.model.biases)
 
 
 def test_no_underflow_with_784_dimensional_bernoulli_vectors():

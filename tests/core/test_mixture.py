@@ -364,10 +364,15 @@ def test_config_errors_name_the_problem():
         make_learner(_cfg(family="bernoulli"), real)
 
 
-def test_state_dict_resumes_bit_for_bit():
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+def test_state_dict_resumes_bit_for_bit(family):
     rng = np.random.default_rng(3)
-    kw = dict(family="gaussian", components=3, convention="real", seed=4, tolerance=0.0)
-    x = rng.normal(size=(200, 2)) + rng.integers(0, 3, 200)[:, None] * 2.0
+    if family == "gaussian":
+        kw = dict(family="gaussian", components=3, convention="real", seed=4, tolerance=0.0)
+        x = rng.normal(size=(200, 2)) + rng.integers(0, 3, 200)[:, None] * 2.0
+    else:
+        kw = dict(family="binomial", components=2, fit_weights=False, seed=4, tolerance=0.0)
+        x = DB_X
     a = MixtureLearner(x, **kw)
     for _ in range(3):
         a.step()
