@@ -9,9 +9,10 @@ Layout: the chains are the fast axis, in tiles of T lanes (T = :func:`tile_size`
 one pass over a contiguous row of T chains and the compiler vectorises it (SIMD lanes = chains).
 Each tile (at most ~1 MiB, L2-resident) runs all its sweeps before the next one; chains are
 independent, so this is bit-identical to sweeping all chains together.
-Sweeps are sequential scans i = 0..n-1.  Unit i's local field f = h_i + sum_j J_ij x_j is computed
-for all lanes with 8 rows of X per pass (one load/store of f per 8 multiply-adds, which keeps the
-loop off the store-port limit).  The population potential enters exactly: with K_o the count of the
+Sweeps are sequential scans i = 0..n-1.  Local fields f_i = h_i + sum_j J_ij x_j are computed for
+4 units at once from one pass over X (16 multiply-adds per 4 loads), and the fields of the later
+units of the block are corrected after each update (f_k += J_ki (x_i' - x_i)), which is exact and
+halves the memory traffic of the dominant loop.  The population potential enters exactly: with K_o the count of the
 *other* units on, switching unit i on changes the energy by  -m f + V[K_o + 1] - V[K_o]  (m = 2 for
 spins, 1 for binary units), ``dV[k] = V[k+1] - V[k]`` gathered per chain.
 
