@@ -96,7 +96,9 @@ def neg_free_energy(log_joint: np.ndarray, log_q: np.ndarray, counts=None) -> fl
 
     ``log_joint`` is evaluated at θ, ``log_q`` is the fixed posterior guess (usually the E-step at an
     earlier θᵗ).  Without the prior term (add ``log_prior / M`` for MAP)."""
-    return _mean(_q_terms(log_q, log_joint - log_q), counts)
+    with np.errstate(invalid="ignore"):       # -inf - (-inf) where q = 0: masked out below
+        diff = log_joint - log_q
+    return _mean(_q_terms(log_q, diff), counts)
 
 
 def expected_complete_ll(log_joint, log_q, counts=None) -> float:
@@ -113,7 +115,9 @@ def kl_gap(log_joint: np.ndarray, log_q: np.ndarray, counts=None) -> float:
     """mean_i KL(q_i ‖ p(z | x_i, θ)) = ℓ(θ) − (−F_q(θ)) ≥ 0, computed term by term (not as a
     difference) so that it is non-negative up to round-off of its own size."""
     log_post, _ = e_step(log_joint)
-    return _mean(_q_terms(log_q, log_q - log_post), counts)
+    with np.errstate(invalid="ignore"):       # -inf - (-inf) where q = 0: masked out below
+        diff = log_q - log_post
+    return _mean(_q_terms(log_q, diff), counts)
 
 
 # ------------------------------------------------------------------------------- one iteration
