@@ -102,6 +102,14 @@ def pseudo_log_likelihood(x, h, J, convention, V=None):
 METHODS = ("gibbs", "metropolis")
 
 
+def warm_up():
+    """Compile (or load from the on-disk cache) the sampler kernels: call once at start-up, e.g. on
+    a worker thread while showing "compiling...", so the first real sweep is not delayed."""
+    s = PairwiseSampler(4, 64, "spin", seed=0)
+    s.moments(np.zeros(4), np.zeros((4, 4)), np.zeros(5), sweeps=1)
+    s.run(np.zeros(4), np.zeros((4, 4)), sweeps=1)
+
+
 class PairwiseSampler:
     """Persistent MCMC chains of a pairwise model, all updated together.
 

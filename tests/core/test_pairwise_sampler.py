@@ -155,3 +155,9 @@ def test_states_round_trip_through_tiles(monkeypatch):
     mean, second, p_k = s.moments(np.zeros(4), np.zeros((4, 4)), sweeps=1)
     assert p_k.sum() == pytest.approx(1.0)
     assert s.n_measured == 600
+
+
+def test_warm_up_runs():
+    from core.pairwise import warm_up
+
+    warm_up()   # compiles or loads every kernel variant used by run/moments; must not raise
