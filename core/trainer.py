@@ -73,6 +73,9 @@ class Learner:
     image_shape = None
     steps_per_epoch = 1.0
     params: dict[str, np.ndarray] = {}
+    #: a parameter larger than this in magnitude counts as divergence (a learner whose parameters
+    #: legitimately scale with the data, e.g. Gaussian covariances, raises it)
+    param_limit = 1e6
 
     def step(self) -> dict[str, float]:
         """One parameter update (or EM iteration, or chunk of sweeps); return cheap metrics."""
@@ -120,13 +123,14 @@ class Trainer:
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
         parameters are restored.
     stop_on_convergence : stop when ``learner.converged()`` says so.
-    param_limit : a parameter larger than this in magnitude counts as divergence.
+    param_limit : a parameter larger than this in magnitude counts as divergence (default: the
+        learner's ``param_limit``).
     """
 
     def __init__(self, learner: Learner, max_steps: int | None = None, eval_every: int = 10,
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
-                 param_limit: float = 1e6):
+                 param_limit: float | None = None):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
@@ -135,7 +139,7 @@ class Trainer:
         self.monitor, self.mode = monitor, mode
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
-        self.param_limit = float(param_limit)
+        self.param_limit = float(learner.param_limit if param_limit is None else param_limit)
         self.step_count = 0
         self.done = False
         self.message = ""
@@ -172,8 +176,13 @@ class Trainer:
             pass
         return snap
 
-    def step(self) -> Snapshot:
-        """Perform one step and return its snapshot."""
+    def step(self, with_views: bool = True) -> Snapshot:
+        """Perform one step and return its snapshot.
+
+        ``with_views=False`` skips ``learner.views()`` (display arrays can cost more than the step
+        itself on large models); a consumer that draws asks :meth:`views` only for the snapshot it
+        shows, e.g. the GUI worker once per frame, and the CLI never.
+        """
         if self.done:
             raise RuntimeError("the run has finished; reset to train again")
         L = self.learner
@@ -183,11 +192,11 @@ class Trainer:
                 metrics.update(L.step())
         except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
             metrics["diverged"] = 1.0
-            return self._diverged(f"numerical error: {exc}")
+            return self._diverged(f"numerical error: {exc}", with_views)
         self.step_count += 1
         bad = self._bad_params(metrics)
         if bad:
-            return self._diverged(bad)
+            return self._diverged(bad, with_views)
 
         last = self.max_steps is not None and self.step_count >= self.max_steps
         conv = L.converged() if self.stop_on_convergence else None
@@ -208,16 +217,21 @@ class Trainer:
             message = self._stop_message
         if message:
             self.done, self.message = True, message
-        return self._snapshot(metrics)
+        return self._snapshot(metrics, with_views)
+
+    def views(self) -> dict[str, np.ndarray]:
+        """The learner's display arrays now (copies)."""
+        return self.learner.views()
 
     # --- helpers -------------------------------------------------------------------------
-    def _snapshot(self, metrics) -> Snapshot:
+    def _snapshot(self, metrics, with_views=True) -> Snapshot:
         L = self.learner
         clean = {k: float(v) for k, v in metrics.items()}
         if clean:
             self.history.append({"step": self.step_count, "epoch": self.epoch, **clean})
         snap = Snapshot(step=self.step_count, epoch=self.epoch, kind=L.kind, metrics=clean,
-                        views=L.views(), image_shape=L.image_shape, convention=L.convention,
+                        views=L.views() if with_views else {}, image_shape=L.image_shape,
+                        convention=L.convention,
                         done=self.done, message=self.message, total_steps=self.max_steps)
         self.last = snap
         return snap
@@ -236,12 +250,12 @@ class Trainer:
                 return f"parameter {k} exceeded {self.param_limit:g} in magnitude"
         return ""
 
-    def _diverged(self, why) -> Snapshot:
+    def _diverged(self, why, with_views=True) -> Snapshot:
         self._restore(self._good)
         self.done = True
         self.message = (f"training diverged ({why}); the last good parameters (step "
                         f"{self._good_step}) were kept — try a smaller learning rate")
-        return self._snapshot({})
+        return self._snapshot({}, with_views)
 
     def _restore(self, params):
         if params is None:
