@@ -15,6 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -123,6 +124,8 @@ class Trainer:
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
         parameters are restored.
     stop_on_convergence : stop when ``learner.converged()`` says so.
+    history_limit : rows of scalar metrics kept in ``history`` (oldest dropped first) so memory
+        stays flat in an open-ended live run; consumers that need every row stream them.
     param_limit : a parameter larger than this in magnitude counts as divergence (default: the
         learner's ``param_limit``).
     """
@@ -130,7 +133,7 @@ class Trainer:
     def __init__(self, learner: Learner, max_steps: int | None = None, eval_every: int = 10,
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
-                 param_limit: float | None = None):
+                 param_limit: float | None = None, history_limit: int = 200_000):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
@@ -143,7 +146,8 @@ class Trainer:
         self.step_count = 0
         self.done = False
         self.message = ""
-        self.history: list[dict[str, float]] = []   # one dict per step that had metrics
+        # one dict per step that had metrics, bounded (see history_limit)
+        self.history: collections.deque[dict[str, float]] = collections.deque(maxlen=history_limit)
         self._good = self._copy_params()
         self._best = None
         self._best_value = -math.inf if mode == "max" else math.inf
