@@ -203,8 +203,10 @@ def sample(split, block_lse, log_z, n_samples, rng):
     which = np.minimum(np.searchsorted(cdf, u, side="right"), np.searchsorted(cdf, cdf[-1]))
     v = rng.random(n_samples)
     out = np.empty((n_samples, split.n))
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(split.blocks) + 1))
     for k, (l0, l1) in enumerate(split.blocks):
-        idx = np.nonzero(which == k)[0]
+        idx = order[bounds[k]:bounds[k + 1]]
         if idx.size == 0:
             continue
         S = split.log_weights(l0, l1)
