@@ -731,8 +731,8 @@ class MaxEntLearner(Learner):
             self.estimator.load_state_dict(state)
         disp = {k[len("display/"):]: v for k, v in state.items() if k.startswith("display/")}
         if disp:
-            if self._display is None:
-                self._make_display(16)
+            if self._display is None or self._display.chains != int(disp["chains"]):
+                self._make_display(int(disp["chains"]))
             self._display.load_state_dict(disp)
 
 
