@@ -119,6 +119,11 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        # liveness ping: a worker backs off when the event loop falls behind (Worker._yield_to_gui)
+        self.ping_timer = QTimer(self)
+        self.ping_timer.setInterval(10)
+        self.ping_timer.timeout.connect(self._ping)
+        self.ping_timer.start()
 
     # ================================================================== UI
     def _build_ui(self):
@@ -293,6 +298,11 @@ class MainWindow(QMainWindow):
             self._reap()
         except Exception:   # a bug in a view must not kill the event loop
             traceback.print_exc()
+
+    def _ping(self):
+        w = self.worker
+        if w is not None:
+            w.gui_ping()
 
     def _poll_pending(self):
         p = self.pending
@@ -501,6 +511,7 @@ class MainWindow(QMainWindow):
     def shutdown(self, timeout_s: float = 30.0) -> None:
         """Stop every worker thread and wait for them (idempotent)."""
         self.timer.stop()
+        self.ping_timer.stop()
         workers = [w for w in (self.worker, self.pending) if w is not None] + self._retired
         for w in workers:
             w.request_quit()

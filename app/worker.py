@@ -114,6 +114,7 @@ class Worker(QThread):
         self._quit = False
         self._compiled = False
         self._rate_marks: collections.deque = collections.deque(maxlen=64)
+        self._gui_time: float | None = None   # last liveness ping from the GUI thread
 
     # ------------------------------------------------------------------ GUI-side commands
     def play(self):
@@ -143,6 +144,14 @@ class Worker(QThread):
     def set_speed(self, steps_per_frame: float | None):
         self._commands.put(("speed", steps_per_frame))
 
+    def call(self, fn):
+        """Run ``fn(worker)`` on the worker thread between steps (e.g. save a session, denoise
+        with the current model); returns a :class:`concurrent.futures.Future` with its result."""
+        from concurrent.futures import Future
+        fut = Future()
+        self._commands.put(("call", fn, fut))
+        return fut
+
     def request_quit(self):
         self._commands.put(("quit",))
 
@@ -151,6 +160,11 @@ class Worker(QThread):
         is allowed to complete).  Returns whether the thread has finished."""
         self.request_quit()
         return self.wait(int(timeout_s * 1000))
+
+    def gui_ping(self):
+        """Called by the GUI thread every ~10 ms while its event loop runs (see
+        :meth:`_yield_to_gui`)."""
+        self._gui_time = time.perf_counter()
 
     @property
     def playing(self) -> bool:
@@ -294,6 +308,7 @@ class Worker(QThread):
             else:
                 self._event("info", f"{key} = {value:g}" if isinstance(value, float)
                             else f"{key} = {value}")
+                self._revive()
                 self._republish_views()
         elif name == "edit":
             _, idx, vals = cmd
@@ -305,12 +320,48 @@ class Worker(QThread):
                     edit(idx, vals)
                 except Exception as exc:
                     self._event("error", describe_error(exc))
+                self._revive()
                 self._republish_views()
+        elif name == "call":
+            _, fn, fut = cmd
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn(self))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    fut.set_exception(exc)
+
+    def _revive(self):
+        """A run that stopped because it converged (e.g. Hopfield recall at a fixed point) can go
+        on after the user draws on the state or changes a setting (app.revive)."""
+        from .revive import revive_after_change
+        if self.trainer is not None and revive_after_change(self.trainer):
+            self.state = "paused"
 
     def _republish_views(self):
         """After an edit or a parameter change while paused, show the new state at once."""
         if self.trainer is not None and not self._playing:
             self._publish(self._initial_snapshot())
+
+    def _yield_to_gui(self):
+        """Back off while the GUI thread is starved.
+
+        A worker running Python code holds the GIL most of the time; every Python callback the
+        GUI needs (each pyqtgraph ``paint``, each timer slot) then waits up to a GIL switch
+        interval, and a repaint made of dozens of such callbacks stalls the window.  The GUI
+        pings every ~10 ms; when the last ping is late the worker sleeps (GIL released) in
+        short slices until the event loop has caught up, for at most ``GUI_WAIT_MAX`` seconds.
+        """
+        t = self._gui_time
+        if t is None:
+            return
+        start = time.perf_counter()
+        while start - t > self.GUI_LATE and time.perf_counter() - start < self.GUI_WAIT_MAX:
+            time.sleep(0.001)
+            if self._gui_time != t:
+                break
+
+    GUI_LATE = 0.03
+    GUI_WAIT_MAX = 0.1
 
     def _chunk_of_steps(self):
         """Run steps for about one chunk (~15 ms), or the number the speed control allows."""
@@ -329,6 +380,7 @@ class Worker(QThread):
                 return 0
         n = 0
         while self._playing and (n_allowed is None or n < n_allowed):
+            self._yield_to_gui()
             if self._step() is None:
                 break
             n += 1
@@ -362,7 +414,10 @@ class Worker(QThread):
                 if self._quit:
                     break
                 if self._playing:
-                    if self._chunk_of_steps() == 0:
+                    n = self._chunk_of_steps()
+                    # let the GUI thread take the GIL between chunks (it may be waiting for it)
+                    time.sleep(0.0005)
+                    if n == 0:
                         # slow speed: wait for the next step's credit, still listening
                         try:
                             self._handle(self._commands.get(timeout=0.01))
