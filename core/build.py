@@ -39,9 +39,12 @@ def make_trainer(cfg, dataset=None):
         dataset = load_dataset(cfg)
     learner = make_learner(cfg, dataset)
     t = cfg["training"]
+    monitor = t["monitor"]
+    if monitor == "auto":
+        monitor = getattr(learner, "monitor", "val_ll")
     return Trainer(learner,
                    max_steps=_config.training_length(cfg, learner.steps_per_epoch),
                    eval_every=t["eval_every"],
-                   monitor=t["monitor"] if t["early_stopping"] else None,
-                   mode="min" if t["monitor"].endswith(("error", "loss", "gap")) else "max",
+                   monitor=monitor if t["early_stopping"] else None,
+                   mode="min" if monitor.endswith(("error", "loss", "gap")) else "max",
                    patience=t["patience"], min_delta=t["min_delta"])

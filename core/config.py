@@ -239,7 +239,8 @@ TRAINING_COMMON = {
     "batch_size": Key(100, int, low=1, doc="minibatch size (0 for full batch is not used)"),
     "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
-    "monitor": Key("val_ll", str, doc="metric watched by early stopping"),
+    "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
+                   "validation metric (val_ll, or val_pll when the likelihood is intractable)"),
     "patience": Key(5, int, low=1, doc="evaluations without improvement before stopping"),
     "min_delta": Key(0.0, NUM, low=0.0, doc="smallest improvement that counts"),
 }

@@ -369,6 +369,8 @@ class MaxEntLearner(Learner):
                              f"pseudolikelihood")
         self.convention = convention
         self.image_shape = tuple(image_shape) if image_shape is not None else None
+        # early stopping watches the exact likelihood when it is tractable, else the pseudo-LL
+        self.monitor = "val_ll" if self.n <= EXACT_LL_MAX_UNITS else "val_pll"
         self.C = constraints
         self.n = n
         self.M = len(self.train)

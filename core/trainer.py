@@ -77,6 +77,8 @@ class Learner:
     #: a parameter larger than this in magnitude counts as divergence (a learner whose parameters
     #: legitimately scale with the data, e.g. Gaussian covariances, raises it)
     param_limit = 1e6
+    #: the metric early stopping watches when the config says ``monitor = "auto"``
+    monitor = "val_ll"
 
     def step(self) -> dict[str, float]:
         """One parameter update (or EM iteration, or chunk of sweeps); return cheap metrics."""
