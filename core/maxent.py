@@ -370,7 +370,7 @@ class MaxEntLearner(Learner):
         self.convention = convention
         self.image_shape = tuple(image_shape) if image_shape is not None else None
         # early stopping watches the exact likelihood when it is tractable, else the pseudo-LL
-        self.monitor = "val_ll" if self.n <= EXACT_LL_MAX_UNITS else "val_pll"
+        self.monitor = "val_ll" if n <= EXACT_LL_MAX_UNITS else "val_pll"
         self.C = constraints
         self.n = n
         self.M = len(self.train)
