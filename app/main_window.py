@@ -11,6 +11,7 @@ latest snapshot, curve points and events with a ~30 Hz timer (``_tick``).
 
 from __future__ import annotations
 
+import html
 import math
 import sys
 import traceback
@@ -59,7 +60,7 @@ class ErrorReporter:
 
     def show(self, text: str, title: str = "Problem") -> None:
         self.messages.append((title, text))
-        self.window.banner.show_message(f"<b>{title}.</b> {text}", error=True)
+        self.window.banner.show_message(f"<b>{title}.</b> {html.escape(text)}", error=True)
         if self.dialogs_enabled:
             if self._dialog is not None:
                 self._dialog.close()
@@ -88,9 +89,10 @@ class Banner(QFrame):
 
     def show_message(self, html: str, error: bool = True) -> None:
         self.setObjectName("errorBanner" if error else "infoBanner")
-        self.style().unpolish(self)
-        self.style().polish(self)
         self.label.setText(html)
+        for w in (self, self.label):
+            w.style().unpolish(w)
+            w.style().polish(w)
         self.show()
 
     def text(self) -> str:
@@ -345,9 +347,10 @@ class MainWindow(QMainWindow):
             elif e.kind == "error":
                 self.errors.show(e.text, "Training error")
             elif e.kind == "warning":
-                self.banner.show_message(f"<b>Note.</b> {e.text}", error=True)
+                self.banner.show_message(f"<b>Note.</b> {html.escape(e.text)}", error=True)
             elif e.kind == "done":
-                self.banner.show_message(f"<b>Run finished:</b> {e.text}", error=False)
+                self.banner.show_message(f"<b>Run finished:</b> {html.escape(e.text)}",
+                                         error=False)
             elif e.kind == "hyper_rejected":
                 self.statusBar().showMessage(e.text, 6000)
                 self.panel.set_modified(True)

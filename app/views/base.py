@@ -103,20 +103,18 @@ def set_index_image(item: pg.ImageItem, plot: pg.PlotItem, idx: np.ndarray, lut:
 
 
 def display_shape(n: int, image_shape) -> tuple[int, int]:
-    """Shape (h, w) to draw an n-vector: the given image shape, a square, a near-square
-    rectangle, or a 1-row strip."""
+    """Shape (h, w) to draw an n-vector: the given image shape, a square, or a 1-row strip."""
     if image_shape is not None:
         shp = tuple(int(s) for s in image_shape)
         if len(shp) == 2 and shp[0] * shp[1] == n:
             return shp
         if len(shp) == 1 and shp[0] == n:
             return (1, n)
+    # without a known shape only perfect squares of some size are drawn as images: units with
+    # no spatial meaning (SK spins, coin tosses) are honest as a strip
     r = int(math.isqrt(n))
-    if r * r == n:
+    if r * r == n and n >= 36:
         return (r, r)
-    for h in range(r, 1, -1):
-        if n % h == 0 and n // h <= 4 * h:
-            return (h, n // h)
     return (1, n)
 
 

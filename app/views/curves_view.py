@@ -32,7 +32,9 @@ GROUPS = [
     ("magnetization", "Magnetisation per spin", "m",
      lambda m: "magnet" in m or m in ("m", "abs_m")),
     ("overlap", "Overlap with the stored patterns", "m_μ", lambda m: "overlap" in m),
-    ("error", "Errors", "", lambda m: any(s in m for s in ("error", "residual", "noise"))),
+    ("noise", "Error in units of the sampling noise (converged below 1)", "× noise",
+     lambda m: "normalized" in m or "per_noise" in m or "noise" in m),
+    ("error", "Errors", "", lambda m: any(s in m for s in ("error", "residual"))),
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
     ("other", "Other metrics", "", lambda m: True),
@@ -44,7 +46,8 @@ PRETTY = {
     "recon_error": "reconstruction error", "free_energy_gap": "free-energy gap (val − train)",
     "max_moment_error": "max |Δ moment|", "normalized_error": "max error / sampling noise",
     "corr_pearson": "Pearson r", "corr_slope": "slope", "kl_gap": "KL(q ‖ p) gap",
-    "objective": "objective", "abs_m": "|m|",
+    "objective": "objective (log posterior)", "abs_m": "|m|", "estep_gap": "E-step gap",
+    "ll_gain": "ℓ gain per iteration", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
 }
 
 #: metrics that are bookkeeping rather than curves
@@ -60,22 +63,23 @@ def group_of(name: str) -> str:
 
 
 class _Series:
-    """A bounded, growing (x, y) buffer and its curve item."""
+    """A bounded, growing (x, y) buffer and its curve item (attached to a plot when visible)."""
 
-    def __init__(self, curve):
+    def __init__(self, curve, colour, label, exact):
         self.curve = curve
+        self.colour, self.label, self.exact = colour, label, exact
         self.x = np.empty(256)
         self.y = np.empty(256)
         self.n = 0
         self.dirty = False
+        self.log = False
 
     def append(self, x, y):
         if self.n == len(self.x):
             if self.n >= MAX_POINTS:
                 # halve the resolution of what is stored: bounded memory, same shape
-                keep = slice(0, self.n, 2)
-                k = len(range(*keep.indices(self.n)))
-                self.x[:k], self.y[:k] = self.x[keep].copy(), self.y[keep].copy()
+                k = (self.n + 1) // 2
+                self.x[:k], self.y[:k] = self.x[:self.n:2].copy(), self.y[:self.n:2].copy()
                 self.n = k
             else:
                 self.x = np.resize(self.x, 2 * len(self.x))
@@ -87,8 +91,17 @@ class _Series:
 
     def flush(self):
         if self.dirty:
-            self.curve.setData(self.x[:self.n], self.y[:self.n])
+            y = self.y[:self.n]
+            if self.log:     # log axes: non-positive values have no place, leave a gap
+                y = np.where(y > 0, y, np.nan)
+            self.curve.setData(self.x[:self.n], y)
             self.dirty = False
+
+
+#: groups shown first for a kind (the rest follow in GROUPS order)
+PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization")}
+MAX_PLOTS = 3
+LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
 class CurvesView(View):
@@ -97,22 +110,24 @@ class CurvesView(View):
 
     def __init__(self, parent=None):
         super().__init__(parent=parent)
+        self.kind = ""
         self.plots: dict[str, pg.PlotItem] = {}
         self.series: dict[str, _Series] = {}
         self._colour_count: dict[str, int] = {}
-        self._pending_order: list[str] = []
+        self._groups: tuple = ()
         self.set_caption("x axis: training step")
-
-    @staticmethod
-    def accepts(snap) -> bool:
-        return False   # fed with metric points, not snapshots
 
     def set_kind(self, kind: str) -> None:
         self.kind = kind
         self.set_title({"ising": "Energy and magnetisation traces",
                         "hopfield": "Recall traces"}.get(kind, "Learning curves"))
-        self.set_caption("x axis: lattice sweeps × sweeps per step" if kind == "ising"
+        self.set_caption("x axis: steps (each step = the configured number of lattice sweeps); "
+                         "dashed: exact infinite-lattice values" if kind == "ising"
                          else "x axis: training step")
+
+    @staticmethod
+    def accepts(snap) -> bool:
+        return False   # fed with metric points, not snapshots
 
     def has_data(self) -> bool:
         return bool(self.series)
@@ -121,50 +136,80 @@ class CurvesView(View):
         pass
 
     def clear(self):
-        for s in self.series.values():
-            s.curve.setData([], [])
+        self._detach()
         self.series.clear()
-        for p in self.plots.values():
-            self.canvas.removeItem(p)
-        self.plots.clear()
         self._colour_count.clear()
+        self._groups = ()
 
-    # ------------------------------------------------------------------
-    def _plot(self, gid) -> pg.PlotItem:
-        plot = self.plots.get(gid)
-        if plot is None:
+    # ------------------------------------------------------------------ layout
+    def visible_groups(self) -> tuple:
+        present = {group_of(n) for n in self.series}
+        first = PRIORITY.get(self.kind, ())
+        order = [g for g in first if g in present] + \
+            [g for g, *_ in GROUPS if g in present and g not in first]
+        if len(order) > 1 and "other" in order:
+            order.remove("other")          # bookkeeping numbers only when nothing else exists
+        return tuple(order[:MAX_PLOTS])
+
+    def _detach(self):
+        for gid, plot in self.plots.items():
+            for s in self.series.values():
+                if s.curve.getViewBox() is not None and s.curve in plot.listDataItems():
+                    plot.removeItem(s.curve)
+            self.canvas.removeItem(plot)
+        self.plots.clear()
+
+    def _relayout(self, groups):
+        self._detach()
+        self._groups = groups
+        first = None
+        for row, gid in enumerate(groups):
             _, title, ylabel, _ = next(g for g in GROUPS if g[0] == gid)
-            if gid == "energy" and getattr(self, "kind", "") == "ising":
+            if gid == "energy" and self.kind == "ising":
                 title, ylabel = "Energy per spin", "E / N"
-            elif gid == "energy" and getattr(self, "kind", "") == "hopfield":
+            elif gid == "energy" and self.kind == "hopfield":
                 title, ylabel = "Energy E(s) = −½ sᵀJs", "E"
-            order = [g[0] for g in GROUPS]
-            self.plots[gid] = None
-            # re-add in the canonical order so the stack is always ll, energy, m, ...
-            for p in self.plots.values():
-                if p is not None:
-                    self.canvas.removeItem(p)
             plot = pg.PlotItem()
-            style_plot(plot, xlabel="step", ylabel=ylabel)
-            plot.setTitle(title, size=theme.title_size(), color=theme.INK)
-            plot.addLegend(offset=(-10, 10), labelTextColor=theme.INK,
-                           brush=pg.mkBrush(255, 255, 255, 200), labelTextSize="9pt" if not
-                           theme.is_presentation() else "13pt")
+            bottom = row == len(groups) - 1
+            style_plot(plot, xlabel="step" if bottom else "", ylabel=ylabel)
+            if not bottom:
+                # x is linked: tick labels only under the last plot leave room for the data
+                plot.getAxis("bottom").setStyle(showValues=False)
             plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            if gid in LOG_GROUPS:
+                plot.setLogMode(y=True)
+            plot._title_text = title
+            self.canvas.addItem(plot, row=row, col=0)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
             self.plots[gid] = plot
-            for i, g in enumerate(sorted(self.plots, key=order.index)):
-                self.canvas.addItem(self.plots[g], row=i, col=0)
-            first = self.plots[sorted(self.plots, key=order.index)[0]]
-            for g, p in self.plots.items():
-                if p is not first:
-                    p.setXLink(first)
-        return plot
+            for name, s in self.series.items():
+                if group_of(name) == gid:
+                    s.log = gid in LOG_GROUPS
+                    s.dirty = True
+                    plot.addItem(s.curve)
+            self._retitle(gid)
+
+    def _retitle(self, gid):
+        """The legend lives in the title: coloured line glyphs never cover the data."""
+        plot = self.plots[gid]
+        keys = []
+        for name, s in self.series.items():
+            if group_of(name) == gid:
+                glyph = "╌╌" if s.exact else "━━"
+                keys.append(f'<span style="color:{s.colour}">{glyph}</span>&nbsp;{s.label}')
+        size = theme.title_size()
+        plot.setTitle(f'<span style="font-weight:600">{plot._title_text}</span>'
+                      f'&nbsp;&nbsp;&nbsp;<span style="font-size:{"12pt" if theme.is_presentation() else "9pt"}">'
+                      + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
 
     def _series(self, name) -> _Series:
         s = self.series.get(name)
         if s is None:
             gid = group_of(name)
-            plot = self._plot(gid)
             exact = name.startswith("exact_")
             base = name[6:] if exact else name
             if exact and base in self.series:
@@ -177,12 +222,16 @@ class CurvesView(View):
                            style=Qt.DashLine if exact else Qt.SolidLine)
             label = ("exact " + PRETTY.get(base, base)) if exact else PRETTY.get(name, name)
             if exact and base in ("energy", "magnetization", "abs_magnetization"):
-                label = f"exact (Onsager/Yang, L→∞)"
-            curve = plot.plot([], [], pen=pen, name=label, connect="finite")
-            curve.setDownsampling(auto=True, method="peak")
-            s = _Series(curve)
-            s.colour = colour
+                label = f"exact {PRETTY.get(base, base)} (Onsager/Yang, L→∞)"
+            # downsampling/clipping are set by the PlotItem when the curve is added (setting
+            # them on a free curve breaks pyqtgraph's scene-add path)
+            curve = pg.PlotDataItem([], [], pen=pen, connect="finite")
+            s = _Series(curve, colour, label, exact)
             self.series[name] = s
+            if gid in self.plots:
+                s.log = gid in LOG_GROUPS
+                self.plots[gid].addItem(curve)
+                self._retitle(gid)
         return s
 
     def add_points(self, points) -> None:
@@ -191,6 +240,9 @@ class CurvesView(View):
             for name, value in metrics.items():
                 if name in SKIP or value is None:
                     continue
+                if name == "objective" and "train_ll" in metrics and \
+                        abs(metrics["train_ll"] - value) <= 1e-12 * max(1.0, abs(value)):
+                    continue      # maximum likelihood: the objective *is* train_ll
                 try:
                     v = float(value)
                 except (TypeError, ValueError):
@@ -198,6 +250,9 @@ class CurvesView(View):
                 if math.isinf(v):
                     continue
                 self._series(name).append(step, v)
+        groups = self.visible_groups()
+        if groups != self._groups:
+            self._relayout(groups)
         for s in self.series.values():
             s.flush()
 

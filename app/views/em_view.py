@@ -27,10 +27,10 @@ class EMView(View):
         super().__init__(caption="the bound touches ℓ at θᵗ; its maximum gives θᵗ⁺¹, so ℓ never "
                                  "decreases", parent=parent)
         self.plot = self.canvas.addPlot(row=0, col=0)
-        style_plot(self.plot, xlabel="θ (slice through parameter space)",
+        style_plot(self.plot, xlabel="position on the line θᵗ (0) → θᵗ⁺¹ (1)",
                    ylabel="nats / sample")
-        self.plot.addLegend(offset=(-10, -10), labelTextColor=theme.INK,
-                            brush=pg.mkBrush(255, 255, 255, 200))
+        self.plot.addLegend(offset=(10, -10), labelTextColor=theme.INK,
+                            brush=pg.mkBrush(255, 255, 255, 220))
         w = theme.pen_width()
         self.ll = self.plot.plot([], [], pen=pg.mkPen(theme.PALETTE[0], width=w + 1),
                                  name="ℓ(θ)")
@@ -77,14 +77,17 @@ class EMView(View):
                 self.marks.setData(xs, ys)
                 if xs.size:
                     self.current.setValue(xs[-1])
-            if not self._ranged and th.size:
-                fin = ll[np.isfinite(ll)]
-                if fin.size:
-                    lo, hi = fin.min(), fin.max()
-                    self.plot.setRange(xRange=(th.min(), th.max()),
-                                       yRange=(lo - 0.05 * (hi - lo), hi + 0.1 * (hi - lo)),
-                                       padding=0)
-                    self._ranged = True
+            # the slice moves with every iteration: fit ℓ and the bound each time
+            vals = [ll]
+            if bound is not None:
+                vals.append(np.asarray(bound, dtype=float).ravel())
+            fin = np.concatenate(vals)
+            fin = fin[np.isfinite(fin)]
+            if th.size and fin.size:
+                lo, hi = fin.min(), fin.max()
+                span = (hi - lo) or 1.0
+                self.plot.setRange(xRange=(th.min(), th.max()),
+                                   yRange=(lo - 0.05 * span, hi + 0.1 * span), padding=0)
         if "em_ll_grid" in v:
             self._grid(v)
 
@@ -100,7 +103,8 @@ class EMView(View):
         if self.grid_plot is None:
             self.grid_plot = self.canvas.addPlot(row=0, col=1)
             style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
-            self.grid_plot.setTitle("ℓ(θ₁, θ₂)", size=theme.title_size(), color=theme.INK)
+            self.grid_plot.setTitle("ℓ(θ₁, θ₂) and the EM path", size=theme.title_size(),
+                                    color=theme.INK)
             self.grid_image = pg.ImageItem(axisOrder="row-major")
             self.grid_plot.addItem(self.grid_image)
             self.grid_path = self.grid_plot.plot([], [], pen=pg.mkPen("w", width=2),
@@ -116,6 +120,10 @@ class EMView(View):
         if gx.size > 1 and gy.size > 1:
             self.grid_image.setRect(pg.QtCore.QRectF(gx[0], gy[0], gx[-1] - gx[0],
                                                      gy[-1] - gy[0]))
+            if not self._ranged:
+                self.grid_plot.setRange(xRange=(gx[0], gx[-1]), yRange=(gy[0], gy[-1]),
+                                        padding=0.02)
+                self._ranged = True
         path = v.get("em_path")
         if path is not None:
             p = np.asarray(path, dtype=float)

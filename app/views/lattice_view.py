@@ -38,7 +38,14 @@ class LatticeView(View):
 
     @staticmethod
     def accepts(snap) -> bool:
-        return "state" in snap.views
+        """The Ising lattice and the Hopfield state always; the chain of another model only when
+        it is an image big enough to be worth a panel of its own (the fantasy mosaic shows
+        small ones)."""
+        if "state" not in snap.views:
+            return False
+        if snap.kind in ("ising", "hopfield"):
+            return True
+        return snap.image_shape is not None and np.size(snap.views["state"]) >= 256
 
     def update_snapshot(self, snap) -> None:
         state = np.asarray(snap.views["state"])
@@ -50,6 +57,11 @@ class LatticeView(View):
         set_index_image(self.image, self.plot, idx, self._lut, self._shape_state)
         title = "Spin lattice" if snap.kind == "ising" else (
             "Network state" if snap.kind == "hopfield" else "Sampler state (one chain)")
+        self.set_caption({"ising": "σ = +1 dark, −1 light — draw with the mouse (left: up, "
+                                   "right: down)",
+                          "hopfield": "the recalling network — draw with the mouse to corrupt "
+                                      "it (left: +1, right: −1)"}.get(
+            snap.kind, "one persistent chain of the model's sampler"))
         self.set_title(f"{title}  ({shape[0]}×{shape[1]})" if shape[0] > 1 else title)
 
     def clear(self):

@@ -31,11 +31,13 @@ class SamplesView(View):
 
     @staticmethod
     def accepts(snap) -> bool:
-        return any(k in snap.views and np.ndim(snap.views[k]) == 2 for k, _ in BLOCKS)
+        return any(k in snap.views and np.ndim(snap.views[k]) == 2 for k, _ in BLOCKS
+                   if k != "means" or snap.image_shape is not None)
 
     def update_snapshot(self, snap) -> None:
         present = [(k, label) for k, label in BLOCKS if k in snap.views
-                   and np.asarray(snap.views[k]).size and np.ndim(snap.views[k]) == 2]
+                   and np.asarray(snap.views[k]).size and np.ndim(snap.views[k]) == 2
+                   and (k != "means" or snap.image_shape is not None)]
         if not present:
             return
         arrays = [np.asarray(snap.views[k], dtype=np.float32) for k, _ in present]
