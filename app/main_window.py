@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self.ping_timer.setInterval(10)
         self.ping_timer.timeout.connect(self._ping)
         self.ping_timer.start()
+        # lecture-hall features: presentation, sessions, export, drawing tools, help (app.lecture)
+        from .lecture import install as install_lecture
+        install_lecture(self)
 
     # ================================================================== UI
     def _build_ui(self):

@@ -52,3 +52,9 @@ def train(win, qtbot, steps: int, timeout=90_000):
     qtbot.waitUntil(lambda: w.state in ("paused", "done", "ready"), timeout=timeout)
     qtbot.wait(120)   # a few GUI ticks
     return w.step_count
+
+
+@pytest.fixture(autouse=True)
+def _settings_folder(tmp_path, monkeypatch):
+    """QSettings (app.settings) go to a temporary folder: tests never touch the user's settings."""
+    monkeypatch.setenv("BOLTZMANN_LAB_SETTINGS", str(tmp_path / "settings"))

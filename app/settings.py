@@ -1,0 +1,116 @@
+"""What the app remembers between launches (QSettings): recent files and the window layout.
+
+All settings live in one INI file.  Its folder is the platform's user config folder by default;
+``BOLTZMANN_LAB_SETTINGS`` (an environment variable) or :func:`use_folder` redirects it — the
+tests point it at a temporary folder so they never read or write the user's real settings.
+
+Keys: ``recent/files`` (list of paths, newest first, at most :data:`MAX_RECENT`),
+``window/geometry`` and ``window/state`` (QMainWindow.saveGeometry/saveState), ``window/splitter``
+(sizes of the settings | views splitter), ``window/presentation`` (bool).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+MAX_RECENT = 10
+ENV = "BOLTZMANN_LAB_SETTINGS"
+ORGANIZATION = "BoltzmannLab"
+APPLICATION = "boltzmann-lab"
+
+_folder: Path | None = None
+
+
+def use_folder(folder) -> None:
+    """Keep settings in ``folder/boltzmann-lab.ini`` from now on (``None``: back to default)."""
+    global _folder
+    _folder = None if folder is None else Path(folder)
+
+
+def settings_file() -> Path | None:
+    """The INI file in use when redirected, else ``None`` (the platform default location)."""
+    if _folder is not None:
+        return _folder / f"{APPLICATION}.ini"
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env) / f"{APPLICATION}.ini"
+    return None
+
+
+def settings() -> QSettings:
+    """A QSettings object on the file in use (cheap; make one per use)."""
+    path = settings_file()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(path), QSettings.IniFormat)
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANIZATION, APPLICATION)
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+# ----------------------------------------------------------------------------- recent files
+def recent_files() -> list[str]:
+    """Recently opened or saved files (configs and sessions), newest first, existing ones only."""
+    return [p for p in _as_list(settings().value("recent/files")) if Path(p).exists()]
+
+
+def add_recent(path) -> list[str]:
+    """Put ``path`` first in the recent list (no duplicates, at most MAX_RECENT)."""
+    p = str(Path(path).resolve())
+    files = [p] + [f for f in _as_list(settings().value("recent/files")) if f != p]
+    files = files[:MAX_RECENT]
+    s = settings()
+    s.setValue("recent/files", files)
+    s.sync()
+    return files
+
+
+def clear_recent() -> None:
+    s = settings()
+    s.remove("recent/files")
+    s.sync()
+
+
+# ----------------------------------------------------------------------------- window layout
+def save_window(window) -> None:
+    """Remember the main window's geometry, dock/toolbar state and splitter sizes."""
+    from PySide6.QtWidgets import QToolBar
+    for i, tb in enumerate(window.findChildren(QToolBar)):
+        if not tb.objectName():      # saveState() needs names to restore toolbars
+            tb.setObjectName(f"toolbar-{tb.windowTitle() or i}")
+    s = settings()
+    s.setValue("window/geometry", window.saveGeometry())
+    s.setValue("window/state", window.saveState())
+    splitter = getattr(window, "splitter", None)
+    if splitter is not None:
+        s.setValue("window/splitter", [int(x) for x in splitter.sizes()])
+    s.sync()
+
+
+def restore_window(window) -> bool:
+    """Apply the remembered layout to ``window``; return whether there was one."""
+    s = settings()
+    geometry = s.value("window/geometry")
+    if geometry is None:
+        return False
+    window.restoreGeometry(geometry)
+    state = s.value("window/state")
+    if state is not None:
+        window.restoreState(state)
+    sizes = s.value("window/splitter")
+    splitter = getattr(window, "splitter", None)
+    if sizes and splitter is not None:
+        try:
+            splitter.setSizes([int(x) for x in _as_list(sizes)])
+        except (TypeError, ValueError):
+            pass
+    return True

@@ -1,0 +1,251 @@
+"""Lecture-hall features on the real window (offscreen): presentation and focus modes, drawing
+reaching the model, Hopfield recall revived by drawing/re-cueing, sessions through the GUI,
+export, settings, help overlay and the gallery."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from .conftest import start
+
+
+def on_worker(win, qtbot, fn, timeout=20_000):
+    """Run ``fn(worker)`` on the worker thread and return its result."""
+    fut = win.worker.call(fn)
+    qtbot.waitUntil(fut.done, timeout=timeout)
+    return fut.result()
+
+
+def steps(win, qtbot, n, timeout=60_000):
+    w = win.worker
+    target = w.step_count + n
+    w.step_once(n)
+    qtbot.waitUntil(lambda: w.step_count >= target and w.state != "compiling", timeout=timeout)
+    qtbot.wait(80)
+
+
+# ----------------------------------------------------------------------------- presentation
+def test_presentation_enlarges_fonts_and_restores_them(window, qtbot):
+    from app import theme
+    app = QApplication.instance()
+    theme.apply(app, False)                 # as run_gui does before opening the window
+    before_app = app.font().pointSizeF()
+    before_title = window.views.curves.title_label.font().pointSizeF()
+    geometry = window.geometry()
+    window.presentation_action.setChecked(True)
+    qtbot.wait(50)
+    assert window.presentation and window.isFullScreen()
+    assert app.font().pointSizeF() > before_app
+    assert window.views.curves.title_label.font().pointSizeF() > before_title
+    assert theme.pen_width() > 2
+    window.presentation_action.setChecked(False)
+    qtbot.wait(50)
+    assert not window.isFullScreen() and not window.presentation
+    assert app.font().pointSizeF() == before_app
+    assert window.views.curves.title_label.font().pointSizeF() == before_title
+    # the window comes back from full screen at its old size (offscreen frames differ by a few px)
+    assert abs(window.width() - geometry.width()) < 60
+    assert abs(window.height() - geometry.height()) < 60
+
+
+def test_focus_mode_hides_controls_keeps_views_and_transport(window, qtbot):
+    lec = window.lecture
+    shown = [window.panel, window.statusBar(), lec.toolbar]
+    assert all(w.isVisible() for w in shown)
+    lec.presentation.set_focus(True)
+    assert not any(w.isVisible() for w in shown)
+    assert window.transport.isVisible() and window.views.isVisible()
+    assert lec.escape() is None and not lec.presentation.focus_action.isChecked()
+    assert all(w.isVisible() for w in shown)
+
+
+def test_every_listed_shortcut_is_bound_and_help_lists_them(window, qtbot):
+    from app.shortcuts import KEYS
+    bound = set()
+    for a in window.findChildren(QAction):
+        bound |= {s.toString() for s in a.shortcuts()}
+    for s in window.findChildren(QShortcut):
+        bound.add(s.key().toString())
+    for key, _ in KEYS:
+        if key == "mouse":
+            continue
+        names = {"→": "Right", "Esc": "Esc"}
+        for k in key.replace("or", " ").split():
+            k = names.get(k, k)
+            assert QKeySequence(k).toString() in bound, f"{k} is listed but not bound"
+    lec = window.lecture
+    lec.help_action.trigger()
+    assert lec.help.isVisible()
+    texts = " ".join(l.text() for l in lec.help.findChildren(QLabel))
+    assert "Ctrl+S" in texts and "F11" in texts and "Space" in texts
+    QTest.keyClick(lec.help, Qt.Key_Escape)
+    assert not lec.help.isVisible()
+
+
+# ----------------------------------------------------------------------------- drawing
+def _drag(view, cells, button=Qt.LeftButton):
+    """Press at the first (row, col) cell, move through the others, release."""
+    vp = view.canvas.viewport()
+
+    def pos(rc):
+        sp = view.plot.vb.mapViewToScene(QPointF(rc[1] + 0.5, rc[0] + 0.5))
+        return view.canvas.mapFromScene(sp)
+
+    QTest.mousePress(vp, button, Qt.NoModifier, pos(cells[0]))
+    for rc in cells[1:]:
+        QTest.mouseMove(vp, pos(rc))
+    QTest.mouseRelease(vp, button, Qt.NoModifier, pos(cells[-1]))
+
+
+def test_a_drawn_stroke_reaches_the_lattice(window, qtbot):
+    start(window, qtbot, {"model": {"kind": "ising", "L": 16, "start": "down",
+                                    "temperature": 0.5}})
+    qtbot.waitUntil(lambda: "lattice" in window.views.visible_names(), timeout=10_000)
+    view = window.views.view("lattice")
+    qtbot.waitUntil(lambda: view._shape is not None, timeout=5000)
+    window.lecture.tool.set_size(1)
+    _drag(view, [(3, 4), (3, 5), (3, 6)])
+    qtbot.wait(200)
+    spins = on_worker(window, qtbot, lambda w: w.trainer.learner.lattice.spins.copy()).reshape(16, 16)
+    assert (spins[3, 4:7] == 1).all()
+    assert (np.delete(spins.ravel(), [3 * 16 + 4, 3 * 16 + 5, 3 * 16 + 6]) == -1).all()
+    # flip mode inverts what is on screen; erase sets down
+    window.lecture.tool.set_mode("flip")
+    qtbot.waitUntil(lambda: view._drawing_state is not None and view._drawing_state[3 * 16 + 4] == 1,
+                    timeout=5000)
+    _drag(view, [(3, 4), (4, 4)])
+    qtbot.wait(200)
+    spins = on_worker(window, qtbot, lambda w: w.trainer.learner.lattice.spins.copy()).reshape(16, 16)
+    assert spins[3, 4] == -1 and spins[4, 4] == 1 and spins[3, 5] == 1
+
+
+def test_hopfield_recall_is_revived_by_drawing_and_recueing(window, qtbot):
+    start(window, qtbot, {"data": {"generator": "patterns", "n": 64, "count": 3, "seed": 2},
+                          "model": {"kind": "hopfield", "rule": "pseudoinverse",
+                                    "cue_noise": 0.2}})
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.state == "done", timeout=30_000)
+    assert "fixed point" in on_worker(window, qtbot, lambda w: w.trainer.message)
+    view = window.views.view("lattice")
+    window.lecture.tool.set_size(3)
+    _drag(view, [(2, 2), (2, 4)], button=Qt.RightButton)
+    qtbot.waitUntil(lambda: window.worker.state == "paused", timeout=5000)
+    assert not on_worker(window, qtbot, lambda w: w.trainer.done)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.state == "done", timeout=30_000)
+    # re-cueing with the noise slider also starts recall again
+    window.lecture.bar.noise.setValue(35)
+    qtbot.waitUntil(lambda: window.worker.state == "paused", timeout=5000)
+    state, noise = on_worker(window, qtbot,
+                             lambda w: (w.trainer.learner.state.copy(), w.trainer.learner.cue_noise))
+    assert noise == 0.35
+    pattern = on_worker(window, qtbot, lambda w: w.trainer.learner.model.patterns[0].copy())
+    assert np.sum(state != pattern) == round(0.35 * 64)
+
+
+# ----------------------------------------------------------------------------- sessions
+def test_session_save_load_continue_equals_not_stopping(window, qtbot, tmp_path):
+    from core.build import make_trainer
+    from core.config import resolve
+    raw = {"model": {"kind": "ising", "L": 16, "temperature": 2.4}, "training": {"seed": 11}}
+    start(window, qtbot, raw)
+    k, m = 5, 4
+    steps(window, qtbot, k)
+    fut = window.lecture.save_session(tmp_path / "lecture")
+    qtbot.waitUntil(fut.done, timeout=10_000)
+    path = fut.result()
+    assert path.exists() and path.suffix == ".npz"
+    steps(window, qtbot, 3)                       # the live run goes on; the file does not
+    session = window.lecture.open_session(path)
+    assert session is not None and session.step == k
+    qtbot.waitUntil(lambda: window.pending is None and window.worker.step_count == k,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: window.views.curves.has_data(), timeout=5000)
+    assert window.views.curves.series["energy"].n == k          # saved curves are back
+    steps(window, qtbot, m)
+    got = on_worker(window, qtbot, lambda w: (w.trainer.step_count,
+                                              w.trainer.learner.lattice.spins.copy(),
+                                              w.trainer.learner.lattice.lanes.copy()))
+    ref = make_trainer(resolve(raw))
+    for _ in range(k + m):
+        ref.step()
+    assert got[0] == k + m
+    assert np.array_equal(got[1], ref.learner.lattice.spins)
+    assert np.array_equal(got[2], ref.learner.lattice.lanes)
+    assert window.views.curves.series["energy"].n == k + m
+
+
+def test_a_bad_session_file_shows_an_error_and_keeps_the_run(window, qtbot, tmp_path):
+    start(window, qtbot, {"model": {"kind": "ising", "L": 8}})
+    w = window.worker
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    assert window.lecture.open_session(bad) is None
+    assert window.errors.messages and "session" in window.errors.messages[-1][0].lower()
+    assert window.worker is w and window.pending is None
+
+
+# ----------------------------------------------------------------------------- export
+def test_export_view_png_at_2x_csv_and_clipboard(window, qtbot, tmp_path):
+    start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
+    steps(window, qtbot, 6)
+    from app import export
+    from PySide6.QtGui import QImage
+    view = window.views.view("lattice")
+    out = export.save_png(view, tmp_path / "lattice")
+    img = QImage(str(out))
+    assert out.suffix == ".png" and not img.isNull()
+    assert (img.width(), img.height()) == (2 * view.width(), 2 * view.height())
+    # the picture is not blank: the lattice has both colours
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(colours) > 3
+    csv_path = export.save_curves_csv(window.views.curves, tmp_path / "curves")
+    rows = list(csv.reader(csv_path.open()))
+    assert rows[0][0] == "step" and "energy" in rows[0] and "exact_energy" in rows[0]
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, 7))
+    e = rows[0].index("energy")
+    assert np.allclose([float(r[e]) for r in rows[1:]], window.views.curves.series["energy"].y[:6])
+    export.copy_to_clipboard(view)
+    assert not QGuiApplication.clipboard().image().isNull()
+
+
+# ----------------------------------------------------------------------------- settings
+def test_recent_files_and_window_layout_are_remembered(window, qtbot, tmp_path):
+    from app import settings
+    assert str(settings.settings_file()).startswith(str(tmp_path))   # redirected by conftest
+    a, b = tmp_path / "a.npz", tmp_path / "b.toml"
+    a.write_bytes(b"x")
+    b.write_text("")
+    settings.add_recent(a)
+    settings.add_recent(b)
+    settings.add_recent(a)
+    assert settings.recent_files() == [str(a.resolve()), str(b.resolve())]
+    window.splitter.setSizes([250, 1000])
+    sizes = window.splitter.sizes()
+    settings.save_window(window)
+    window.splitter.setSizes([600, 650])
+    assert settings.restore_window(window)
+    assert window.splitter.sizes()[0] == sizes[0]      # the settings column width is back
+
+
+# ----------------------------------------------------------------------------- lecture bar
+def test_lecture_bar_fits_the_model_and_sends_commands(window, qtbot):
+    start(window, qtbot, {"model": {"kind": "ising", "L": 16, "temperature": 3.0}})
+    bar = window.lecture.bar
+    qtbot.waitUntil(lambda: bar.kind == "ising", timeout=5000)
+    assert bar.t_slider.isVisible() and not bar.l1.isVisible()
+    assert abs(bar.t_slider.float_value() - 3.0) < 1e-9
+    bar.tc_button.click()
+    qtbot.waitUntil(lambda: on_worker(window, qtbot, lambda w: w.trainer.learner.lattice.T)
+                    == pytest.approx(2.2692, abs=1e-4), timeout=5000)
+    assert window.panel.cfg["model"]["temperature"] == pytest.approx(2.2692, abs=1e-4)
+    bar.algorithm.setCurrentIndex(bar.algorithm.findData("wolff"))
+    qtbot.waitUntil(lambda: on_worker(window, qtbot, lambda w: w.trainer.learner.algorithm)
+                    == "wolff", timeout=5000)
