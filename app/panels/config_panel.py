@@ -108,14 +108,20 @@ class ConfigPanel(QWidget):
         self.data_note = QLabel("")
         self.data_note.setObjectName("hint")
         self.data_note.setWordWrap(True)
-        self.tabs.addTab(self._page(self.data_note, self.data_form,
-                                    self._group("Preview", self.preview)), "Data")
+        self.preview_group = self._group("Preview", self.preview)
+        self.tabs.addTab(self._page(self.data_note, self.data_form, self.preview_group), "Data")
         # Model
         self.model_form = ConfigForm("model")
         self.model_help = QLabel("")
         self.model_help.setObjectName("hint")
         self.model_help.setWordWrap(True)
-        self.tabs.addTab(self._page(self.model_form, self.model_help), "Model")
+        self.mask_button = QPushButton("Edit constrained pairs on a matrix…")
+        self.mask_button.setToolTip("choose the pairs (i, j) whose correlations are fixed; saves "
+                                    "a mask file and sets pairs = mask")
+        self.mask_button.clicked.connect(self.open_mask_editor)
+        self.mask_editor = None
+        self.dataset_info = None
+        self.tabs.addTab(self._page(self.model_form, self.mask_button, self.model_help), "Model")
         # Training
         self.training_form = ConfigForm("training")
         self.tabs.addTab(self._page(self.training_form), "Training")
@@ -168,6 +174,8 @@ class ConfigPanel(QWidget):
         kind = self.cfg["model"]["kind"]
         ising = kind == "ising"
         self.data_form.setEnabled(not ising)
+        self.preview_group.setVisible(not ising)
+        self.mask_button.setVisible(kind in ("maxent", "gaussian"))
         self.data_note.setText("The live Ising simulation needs no data: it samples the "
                                "lattice model itself." if ising else
                                "Load a file (path) or choose a generator with its parameters.")
@@ -215,4 +223,31 @@ class ConfigPanel(QWidget):
         return C.resolve(self.cfg, source="settings")
 
     def show_dataset(self, info) -> None:
+        self.dataset_info = info
         self.preview.show_info(info)
+
+    def open_mask_editor(self):
+        """Open the pair-mask editor for the loaded data (non-modal)."""
+        from .mask_editor import MaskEditor, lattice_mask
+        info = self.dataset_info
+        if info is None:
+            return None
+        mask = None
+        m = self.cfg["model"]
+        try:
+            if m.get("pairs") == "mask" and m.get("mask"):
+                mask = np.load(m["mask"], allow_pickle=False)
+            elif m.get("pairs") == "lattice" and info.image_shape is not None:
+                mask = lattice_mask(info.image_shape, m.get("periodic", True))
+            ed = MaskEditor(info.n, mask, info.image_shape, m.get("periodic", True), self)
+        except (OSError, ValueError) as exc:
+            ed = MaskEditor(info.n, None, info.image_shape, m.get("periodic", True), self)
+            ed.setWindowTitle(f"Constrained pairs (could not read the mask: {exc})")
+        ed.saved.connect(self._mask_saved)
+        self.mask_editor = ed
+        ed.show()
+        return ed
+
+    def _mask_saved(self, path):
+        self.set_value("model", "mask", path)
+        self.set_value("model", "pairs", "mask")

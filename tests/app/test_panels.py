@@ -1,0 +1,91 @@
+"""Settings panels: fields parse and validate, the pair-mask editor writes a mask the model
+uses, live hyperparameters reach the running model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.panels.fields import parse_list
+from app.panels.mask_editor import lattice_mask
+
+from .conftest import start, train
+
+
+def test_parse_list_reads_numbers_and_words():
+    assert parse_list("0.8, 0.4") == [0.8, 0.4]
+    assert parse_list("[1.75, 2.25, 2.75]") == [1.75, 2.25, 2.75]
+    assert parse_list("means, pairs") == ["means", "pairs"]
+    assert parse_list("  ") is None
+    with pytest.raises(ValueError):
+        parse_list("1,,2")
+
+
+@pytest.mark.parametrize("h,w", [(3, 3), (4, 5), (2, 2)])
+def test_lattice_mask_has_the_neighbour_count_of_the_lattice(h, w):
+    n = h * w
+    per, opn = lattice_mask((h, w), True), lattice_mask((h, w), False)
+    for m in (per, opn):
+        assert m.shape == (n, n) and (m == m.T).all() and not m.diagonal().any()
+    # open boundaries: h(w-1) horizontal + w(h-1) vertical bonds
+    assert opn.sum() // 2 == h * (w - 1) + w * (h - 1)
+    if h >= 3 and w >= 3:                    # periodic: 2 bonds per site
+        assert per.sum() // 2 == 2 * n and (per.sum(axis=1) == 4).all()
+
+
+def test_list_field_marks_bad_input_and_keeps_the_last_good_value(qtbot):
+    from app.panels.fields import ListField
+    from core.config import GENERATOR_KEYS
+    f = ListField(GENERATOR_KEYS["coin_tosses"]["biases"])
+    qtbot.addWidget(f)
+    f.set_value([0.8, 0.4])
+    f.edit.setText("0.7, ,")
+    f._parse()
+    assert not f.valid() and f.value() == [0.8, 0.4]
+    with qtbot.waitSignal(f.changed):
+        f.edit.setText("0.9, 0.1")
+        f._parse()
+    assert f.valid() and f.value() == [0.9, 0.1]
+
+
+def test_mask_editor_writes_a_mask_the_model_uses(window, qtbot, tmp_path):
+    start(window, qtbot, {"data": {"generator": "sk", "n": 6, "samples": 300},
+                          "model": {"kind": "maxent"}, "training": {"estimator": "exact"}})
+    qtbot.waitUntil(lambda: window.panel.dataset_info is not None, timeout=5000)
+    assert not window.panel.mask_button.isHidden()     # (its tab is not the current one)
+    ed = window.panel.open_mask_editor()
+    qtbot.addWidget(ed)
+    assert ed.mask.sum() == 6 * 5                  # starts from "all pairs"
+    ed.set_none()
+    ed.toggle(0, 1)
+    ed.toggle(3, 2)
+    ed.toggle(4, 4)                                # the diagonal is not a pair
+    path = ed.save(tmp_path / "pairs")
+    cfg = window.panel.config()
+    assert cfg["model"]["pairs"] == "mask" and cfg["model"]["mask"] == path
+    m = np.load(path, allow_pickle=False)
+    assert m.dtype == bool and (m == m.T).all() and m.sum() == 4 and m[0, 1] and m[2, 3]
+    window.apply_settings()
+    qtbot.waitUntil(lambda: window.pending is None, timeout=30_000)
+    assert not window.errors.messages, window.errors.messages
+    train(window, qtbot, 3)
+    snap = window.last_snapshot
+    assert snap.views["corr_data"].shape == (2,)     # only the two chosen pairs are constrained
+    J = snap.views["couplings"]
+    off = np.ones_like(m) & ~m & ~np.eye(6, dtype=bool)
+    assert np.all(J[off] == 0)
+
+
+def test_learning_rate_change_reaches_the_running_model(window, qtbot):
+    start(window, qtbot, {"data": {"generator": "bars_and_stripes", "size": 3},
+                          "model": {"kind": "rbm", "hidden": 4},
+                          "training": {"batch_size": 7, "ais_runs": 4, "ais_betas": 50}})
+    assert window.transport.lr.isVisibleTo(window) and \
+        not window.transport.temperature.isVisibleTo(window)
+    window.transport.lr.setValue(0.02)
+    qtbot.waitUntil(lambda: "learning_rate = 0.02" in window.statusBar().currentMessage(),
+                    timeout=5000)
+    assert window.panel.cfg["training"]["learning_rate"] == 0.02
+    assert not window.panel.modified                # a live change needs no restart
+    steps = train(window, qtbot, 2)
+    assert steps >= 2
