@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
             return
         snap, points, events = w.take()
         self._consume(snap, points, events)
+        self.views.render_due()          # views whose redraw was postponed (frame budget)
         self._show_state(w.state)
         self.transport.set_playing(w.playing or w.state in ("running", "compiling") and
                                    w.playing)

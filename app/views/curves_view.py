@@ -234,8 +234,21 @@ class CurvesView(View):
                 self._retitle(gid)
         return s
 
-    def add_points(self, points) -> None:
-        """``points``: list of (step, epoch, metrics dict) from the worker, in order."""
+    def pending(self) -> bool:
+        """Points arrived that are not drawn yet."""
+        return any(s.dirty for s in self.series.values())
+
+    def flush(self) -> None:
+        """Draw the buffered points (one setData per curve)."""
+        groups = self.visible_groups()
+        if groups != self._groups:
+            self._relayout(groups)
+        for s in self.series.values():
+            s.flush()
+
+    def add_points(self, points, flush: bool = True) -> None:
+        """``points``: list of (step, epoch, metrics dict) from the worker, in order; drawn now
+        or, with ``flush=False``, at the next :meth:`flush`."""
         for step, _epoch, metrics in points:
             for name, value in metrics.items():
                 if name in SKIP or value is None:
@@ -250,11 +263,8 @@ class CurvesView(View):
                 if math.isinf(v):
                     continue
                 self._series(name).append(step, v)
-        groups = self.visible_groups()
-        if groups != self._groups:
-            self._relayout(groups)
-        for s in self.series.values():
-            s.flush()
+        if flush:
+            self.flush()
 
     def latest(self) -> dict[str, float]:
         return {k: float(s.y[s.n - 1]) for k, s in self.series.items() if s.n}

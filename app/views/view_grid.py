@@ -48,6 +48,9 @@ class ViewGrid(QWidget):
 
     def clear(self):
         """New run: forget every view's data and hide them until data arrives again."""
+        self._latest = None
+        self._dirty = set()
+        self.__dict__.setdefault("_last_draw", {}).clear()
         for name, v in list(self.views.items()):
             v.clear()
             if name != "curves":
@@ -61,24 +64,52 @@ class ViewGrid(QWidget):
         self.curves.clear()
         self._layout()
 
+    #: shortest time between two redraws of a view (s): the live lattice at the full 30 Hz,
+    #: mosaics and heat maps at 15 Hz, curves at 10 Hz — painting is the GUI thread's main cost
+    #: (REFERENCES.md frame budget), and a busy GUI thread is what makes a window stutter
+    MIN_INTERVAL = {"lattice": 0.0, "curves": 0.1}
+    DEFAULT_INTERVAL = 1 / 15
+
     def update_snapshot(self, snap) -> None:
-        for cls in VIEW_TYPES:
-            if cls is CurvesView:
-                continue
-            if cls.accepts(snap):
+        """Take the newest snapshot; views are redrawn when their interval has passed (the rest
+        at a later :meth:`render_due`, always with the newest data)."""
+        self._latest = snap
+        self._dirty = set(cls.name for cls in VIEW_TYPES
+                          if cls is not CurvesView and cls.accepts(snap))
+        self.render_due(force_new=True)
+
+    def render_due(self, force_new=False) -> None:
+        import time
+        now = time.perf_counter()
+        snap = getattr(self, "_latest", None)
+        last = self.__dict__.setdefault("_last_draw", {})
+        dirty = getattr(self, "_dirty", set())
+        if snap is not None and dirty:
+            for cls in VIEW_TYPES:
+                if cls.name not in dirty:
+                    continue
                 v = self.views.get(cls.name)
+                if v is not None and now - last.get(cls.name, 0.0) < \
+                        self.MIN_INTERVAL.get(cls.name, self.DEFAULT_INTERVAL):
+                    continue
                 if v is None:
                     v = cls()
                     self.views[cls.name] = v
                     if self.on_view_created is not None:
                         self.on_view_created(v)
                 v.update_snapshot(snap)
+                last[cls.name] = now
+                dirty.discard(cls.name)
+        if self.curves.pending() and now - last.get("curves", 0.0) >= self.MIN_INTERVAL["curves"]:
+            self.curves.flush()
+            last["curves"] = now
         self._layout()
 
     def add_points(self, points) -> None:
+        """Buffer metric points (drawn by :meth:`render_due`)."""
         if points:
-            self.curves.add_points(points)
-            self._layout()
+            self.curves.add_points(points, flush=False)
+            self.render_due()
 
     def _layout(self, force=False):
         names = tuple(cls.name for cls in VIEW_TYPES if cls.name in self.views and
