@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolBar, QToolButton
@@ -46,6 +48,7 @@ class Lecture(QObject):
         self._speed_hint = False
 
         self.tool = DrawingTool(self)
+        self._wrap_snapshots()
         self.hover = HoverReadout(lambda text: window.statusBar().showMessage(text, 3000))
         self._chain_view_created()
 
@@ -90,6 +93,42 @@ class Lecture(QObject):
             if getattr(view, "name", "") == "lattice":
                 self.tool.attach(view)
             self.hover.attach(view)
+
+    def _wrap_snapshots(self):
+        """Hopfield: a snapshot without metrics (the cue before the first sweep, or the state
+        right after drawing / re-cueing) adds its energy and overlap to the recall traces, so the
+        audience sees the energy jump up when the state is corrupted and fall as it recalls."""
+        grid = self.window.views
+        original = grid.update_snapshot
+        original_add = grid.add_points
+        self._pending_point = None
+
+        def update_snapshot(snap, _orig=original):
+            _orig(snap)
+            if snap.kind != "hopfield":
+                self._pending_point = None
+            elif not snap.metrics:
+                cfg = self.window.active_cfg or {}
+                cue = self.bar.cue.value() if self.bar.kind == "hopfield" else \
+                    int(cfg.get("model", {}).get("cue", 0))
+                point = hopfield_point(snap, cue)
+                if not point:
+                    return
+                if grid.curves.has_data():
+                    original_add([(snap.step, snap.epoch, point)])
+                else:
+                    # the first point goes in with the first step's metrics, so the traces are
+                    # laid out once, with every metric present
+                    self._pending_point = (snap.step, snap.epoch, point)
+
+        def add_points(points, _orig=original_add):
+            if points and self._pending_point is not None:
+                points = [self._pending_point] + list(points)
+                self._pending_point = None
+            _orig(points)
+
+        grid.update_snapshot = update_snapshot
+        grid.add_points = add_points
 
     def _build_toolbar(self):
         w = self.window
@@ -352,6 +391,20 @@ class Lecture(QObject):
         self.result_windows = [r for r in self.result_windows if r.isVisible()] + [win]
         win.show()
         return win
+
+
+def hopfield_point(snap, cue: int) -> dict:
+    """``energy`` E(s) = -1/2 s^T J s (stored-pattern networks have h = 0) and ``overlap``
+    m_cue of a Hopfield snapshot's state, the learner's own metric names; {} if not drawable."""
+    v = snap.views
+    if "state" not in v or "couplings" not in v or "overlaps" not in v:
+        return {}
+    s = np.asarray(v["state"], dtype=np.float64).ravel()
+    J = np.asarray(v["couplings"], dtype=np.float64)
+    m = np.asarray(v["overlaps"], dtype=np.float64).ravel()
+    if J.shape != (s.size, s.size) or not 0 <= cue < m.size:
+        return {}
+    return {"energy": float(-0.5 * s @ J @ s), "overlap": float(m[cue])}
 
 
 class _CloseWatcher(QObject):

@@ -5,8 +5,9 @@ All settings live in one INI file.  Its folder is the platform's user config fol
 tests point it at a temporary folder so they never read or write the user's real settings.
 
 Keys: ``recent/files`` (list of paths, newest first, at most :data:`MAX_RECENT`),
-``window/geometry`` and ``window/state`` (QMainWindow.saveGeometry/saveState), ``window/splitter``
-(sizes of the settings | views splitter), ``window/presentation`` (bool).
+``window/geometry`` (QMainWindow.saveGeometry: position, size, maximised) and ``window/splitter``
+(sizes of the settings | views splitter).  Toolbar positions are not restored: the toolbars are
+fixed, and an old saved state must never reorder them.
 """
 
 from __future__ import annotations
@@ -82,14 +83,9 @@ def clear_recent() -> None:
 
 # ----------------------------------------------------------------------------- window layout
 def save_window(window) -> None:
-    """Remember the main window's geometry, dock/toolbar state and splitter sizes."""
-    from PySide6.QtWidgets import QToolBar
-    for i, tb in enumerate(window.findChildren(QToolBar)):
-        if not tb.objectName():      # saveState() needs names to restore toolbars
-            tb.setObjectName(f"toolbar-{tb.windowTitle() or i}")
+    """Remember the main window's geometry and splitter sizes."""
     s = settings()
     s.setValue("window/geometry", window.saveGeometry())
-    s.setValue("window/state", window.saveState())
     splitter = getattr(window, "splitter", None)
     if splitter is not None:
         s.setValue("window/splitter", [int(x) for x in splitter.sizes()])
@@ -103,9 +99,6 @@ def restore_window(window) -> bool:
     if geometry is None:
         return False
     window.restoreGeometry(geometry)
-    state = s.value("window/state")
-    if state is not None:
-        window.restoreState(state)
     sizes = s.value("window/splitter")
     splitter = getattr(window, "splitter", None)
     if sizes and splitter is not None:

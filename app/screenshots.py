@@ -1,0 +1,72 @@
+"""Make the gallery/README screenshots: ``python -m app.screenshots [NAME ...]``.
+
+For each preset (default: all) this runs ``boltzmann-lab --preset NAME --autoplay --screenshot
+... --quit-after SECONDS`` in a fresh process with ``QT_QPA_PLATFORM=offscreen`` (settings
+redirected to a temporary folder so the user's window layout does not leak in), then scales the
+1600 x 900 window grab down to 1280 x 720 and writes ``resources/screenshots/NAME.png`` (a few
+hundred KB at most).  A preset's ``[view]`` table may set ``screenshot_after`` (seconds, default
+12): the moment that shows the demo best.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SIZE = (1280, 720)
+DEFAULT_AFTER = 12.0
+
+
+def out_dir() -> Path:
+    from resources import resource_path
+    return resource_path("screenshots")
+
+
+def seconds_for(name: str) -> float:
+    from core.presets import load_preset
+    return float((load_preset(name).get("view") or {}).get("screenshot_after", DEFAULT_AFTER))
+
+
+def shrink(src: Path, dst: Path, size=SIZE) -> Path:
+    """Scale a PNG to ``size`` (smooth, aspect kept) and write it as an optimised PNG."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QImage
+    QGuiApplication.instance() or QGuiApplication(["screenshots"])
+    img = QImage(str(src))
+    if img.isNull():
+        raise RuntimeError(f"{src}: not an image")
+    small = img.scaled(size[0], size[1], Qt.KeepAspectRatio, Qt.SmoothTransformation)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if not small.save(str(dst), "PNG", 0):     # quality 0 = smallest PNG
+        raise RuntimeError(f"could not write {dst}")
+    return dst
+
+
+def make(name: str, seconds: float | None = None) -> Path:
+    secs = seconds_for(name) if seconds is None else float(seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / f"{name}.png"
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+                   BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
+        cmd = [sys.executable, "-m", "app", "--preset", name, "--autoplay", "--screenshot",
+               str(raw), "--quit-after", str(secs)]
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=secs + 180)
+        if r.returncode != 0 or not raw.exists():
+            raise RuntimeError(f"{name}: screenshot failed (exit {r.returncode})\n{r.stderr[-2000:]}")
+        return shrink(raw, out_dir() / f"{name}.png")
+
+
+def main(argv=None) -> int:
+    from core.presets import preset_names
+    names = list(argv if argv is not None else sys.argv[1:]) or preset_names()
+    for name in names:
+        path = make(name)
+        print(f"{path}  {path.stat().st_size // 1024} KB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
