@@ -26,8 +26,8 @@ mean / sigma^2 for Gaussian units).  Persistent chains start at randomly chosen 
 Minibatches: ``steps_per_epoch = ceil(M / batch_size)``; the data are reshuffled each epoch with
 a permutation drawn from ``(seed, epoch)``.
 
-Metrics — ``step()``: ``recon_error`` (mean squared error of the mean-field reconstruction of the
-first <= 20 rows of the minibatch), ``learning_rate``.  ``evaluate()``: ``train_ll``/``val_ll``
+Metrics — ``step()``: ``recon_error`` (mean squared error of the mean-field reconstruction
+E[v | h = E[h|v]] of the first <= 10 rows of the minibatch, with the parameters before the update), ``learning_rate``.  ``evaluate()``: ``train_ll``/``val_ll``
 exact (enumeration) when the smaller discrete layer is small, otherwise ``train_pll``/``val_pll``
 (pseudo-log-likelihood; exact for <= 100 visibles, else one random unit per row times n), and
 ``free_energy_gap`` = mean F(val) - mean F(train subset of the same size) (overfitting shows as a
@@ -46,7 +46,7 @@ from .rbm import RBM, lanes
 from .trainer import Learner
 
 EVAL_ROWS = 1000
-RECON_ROWS = 20
+RECON_ROWS = 10
 #: exact evaluation during training when 2^k * (units of the other layer) is at most this
 EXACT_COST = 1 << 26
 
@@ -137,6 +137,10 @@ class RBMLearner(Learner):
             self.v_chain = np.zeros((0, nv), self.dtype)
             self.h_chain = np.zeros((0, int(n_hidden)), self.dtype)
         self.n_chains = n_chains
+        self.fast = (self.model.visible.name == "binary" and self.model.hidden.name == "binary"
+                     and self.dtype == np.float32 and method in ("cd", "pcd"))
+        if self.fast:
+            self._fast_buffers()
         self.swap_accept = np.zeros(max(self.R - 1, 1))
         self.swap_tries = np.zeros(max(self.R - 1, 1))
         # evaluation subsets (fixed) and display chain (own RNG, never touches training)
@@ -150,14 +154,17 @@ class RBMLearner(Learner):
     def _permutation(self, epoch):
         return np.random.default_rng([self.seed, 1, epoch]).permutation(len(self.train))
 
-    def _next_batch(self):
+    def _batch_indices(self):
         if self.pos >= len(self.train):
             self.epoch += 1
             self.pos = 0
             self.perm = self._permutation(self.epoch)
         idx = self.perm[self.pos:self.pos + self.batch_size]
         self.pos += len(idx)
-        return self.train[idx]
+        return idx
+
+    def _next_batch(self):
+        return self.train[self._batch_indices()]
 
     # --- one update -----------------------------------------------------------------------
     def _negative_phase(self, h_start):
@@ -208,8 +215,71 @@ class RBMLearner(Learner):
         ph1 = m.hidden.mean(m.hidden_field(v1))
         return v1, ph1
 
+    def _fast_buffers(self):
+        """Preallocated float32 buffers of the binary fast path (see :meth:`_step_fast`)."""
+        nv, nh = self.model.W.shape
+        Bm = self.batch_size
+        C = self.n_chains if self.method == "pcd" else Bm
+        self._L = np.empty((Bm + C, nv), np.float32)      # [v_data; v_negative]
+        self._R = np.empty((Bm + C, nh), np.float32)      # [E[h|v_data]/B; -E[h|v_neg]/C]
+        self._pre_h = np.empty((max(Bm, C), nh), np.float32)
+        # [chain hidden states; E[h|v] of the first minibatch rows], multiplied by W^T together
+        # so that the reconstruction error costs no extra pass over W
+        self._Hx = np.empty((C + RECON_ROWS, nh), np.float32)
+        self._pre_v = np.empty((C + RECON_ROWS, nv), np.float32)
+        self._gW = np.empty((nv, nh), np.float32)
+        if self.method == "pcd":
+            self._Hx[:C] = self.h_chain
+            self.h_chain = self._Hx[:C]                   # the persistent states live there
+
+    def _step_fast(self):
+        """PCD-k / CD-k for binary x binary float32: BLAS products into preallocated buffers,
+        fused sigmoid + Bernoulli kernels, and the weight gradient as ONE product
+        [v; v_neg]^T [E[h|v]/B; -E[h|v_neg]/C].  Returns (grads, recon_error)."""
+        from .kernels.rbm import fast_sigmoid_bernoulli as fsb
+        m = self.model
+        W, a, b = m.W, m.a, m.b
+        idx = self._batch_indices()
+        B = len(idx)
+        cd = self.method == "cd"
+        C = B if cd else self.n_chains
+        nrec = min(B, RECON_ROWS)
+        one = np.float32(1.0)
+        L, R = self._L[:B + C], self._R[:B + C]
+        np.take(self.train, idx, axis=0, out=L[:B])
+        pre_h, Hx = self._pre_h, self._Hx
+        H = Hx[:C]
+        np.matmul(L[:B], W, out=pre_h[:B])
+        lanes_neg = self.batch_lanes[:B] if cd else self.chain_lanes
+        fsb(pre_h[:B], b, self.batch_lanes[:B], R[:B], np.float32(1.0 / B), H, cd)
+        np.multiply(R[:nrec], np.float32(B), out=Hx[C:C + nrec])
+        Vn = L[B:]
+        recon = 0.0
+        for sweep in range(self.k):
+            rows = C + nrec if sweep == 0 else C
+            pre_v = self._pre_v[:rows]
+            np.matmul(Hx[:rows], W.T, out=pre_v)
+            fsb(pre_v[:C], a, lanes_neg, pre_v[:C], one, Vn, True)
+            if sweep == 0:
+                rec = pre_v[C:]
+                fsb(rec, a, lanes_neg, rec, one, rec, False)
+                recon = float(np.mean((L[:nrec] - rec) ** 2))
+            np.matmul(Vn, W, out=pre_h[:C])
+            last = sweep == self.k - 1
+            fsb(pre_h[:C], b, lanes_neg, R[B:] if last else pre_h[:C],
+                np.float32(-1.0 / C if last else 1.0), H, True)
+        gW = np.matmul(L.T, R, out=self._gW)
+        grads = {"W": gW, "a": L[:B].mean(0) - Vn.mean(0), "b": R.sum(0)}
+        if not cd:
+            self.v_chain[...] = Vn
+        return grads, recon
+
     def step(self):
         m = self.model
+        if self.fast:
+            grads, recon = self._step_fast()
+            lr = self._update(grads)
+            return {"recon_error": recon, "learning_rate": float(lr)}
         v = self._next_batch()
         B = len(v)
         st = self.batch_lanes[:B]
@@ -228,14 +298,18 @@ class RBMLearner(Learner):
         grads = {"W": gW,
                  "a": v.mean(0) - vn.mean(0),
                  "b": ph.mean(0) - phn.mean(0)}
+        r = min(B, RECON_ROWS)
+        rec = m.visible.mean(ph[:r] @ m.W.T + m.a)        # before the update, as the fast path
+        lr = self._update(grads)
+        return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+
+    def _update(self, grads):
         if self.l1 or self.l2:
-            grads["W"] += l1_l2_penalty_grad(m.W, self.l1, self.l2)
+            grads["W"] += l1_l2_penalty_grad(self.model.W, self.l1, self.l2)
         lr = self.opt.lr
         self.opt.step(self.params, grads)
         self.step_count += 1
-        r = min(B, RECON_ROWS)
-        rec = m.visible.mean(ph[:r] @ m.W.T + m.a)
-        return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+        return lr
 
     # --- evaluation -----------------------------------------------------------------------
     def exact_feasible(self):
@@ -324,8 +398,8 @@ class RBMLearner(Learner):
         for k in self.params:
             self.params[k][...] = state[f"param/{k}"]
         self.opt.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("opt/")})
-        self.v_chain = np.array(state["rbm/v_chain"], self.dtype)
-        self.h_chain = np.array(state["rbm/h_chain"], self.dtype)
+        self.v_chain[...] = state["rbm/v_chain"]
+        self.h_chain[...] = state["rbm/h_chain"]          # may be a view into a fast-path buffer
         for name in ("batch_lanes", "chain_lanes", "display_lanes"):
             getattr(self, name)[...] = state[f"rbm/{name}"]
         self.display_chain = np.array(state["rbm/display_chain"], self.dtype)
