@@ -63,7 +63,12 @@ def group_of(name: str) -> str:
 
 
 class _Series:
-    """A bounded, growing (x, y) buffer and its curve item (attached to a plot when visible)."""
+    """A bounded (x, y) buffer with a uniform stride, and its curve item.
+
+    When the buffer is full every other stored point is dropped and from then on only every
+    second offered point is kept (the stride doubles), so the stored history stays evenly
+    spaced and memory stays bounded however long the run; the newest point is always drawn.
+    """
 
     def __init__(self, curve, colour, label, exact):
         self.curve = curve
@@ -71,30 +76,48 @@ class _Series:
         self.x = np.empty(256)
         self.y = np.empty(256)
         self.n = 0
+        self.stride = 1
+        self.offered = 0
+        self.tail = None           # newest point when the stride skipped it
         self.dirty = False
         self.log = False
 
     def append(self, x, y):
+        self.dirty = True
+        keep = self.offered % self.stride == 0
+        self.offered += 1
+        if not keep:
+            self.tail = (x, y)
+            return
+        self.tail = None
         if self.n == len(self.x):
             if self.n >= MAX_POINTS:
-                # halve the resolution of what is stored: bounded memory, same shape
                 k = (self.n + 1) // 2
                 self.x[:k], self.y[:k] = self.x[:self.n:2].copy(), self.y[:self.n:2].copy()
                 self.n = k
+                self.stride *= 2
+                self.offered = 1          # this point is kept; the next kept one is stride on
             else:
                 self.x = np.resize(self.x, 2 * len(self.x))
                 self.y = np.resize(self.y, 2 * len(self.y))
         self.x[self.n] = x
         self.y[self.n] = y
         self.n += 1
-        self.dirty = True
+
+    def last(self):
+        if self.tail is not None:
+            return self.tail[1]
+        return self.y[self.n - 1] if self.n else None
 
     def flush(self):
         if self.dirty:
-            y = self.y[:self.n]
+            x, y = self.x[:self.n], self.y[:self.n]
+            if self.tail is not None:
+                x = np.append(x, self.tail[0])
+                y = np.append(y, self.tail[1])
             if self.log:     # log axes: non-positive values have no place, leave a gap
                 y = np.where(y > 0, y, np.nan)
-            self.curve.setData(self.x[:self.n], y)
+            self.curve.setData(x, y)
             self.dirty = False
 
 
@@ -267,4 +290,4 @@ class CurvesView(View):
             self.flush()
 
     def latest(self) -> dict[str, float]:
-        return {k: float(s.y[s.n - 1]) for k, s in self.series.items() if s.n}
+        return {k: float(s.last()) for k, s in self.series.items() if s.n}
