@@ -123,13 +123,14 @@ class _Path:
 
 
 def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=True,
-        reverse_init=None, reverse_sweeps=100, max_units=EXACT_UNITS):
+        reverse_init=None, reverse_sweeps=100, max_units=EXACT_UNITS, base_bias=None):
     """Forward (and reverse) AIS estimates of log Z for ``rbm`` (see the module docstring).
 
     Parameters
     ----------
     n_betas, n_runs : intermediate distributions (including both ends) and independent runs.
     data : optional (M, n_visible) data for the base-rate model.
+    base_bias : explicit (n_visible,) visible biases of the base model (overrides ``data``).
     betas : explicit increasing schedule from 0 to 1 (overrides ``n_betas``).
     reverse : also run reverse AIS; ``reverse_init`` optional (R', n_visible) start states.
     reverse_sweeps : Gibbs sweeps at beta = 1 before the reverse runs when they start from the
@@ -142,7 +143,7 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
     R = int(n_runs)
     if R < 2:
         raise ValueError("AIS needs at least 2 runs to estimate its spread")
-    path = _Path(rbm, base_rate_bias(rbm, data))
+    path = _Path(rbm, base_rate_bias(rbm, data) if base_bias is None else base_bias)
     log_z_base = float(rbm.visible.log_partition(path.a_base).sum()
                        + rbm.hidden.log_partition(np.zeros(rbm.n_hidden)).sum())
     st = lanes(rng, R)

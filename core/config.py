@@ -283,6 +283,9 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
         "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
         "chains": Key(100, int, low=1, doc="persistent chains"),
         "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
+        "ais_betas": Key(1000, int, low=10,
+                         doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
+        "ais_runs": Key(50, int, low=2, doc="AIS runs for log Z of large DBMs"),
     },
     "hopfield": {
         "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),

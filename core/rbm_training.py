@@ -83,7 +83,8 @@ def initial_visible_bias(units, x, clip=1e-3):
 
 
 class RBMLearner(Learner):
-    """Learner for kind ``rbm`` (see the module docstring)."""
+    """Learner for kind ``rbm`` (see the module docstring).  ``strict=False`` accepts values
+    between the unit states (probabilities as data, e.g. for DBM pretraining)."""
 
     kind = "rbm"
 
@@ -91,7 +92,7 @@ class RBMLearner(Learner):
                  sigma=1.0, method="pcd", k=1, chains=100, temperatures=10, batch_size=100,
                  learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
                  decay=0.0, l1=0.0, l2=0.0, seed=0, precision="float32", image_shape=None,
-                 ais_betas=10000, ais_runs=100):
+                 ais_betas=10000, ais_runs=100, strict=True):
         if method not in ("cd", "pcd", "pt"):
             raise ValueError(f"unknown RBM training method {method!r}; choose cd, pcd or pt")
         self.dtype = np.dtype(precision)
@@ -103,7 +104,10 @@ class RBMLearner(Learner):
         nv = train.shape[1]
         self.model = RBM(0.01 * rng.standard_normal((nv, int(n_hidden))), visible=visible,
                          hidden=hidden, sigma_v=sigma, sigma_h=sigma, dtype=self.dtype)
-        self.model.visible.check(train, "training data")
+        if strict:
+            self.model.visible.check(train, "training data")
+        elif not np.all(np.isfinite(train)):
+            raise ValueError("training data contain NaN or infinite values")
         self.model.a[:] = initial_visible_bias(self.model.visible, train)
         self.params = {"W": self.model.W, "a": self.model.a, "b": self.model.b}
         self.convention = self.model.convention
