@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kernels import rbm as _k
 from .rbm import EXACT_UNITS, lanes, logsumexp
 
 
@@ -113,6 +114,28 @@ class _Path:
         return ((beta1 - beta0) * (v.astype(np.float64) @ self.da)
                 + (lp(beta1 * x64) - lp(beta0 * x64)).sum(axis=1))
 
+    def hidden_step(self, v, x, beta0, beta1, st, logw, sign):
+        """logw += sign * (-F_{beta1}(v) + F_{beta0}(v)); returns h ~ p_{beta1}(h | v).  Binary
+        hidden units use one fused kernel (softplus differences in float64 + the draw)."""
+        rbm = self.rbm
+        if rbm.hidden.name == "binary":
+            h = np.empty_like(x)
+            d = np.zeros(len(x))
+            _k.ais_binary_hidden(x, np.zeros(x.shape[1], x.dtype), float(beta0), float(beta1),
+                                 st, h, d)
+            d += (beta1 - beta0) * (v.astype(np.float64) @ self.da)
+        else:
+            d = self.delta_neg_free(v, x, beta0, beta1)
+            _, h = rbm.hidden.sample((beta1 * x).astype(rbm.dtype, copy=False), st)
+        logw += sign * d
+        return h
+
+    def visible_step(self, h, beta, st):
+        """v ~ p_beta(v | h)."""
+        rbm = self.rbm
+        phi = (beta * (h @ self.WT) + ((1 - beta) * self.a_base + beta * self.a)).astype(rbm.dtype)
+        return rbm.visible.sample(phi, st)[1]
+
     def gibbs(self, v, x, beta, st):
         """One sweep at beta starting from v with x = b + v W already computed: h then v."""
         rbm = self.rbm
@@ -154,9 +177,10 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
     logw = np.zeros(R)
     for k in range(1, len(betas)):
         x = path.hidden_input(v)
-        logw += path.delta_neg_free(v, x, betas[k - 1], betas[k])
+        # weight update and the h half of the sweep at beta_k share x = b + v W
+        h = path.hidden_step(v, x, betas[k - 1], betas[k], st, logw, 1.0)
         if k < len(betas) - 1:
-            v = path.gibbs(v, x, betas[k], st)
+            v = path.visible_step(h, betas[k], st)
     log_z, se = _log_mean_exp_and_se(logw)
     log_z += log_z_base
 
@@ -175,9 +199,10 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
         logw_r = np.zeros(R)
         for k in range(len(betas) - 1, 0, -1):
             x = path.hidden_input(v)
-            logw_r += -path.delta_neg_free(v, x, betas[k - 1], betas[k])
+            # -F_{k-1}(v) + F_k(v); h drawn at beta_{k-1} for the sweep that keeps p_{k-1}
+            h = path.hidden_step(v, x, betas[k], betas[k - 1], st, logw_r, 1.0)
             if k > 1:
-                v = path.gibbs(v, x, betas[k - 1], st)
+                v = path.visible_step(h, betas[k - 1], st)
         lm, ser = _log_mean_exp_and_se(logw_r)
         lzr = log_z_base - lm
     return AISResult(log_z=log_z, log_z_se=se, log_z_reverse=float(lzr), log_z_reverse_se=ser,

@@ -176,3 +176,22 @@ def fast_sigmoid_bernoulli(pre, bias, states, out, scale, x, sample):
         if sample:
             states[r] = _bernoulli_row32(tmp, states[r], x[r])
         _scale_row32(tmp, scale, out[r])
+
+
+@njit(nogil=True, cache=True)
+def ais_binary_hidden(pre, bias, beta0, beta1, states, h, dlogw):
+    """One AIS step of binary hidden units with input x = pre + bias (rows = runs):
+    dlogw[r] += sum_j softplus(beta1 x_rj) - softplus(beta0 x_rj)  (float64, libm accuracy), and
+    h[r, j] ~ Bernoulli(sigmoid(beta1 x_rj)) with lane ``states[r]`` (53-bit uniforms)."""
+    R, n = pre.shape
+    for r in range(R):
+        acc = 0.0
+        for j in range(n):
+            x = np.float64(pre[r, j]) + np.float64(bias[j])
+            y1 = beta1 * x
+            y0 = beta0 * x
+            e1 = math.exp(-abs(y1))
+            acc += (max(y1, 0.0) + math.log1p(e1)) - (max(y0, 0.0) + math.log1p(math.exp(-abs(y0))))
+            p = 1.0 / (1.0 + e1) if y1 >= 0 else e1 / (1.0 + e1)
+            h[r, j] = 1.0 if uniform(states, r) < p else 0.0
+        dlogw[r] += acc
