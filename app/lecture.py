@@ -44,11 +44,11 @@ class Lecture(QObject):
         self.last_saved: Path | None = None
         self._worker = None
         self._dataset_info = None
-        self._hinted = None
         self._speed_hint = False
 
         self.tool = DrawingTool(self)
         self._wrap_snapshots()
+        self._wrap_start_run()
         self.hover = HoverReadout(lambda text: window.statusBar().showMessage(text, 3000))
         self._chain_view_created()
 
@@ -93,6 +93,21 @@ class Lecture(QObject):
             if getattr(view, "name", "") == "lattice":
                 self.tool.attach(view)
             self.hover.attach(view)
+
+    def _wrap_start_run(self):
+        """Apply a preset's ``[view]`` hints before its run starts (the speed must be set
+        before an autoplaying run takes its first steps)."""
+        w = self.window
+        original = w.start_run
+
+        def start_run(cfg, *args, _orig=original, **kwargs):
+            try:
+                self._apply_view_hints(cfg or {})
+            except Exception:     # a bad hint must not stop the run
+                pass
+            return _orig(cfg, *args, **kwargs)
+
+        w.start_run = start_run
 
     def _wrap_snapshots(self):
         """Hopfield: a snapshot without metrics (the cue before the first sweep, or the state
@@ -210,9 +225,6 @@ class Lecture(QObject):
             self._dataset_info = w.dataset_info
             cfg = w.active_cfg
             self.bar.set_run(cfg["model"]["kind"] if cfg else None, cfg)
-            if w.worker is not None and w.worker is not self._hinted:
-                self._hinted = w.worker
-                self._apply_view_hints(cfg or {})
 
     def _apply_view_hints(self, cfg):
         """A preset's ``[view]`` table: ``speed`` = steps per frame (e.g. 0.1 to watch a
@@ -229,6 +241,13 @@ class Lecture(QObject):
         elif self._speed_hint:
             combo.setCurrentIndex(len(SPEEDS) - 1)
             self._speed_hint = False
+
+        if self.bar.ising_stats.isVisible():
+            import time
+            now = time.monotonic()
+            if now - getattr(self, "_stats_time", 0.0) > 0.5:
+                self._stats_time = now
+                self.bar.show_ising_stats(w.last_snapshot)
 
     def escape(self):
         if self.help.isVisible():

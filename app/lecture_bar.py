@@ -39,6 +39,20 @@ def slider_from_l1(value: float) -> int:
     return int(round(min(max((math.log10(value) + 4) / 3, 0.0), 1.0) * (L1_STEPS - 1))) + 1
 
 
+def ising_observables(rows, image_shape):
+    """(mean E/N, mean |m|) of lattice configurations ``rows`` (k, L*L) in spin or binary
+    units, E = −Σ_<ij> s_i s_j over nearest neighbours with periodic boundaries (J = 1)."""
+    import numpy as np
+    x = np.asarray(rows, dtype=np.float64)
+    if x.ndim != 2 or len(image_shape) != 2 or x.shape[1] != image_shape[0] * image_shape[1]:
+        return None
+    s = 2.0 * x - 1.0 if x.min() >= 0 else x
+    s = s.reshape(len(s), *image_shape)
+    bonds = (s * np.roll(s, 1, axis=1)).sum((1, 2)) + (s * np.roll(s, 1, axis=2)).sum((1, 2))
+    n = image_shape[0] * image_shape[1]
+    return float((-bonds / n).mean()), float(np.abs(s.reshape(len(s), -1).mean(1)).mean())
+
+
 class MarkedSlider(QSlider):
     """A horizontal slider over a float range with one value marked (T_c) by a red tick."""
 
@@ -182,6 +196,12 @@ class LectureBar(QWidget):
                                 "with one up-down pass of the current model")
         self.denoise.clicked.connect(lambda: self.analysis_requested.emit("denoise"))
         self._group("rbm", self.denoise)
+
+        # learning Ising data: the physics of the fantasy particles against the data's
+        self.ising_stats = QLabel("")
+        self.ising_stats.setToolTip("energy per spin E/N = −(1/N) Σ_<ij> s_i s_j (periodic, "
+                                    "J = 1) and |m| of the shown data rows and fantasy particles")
+        self._group("ising_data", self.ising_stats)
         lay.addStretch(1)
         self.set_run(None, None)
 
@@ -198,6 +218,10 @@ class LectureBar(QWidget):
             show.add("draw")
         if kind in ("ising", "hopfield", "maxent", "rbm"):
             show.add(kind)
+        if cfg is not None and kind in ("maxent", "rbm") and \
+                cfg["data"].get("generator") == "ising":
+            show.add("ising_data")
+            self.ising_stats.setText("")
         for name, widgets in self.groups.items():
             for w in widgets:
                 w.setVisible(name in show)
@@ -232,6 +256,20 @@ class LectureBar(QWidget):
         finally:
             for w in widgets:
                 w.blockSignals(False)
+
+    def show_ising_stats(self, snap) -> None:
+        """Data vs fantasy particles: mean E/N and |m| of the rows in the snapshot."""
+        if not self.ising_stats.isVisible() or snap is None:
+            return
+        data, fantasy = snap.views.get("data"), snap.views.get("fantasy")
+        if data is None or fantasy is None or snap.image_shape is None:
+            return
+        d = ising_observables(data, snap.image_shape)
+        f = ising_observables(fantasy, snap.image_shape)
+        if d is None or f is None:
+            return
+        self.ising_stats.setText(f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}     "
+                                 f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}")
 
     def _n_patterns(self) -> int:
         info = getattr(self.window, "dataset_info", None)

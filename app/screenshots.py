@@ -34,7 +34,9 @@ def shrink(src: Path, dst: Path, size=SIZE) -> Path:
     """Scale a PNG to ``size`` (smooth, aspect kept) and write it as an optimised PNG."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication, QImage
-    QGuiApplication.instance() or QGuiApplication(["screenshots"])
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # no display needed to scale
+        shrink._app = QGuiApplication(["screenshots"])
     img = QImage(str(src))
     if img.isNull():
         raise RuntimeError(f"{src}: not an image")

@@ -249,3 +249,51 @@ def test_lecture_bar_fits_the_model_and_sends_commands(window, qtbot):
     bar.algorithm.setCurrentIndex(bar.algorithm.findData("wolff"))
     qtbot.waitUntil(lambda: on_worker(window, qtbot, lambda w: w.trainer.learner.algorithm)
                     == "wolff", timeout=5000)
+
+
+# ----------------------------------------------------------------------------- gallery, physics
+def test_gallery_lists_every_preset_with_its_screenshot(window, qtbot):
+    from app.gallery import screenshot_path
+    from core.presets import preset_names
+    window.lecture.show_gallery()
+    g = window.lecture.gallery
+    assert g.isVisible() and g.names() == preset_names()
+    shots = [n for n in preset_names() if screenshot_path(n).is_file()]
+    assert g.thumbnails == len(shots)
+    assert len(shots) >= len(preset_names()) - 1, "screenshots missing from resources/screenshots"
+    g.close()
+
+
+def test_ising_observables_match_hand_computed_values():
+    from app.lecture_bar import ising_observables
+    up = np.ones((1, 16))
+    assert ising_observables(up, (4, 4)) == (-2.0, 1.0)          # every bond satisfied
+    checker = np.indices((4, 4)).sum(0) % 2 * 2.0 - 1.0         # every bond broken, m = 0
+    assert ising_observables(checker.reshape(1, 16), (4, 4)) == (2.0, 0.0)
+    binary = (checker.reshape(1, 16) + 1) / 2                   # 0/1 units are converted
+    assert ising_observables(binary, (4, 4)) == (2.0, 0.0)
+
+
+def test_hover_reads_the_value_under_the_cursor():
+    from app.hover import couplings_text, filters_text, lattice_text
+    state = np.arange(12.0)
+    assert "unit 7" in lattice_text(state, (3, 4), 1, 3) and "+7" in lattice_text(state, (3, 4), 1, 3)
+    assert lattice_text(state, (3, 4), 3, 0) is None
+    J = np.arange(9.0).reshape(3, 3)
+    assert "J[1, 2] = +5" in couplings_text(J, 1, 2)
+    W = np.arange(8.0 * 3).reshape(8, 3)                        # 8 visible (2x4 images), 3 hidden
+    # tiles 2x4 with a 1-pixel gap, 2 columns: hidden unit 1 starts at column 5
+    assert "hidden unit 1, visible 6" in filters_text(W, (2, 4), 1, 7)
+    assert f"{W[6, 1]:+.4g}" in filters_text(W, (2, 4), 1, 7)
+
+
+def test_drawing_brush_and_values():
+    from app.drawing import brush_cells, stroke_values
+    assert list(brush_cells(0, 0, 1, (4, 4))) == [0]
+    disc = brush_cells(2, 2, 2, (5, 5))
+    assert sorted(disc) == sorted([7, 11, 12, 13, 17] + [6, 8, 16, 18])
+    idx = np.array([0, 1])
+    state = np.array([1.0, -1.0, 1.0])
+    assert list(stroke_values("flip", "spin", True, idx, state)) == [-1.0, 1.0]
+    assert list(stroke_values("erase", "binary", True, idx, None)) == [0.0, 0.0]
+    assert list(stroke_values("paint", "spin", False, idx, None)) == [-1.0, -1.0]
