@@ -58,7 +58,10 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     app.setApplicationName("Boltzmann Lab")
     theme.apply(app, presentation)
     win = MainWindow(presentation=presentation)
-    win.resize(1600, 900)
+    # a projector's 1080p in presentation mode, a laptop-sized window otherwise
+    win.resize(*((1920, 1080) if presentation else (1600, 900)))
+    if presentation:
+        win.splitter.setSizes([480, 1440])
     if name is not None:
         i = win.preset_combo.findData(name)
         if i >= 0:

@@ -508,6 +508,10 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             theme.apply(app, self.presentation)
+        # larger fonts need a wider settings column
+        total = max(sum(self.splitter.sizes()), 1)
+        left = 480 if self.presentation else 360
+        self.splitter.setSizes([left, max(total - left, 400)])
         # views pick up pen widths and fonts when they are rebuilt
         if self.last_snapshot is not None:
             snap = self.last_snapshot

@@ -166,6 +166,8 @@ class ConfigPanel(QWidget):
         self.cfg = _fill(cfg)
         self._rebuild()
         self.set_modified(False)
+        if self.cfg["model"]["kind"] == "ising" and self.tabs.currentIndex() == 0:
+            self.tabs.setCurrentIndex(1)      # nothing to see in Data for the simulation
 
     def _rebuild(self):
         schema = C.sections_schema(self.cfg)

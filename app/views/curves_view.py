@@ -32,7 +32,7 @@ GROUPS = [
     ("magnetization", "Magnetisation per spin", "m",
      lambda m: "magnet" in m or m in ("m", "abs_m")),
     ("overlap", "Overlap with the stored patterns", "m_μ", lambda m: "overlap" in m),
-    ("noise", "Error in units of the sampling noise (converged below 1)", "× noise",
+    ("noise", "Error / noise (converged < 1)", "× noise",
      lambda m: "normalized" in m or "per_noise" in m or "noise" in m),
     ("error", "Errors", "", lambda m: any(s in m for s in ("error", "residual"))),
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),

@@ -36,7 +36,8 @@ class MomentsView(View):
         self.plot = self.canvas.addPlot()
         style_plot(self.plot, xlabel="data", ylabel="model")
         self.plot.addLegend(offset=(10, 10), labelTextColor=theme.INK,
-                            brush=pg.mkBrush(255, 255, 255, 200))
+                            brush=pg.mkBrush(255, 255, 255, 220),
+                            labelTextSize="13pt" if theme.is_presentation() else "9pt")
         self.diag = pg.InfiniteLine(pos=(0, 0), angle=45,
                                     pen=pg.mkPen(theme.MUTED, width=1.5, style=pg.QtCore.Qt.DashLine))
         self.plot.addItem(self.diag)

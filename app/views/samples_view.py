@@ -72,7 +72,10 @@ class SamplesView(View):
             self.plot.setRange(xRange=(0, mosaic.shape[1]),
                                yRange=(-0.12 * mosaic.shape[0] - 2, mosaic.shape[0]), padding=0.02)
         names = " | ".join(label for _, label in present)
-        self.set_title(f"Samples: {names}")
+        if snap.kind == "hopfield" and [k for k, _ in present] == ["data"]:
+            self.set_title(f"Stored patterns ({arrays[0].shape[0]} shown)")
+        else:
+            self.set_title(f"Samples: {names}")
         if "fantasy" in snap.views:
             self.set_caption("fantasy particles = persistent chains of the model's own sampler")
 

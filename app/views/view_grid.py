@@ -19,7 +19,9 @@ from .samples_view import SamplesView
 from .weights_view import WeightsView
 
 #: display order (reading order in the grid)
-VIEW_TYPES = [LatticeView, SamplesView, EMView, CurvesView, MomentsView, OverlapsView, WeightsView]
+#: (the curves come last: the last view of an incomplete row spans it, and time series want
+#: width)
+VIEW_TYPES = [LatticeView, SamplesView, EMView, MomentsView, OverlapsView, WeightsView, CurvesView]
 
 
 class ViewGrid(QWidget):
