@@ -10,6 +10,7 @@ sessions (:mod:`app.session`), export (:mod:`app.export`) and remembered setting
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ class Lecture(QObject):
         self._worker = None
         self._dataset_info = None
         self._speed_hint = False
+        self._stats_time = 0.0
 
         self.tool = DrawingTool(self)
         self._wrap_snapshots()
@@ -225,6 +227,11 @@ class Lecture(QObject):
             self._dataset_info = w.dataset_info
             cfg = w.active_cfg
             self.bar.set_run(cfg["model"]["kind"] if cfg else None, cfg)
+        if self.bar.ising_stats.isVisible():
+            now = time.monotonic()
+            if now - self._stats_time > 0.5:
+                self._stats_time = now
+                self.bar.show_ising_stats(w.last_snapshot)
 
     def _apply_view_hints(self, cfg):
         """A preset's ``[view]`` table: ``speed`` = steps per frame (e.g. 0.1 to watch a
@@ -241,13 +248,6 @@ class Lecture(QObject):
         elif self._speed_hint:
             combo.setCurrentIndex(len(SPEEDS) - 1)
             self._speed_hint = False
-
-        if self.bar.ising_stats.isVisible():
-            import time
-            now = time.monotonic()
-            if now - getattr(self, "_stats_time", 0.0) > 0.5:
-                self._stats_time = now
-                self.bar.show_ising_stats(w.last_snapshot)
 
     def escape(self):
         if self.help.isVisible():

@@ -297,3 +297,56 @@ def test_drawing_brush_and_values():
     assert list(stroke_values("flip", "spin", True, idx, state)) == [-1.0, 1.0]
     assert list(stroke_values("erase", "binary", True, idx, None)) == [0.0, 0.0]
     assert list(stroke_values("paint", "spin", False, idx, None)) == [-1.0, -1.0]
+
+
+def test_learning_ising_data_compares_fantasy_and_data_physics(window, qtbot):
+    start(window, qtbot, {"data": {"generator": "ising", "L": 8, "samples": 200, "seed": 1},
+                          "model": {"kind": "maxent", "pairs": "lattice"},
+                          "training": {"estimator": "mcmc", "chains": 40}})
+    steps(window, qtbot, 3)
+    label = window.lecture.bar.ising_stats
+    qtbot.waitUntil(lambda: label.text().startswith("data: E/N"), timeout=5000)
+    assert label.isVisible() and "fantasy: E/N" in label.text()
+
+
+# ----------------------------------------------------------------------------- analyses
+def test_denoising_cleans_most_flipped_pixels(window, qtbot):
+    start(window, qtbot, {"data": {"generator": "bars_and_stripes", "size": 4, "samples": 300,
+                                   "seed": 1, "validation_fraction": 0.2},
+                          "model": {"kind": "rbm", "hidden": 16},
+                          "training": {"optimizer": "sgd", "learning_rate": 0.1, "chains": 50,
+                                       "batch_size": 10, "seed": 1}})
+    steps(window, qtbot, 1500, timeout=120_000)
+    win = window.lecture.run_analysis("denoise")
+    qtbot.waitUntil(lambda: win.result is not None, timeout=20_000)
+    r = win.result
+    flipped = round(0.15 * 16)
+    assert np.all(np.sum(r["noisy"] != r["clean"], axis=1) == flipped)
+    assert r["wrong_before"] == pytest.approx(flipped / 16)
+    assert r["wrong_after"] < r["wrong_before"]              # the trained model repairs pixels
+    assert "wrong pixels" in win.status.text()
+    win.close()
+
+
+def test_lambda_sweep_and_capacity_windows_draw_their_results(window, qtbot):
+    from concurrent.futures import Future
+
+    from app.analyses import ResultWindow, capacity_curves, draw_capacity
+    start(window, qtbot, {"data": {"generator": "sk", "n": 6, "samples": 300, "seed": 1},
+                          "model": {"kind": "maxent"},
+                          "training": {"estimator": "exact", "learning_rate": 0.1}})
+    win = window.lecture.run_analysis("lambda")
+    qtbot.waitUntil(lambda: win.result is not None or "failed" in win.status.text(),
+                    timeout=60_000)
+    assert win.result is not None, win.status.text()
+    nz = [r["n_nonzero"] for r in win.result]
+    assert nz[0] >= nz[-1] and nz[-1] < 15                  # a strong L1 removes couplings
+    assert "best Λ" in win.status.text()
+    win.close()
+    fut = Future()
+    fut.set_result(capacity_curves(n=40, alphas=[0.05, 0.3], rules=("hebbian", "pseudoinverse")))
+    cap = ResultWindow("capacity", fut, draw_capacity, window)
+    qtbot.waitUntil(lambda: cap.result is not None, timeout=5000)
+    heb, pinv = cap.result["hebbian"], cap.result["pseudoinverse"]
+    assert pinv["mean_overlap"][1] > heb["mean_overlap"][1]   # pseudo-inverse holds at α = 0.3
+    cap.close()
