@@ -306,6 +306,16 @@ class RBM:
         m = self.visible.mean(np.asarray(self.visible_field(h), np.float64))
         return np.where(known, v, m)
 
+    def denoise(self, v, sweeps=5, seed=0):
+        """Denoise by a few unclamped Gibbs sweeps started at the noisy ``v``, returning the
+        conditional mean E[v | h] of the last sweep (use :meth:`fill_in` when some visibles are
+        known to be right)."""
+        v = self._x(v, self.n_visible, "visible states")
+        st = lanes(seed, len(v))
+        x = self.gibbs(v, max(int(sweeps) - 1, 0), st)
+        _, h = self.sample_hidden(x, st)
+        return self.visible.mean(np.asarray(self.visible_field(h), np.float64))
+
     def reconstruct(self, v):
         """One deterministic up-down pass: E[v | h = E[h | v]] (float64)."""
         h = self.hidden.mean(np.asarray(self.hidden_field(v), np.float64))

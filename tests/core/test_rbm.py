@@ -151,6 +151,12 @@ def test_fill_in_samples_the_exact_conditional():
     np.testing.assert_array_equal(x[:, :3], np.broadcast_to(given, (n, 3)))
     se = np.sqrt(marg * (1 - marg) / n)
     assert np.all(np.abs(x[:, 3:].mean(0) - marg) < 5 * se)
+    # denoising keeps the model's typical patterns: starting from model samples it does not drift
+    v0 = m.sample(2000, seed=7, sweeps=20)
+    dn = m.denoise(v0, sweeps=3, seed=1)
+    p_all = np.exp(m.log_prob(V))
+    marg_all = p_all @ V
+    assert np.all(np.abs(dn.mean(0) - marg_all) < 5 * np.sqrt(marg_all * (1 - marg_all) / 2000))
     # the conditional-mean version averages to the same marginals (smaller noise)
     xm = m.fill_in(start, known, sweeps=20, seed=5, mean=True)
     assert np.all(np.abs(xm[:, 3:].mean(0) - marg) < 5 * se)
