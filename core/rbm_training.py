@@ -42,7 +42,7 @@ import numpy as np
 
 from .kernels.rng import seed_states
 from .optim import l1_l2_penalty_grad, make_optimizer
-from .rbm import RBM, lanes
+from .rbm import RBM, lanes, stochastic_pll  # noqa: F401  (re-exported)
 from .trainer import Learner
 
 EVAL_ROWS = 1000
@@ -415,22 +415,6 @@ class RBMLearner(Learner):
         self.k = int(state["rbm/k"])
         self.l1, self.l2 = float(state["rbm/l1"]), float(state["rbm/l2"])
         self.opt.lr0 = float(state["rbm/lr0"])
-
-
-def stochastic_pll(rbm, x, rng):
-    """Unbiased estimate of the pseudo-log-likelihood: n * log p(v_i | v_-i) for one random unit
-    i per row (discrete visibles), mean over rows."""
-    x = np.asarray(x, np.float64)
-    M, n = x.shape
-    i = rng.integers(0, n, size=M)
-    lo, hi = rbm.visible.values
-    W, a, b = (np.asarray(p, np.float64) for p in (rbm.W, rbm.a, rbm.b))
-    phi = x @ W + b
-    xi = x[np.arange(M), i]
-    d = np.where(xi == hi, lo, hi) - xi
-    lp = rbm.hidden.log_partition
-    dF = -(lp(phi + d[:, None] * W[i]).sum(1) - lp(phi).sum(1)) - d * a[i]   # F(flip) - F(v)
-    return float(np.mean(-n * np.logaddexp(0.0, -dF)))
 
 
 def make_learner(cfg, dataset):
