@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from .kernels.rng import seed_states
-from .optim import l1_l2_penalty_grad, make_optimizer
+from .optim import SGD, l1_l2_penalty_grad, make_optimizer
 from .rbm import RBM, lanes, stochastic_pll  # noqa: F401  (re-exported)
 from .trainer import Learner
 
@@ -311,7 +311,14 @@ class RBMLearner(Learner):
         if self.l1 or self.l2:
             grads["W"] += l1_l2_penalty_grad(self.model.W, self.l1, self.l2)
         lr = self.opt.lr
-        self.opt.step(self.params, grads)
+        if type(self.opt) is SGD:
+            # same update as SGD.step, in place (no temporary of the size of W)
+            for k, g in grads.items():
+                g *= g.dtype.type(lr)
+                self.params[k] += g
+            self.opt.t += 1
+        else:
+            self.opt.step(self.params, grads)
         self.step_count += 1
         return lr
 
