@@ -20,8 +20,12 @@ that leaves p_k invariant.  E[w] = Z_B / Z_A, so ``log Z = log Z_A + log mean w`
 Reverse AIS (the bracket): start from (approximate) samples of the model p_B, walk beta from 1 to 0
 with the same kernels, log w_rev += F_k(v) - F_{k-1}(v).  E[w_rev] = Z_A / Z_B, so ``log Z_A - log
 mean w_rev`` is a stochastic *upper* bound on log Z when the start is an exact sample of the model.
-Start states: exact samples when a layer is small enough, else the given ``reverse_init``
-(e.g. persistent fantasy particles), else the forward runs' final states after extra Gibbs sweeps.
+Start states: the given ``reverse_init`` (e.g. persistent fantasy particles), else exact samples
+when a layer is small enough to enumerate, else the forward runs' final states after
+``reverse_sweeps`` more Gibbs sweeps at beta = 1.  Only exact starts certify the upper bound: from
+approximate starts that have not reached the model's equilibrium the reverse estimate can fall
+*below* the forward one (``reverse_start`` says which start was used) — a sign that the model
+mixes slowly and both numbers deserve caution.
 
 The spread ``log_z_se`` is the delta-method standard error of log mean w: sd(w) / (mean(w) sqrt(R)).
 All runs are vectorised: one (runs x n_visible) @ (n_visible x n_hidden) GEMM per beta and
@@ -146,7 +150,7 @@ class _Path:
 
 
 def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=True,
-        reverse_init=None, reverse_sweeps=100, max_units=EXACT_UNITS, base_bias=None):
+        reverse_init=None, reverse_sweeps=1000, max_units=EXACT_UNITS, base_bias=None):
     """Forward (and reverse) AIS estimates of log Z for ``rbm`` (see the module docstring).
 
     Parameters

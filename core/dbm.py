@@ -24,7 +24,9 @@ Variational lower bound (mean-field q(h) = prod_l prod_j Bernoulli(mu_lj))::
 with mu from ``mean_field_iterations`` fixed-point sweeps mu_l = sigmoid(b_l + mu_{l-1} W_{l-1} +
 mu_{l+1} W_l^T) (layers in order, initialised by a bottom-up pass with doubled input for the
 layers that also receive top-down input).  ``evaluate`` reports it as ``ll`` with ``ll_method``
-"bound" (the bound uses the exact or AIS log Z; ``log_z_method`` says which).
+"bound" (the bound uses the exact or AIS log Z; ``log_z_method`` says which — with the forward AIS
+estimate, itself a stochastic lower bound on log Z, the result is an estimate of the bound rather
+than a certified bound).
 
 Training (Salakhutdinov & Hinton 2009, simplified as stated): greedy layerwise pretraining of plain
 binary RBMs (PCD-1, ``pretrain_epochs`` each; RBM l+1 is trained on the mean activations of layer l
