@@ -42,7 +42,7 @@ import numpy as np
 
 from .kernels.rng import seed_states
 from .optim import SGD, l1_l2_penalty_grad, make_optimizer
-from .rbm import RBM, lanes, stochastic_pll  # noqa: F401  (re-exported)
+from .rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
 from .trainer import Learner
 
 EVAL_ROWS = 1000

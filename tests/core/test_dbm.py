@@ -79,8 +79,7 @@ def test_ais_log_z_for_a_dbm_that_is_not_enumerable():
     """Force the AIS path (max_units below both sides) and compare with the exact value."""
     d = tiny_dbm([10, 8, 8], seed=5, scale=0.5)
     exact = d.log_partition()[0]
-    from core.dbm import DBM as _D
-    lz_ais, how = _D.log_partition(d, max_units=5, ais_betas=3000, ais_runs=50, seed=0)
+    lz_ais, how = d.log_partition(max_units=5, ais_betas=3000, ais_runs=50, seed=0)
     assert how == "ais"
     assert abs(lz_ais - exact) < 0.1
 
