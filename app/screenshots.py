@@ -18,6 +18,7 @@ from pathlib import Path
 
 SIZE = (1280, 720)
 DEFAULT_AFTER = 12.0
+MAX_BYTES = 280_000
 
 
 def out_dir() -> Path:
@@ -44,6 +45,9 @@ def shrink(src: Path, dst: Path, size=SIZE) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if not small.save(str(dst), "PNG", 0):     # quality 0 = smallest PNG
         raise RuntimeError(f"could not write {dst}")
+    if dst.stat().st_size > MAX_BYTES:
+        # noisy lattices compress badly: a 256-colour palette (error-diffused) is far smaller
+        small.convertToFormat(QImage.Format_Indexed8, Qt.DiffuseDither).save(str(dst), "PNG", 0)
     return dst
 
 
