@@ -18,7 +18,7 @@ from pathlib import Path
 
 SIZE = (1280, 720)
 DEFAULT_AFTER = 12.0
-MAX_BYTES = 280_000
+MAX_BYTES = 240_000
 
 
 def out_dir() -> Path:
