@@ -60,46 +60,6 @@ def gaussian_sample(phi, sigma, states, mean, x):
             x[r, j] = m + s * z
 
 
-@njit(nogil=True, cache=True)
-def bernoulli_from_mean(p, states, x):
-    """x = 1 with probability p (already a probability), row r using lane r."""
-    R, n = p.shape
-    for r in range(R):
-        for j in range(n):
-            x[r, j] = 1.0 if uniform(states, r) < p[r, j] else 0.0
-
-
-@njit(nogil=True, cache=True)
-def add_bias_sigmoid_bernoulli(pre, bias, states, mean, x):
-    """Binary units from the pre-activation ``pre`` (GEMM output) plus ``bias`` (units,):
-    mean = sigmoid(pre + bias) (written into ``mean``, which may alias ``pre``), x ~ Bernoulli."""
-    R, n = pre.shape
-    for r in range(R):
-        for j in range(n):
-            f = pre[r, j] + bias[j]
-            if f >= 0:
-                p = 1.0 / (1.0 + math.exp(-f))
-            else:
-                e = math.exp(f)
-                p = e / (1.0 + e)
-            mean[r, j] = p
-            x[r, j] = 1.0 if uniform(states, r) < p else 0.0
-
-
-@njit(nogil=True, cache=True)
-def add_bias_sigmoid(pre, bias, mean):
-    """mean = sigmoid(pre + bias) without sampling (``mean`` may alias ``pre``)."""
-    R, n = pre.shape
-    for r in range(R):
-        for j in range(n):
-            f = pre[r, j] + bias[j]
-            if f >= 0:
-                mean[r, j] = 1.0 / (1.0 + math.exp(-f))
-            else:
-                e = math.exp(f)
-                mean[r, j] = e / (1.0 + e)
-
-
 # ------------------------------------------------------------------------------------------
 # float32 fast path for binary layers (training of large RBMs; see core.rbm_training).
 #
