@@ -67,9 +67,10 @@ def _ising():
 
 
 def _dbm():
-    dbm = pytest.importorskip("core.dbm", reason="core.dbm (RBM engineer) has not landed yet")
+    dbm = pytest.importorskip("core.dbm", reason="core.dbm is missing")
     rng = np.random.default_rng(6)
-    return dbm.DBM([rng.normal(0, 0.1, (6, 4)), rng.normal(0, 0.1, (4, 3))])
+    return dbm.DBM([rng.normal(0, 0.1, (6, 4)), rng.normal(0, 0.1, (4, 3))],
+                   [rng.normal(size=6), rng.normal(size=4), rng.normal(size=3)])
 
 
 MAKERS = {"maxent": _maxent, "gaussian": _gaussian, "rbm": _rbm,
