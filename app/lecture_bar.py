@@ -203,7 +203,16 @@ class LectureBar(QWidget):
                                     "J = 1) and |m| of the shown data rows and fantasy particles")
         self._group("ising_data", self.ising_stats)
         lay.addStretch(1)
+        transport = getattr(window, "transport", None)
+        if transport is not None:
+            transport.hyper_changed.connect(self._transport_changed)
         self.set_run(None, None)
+
+    def _transport_changed(self, name, value):
+        """The transport's temperature box moved: keep the slider in step (no echo)."""
+        if name == "temperature" and self.kind == "ising":
+            self.t_slider.set_float(float(value))
+            self._show_t(float(value))
 
     def _group(self, name, *widgets):
         self.groups[name] = list(widgets)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
+
 import pytest
 
 from core.build import LEARNERS
@@ -37,3 +39,34 @@ def test_each_preset_loads_and_trains_a_few_steps(window, qtbot, name):
     assert not window.errors.messages, window.errors.messages
     assert window.views.visible_names(), "no view is shown"
     assert window.lecture.bar.kind == cfg["model"]["kind"] or window.lecture.bar.kind is None
+
+
+def _write_idx_images(path, images):
+    """A minimal MNIST-format IDX3 file (unsigned bytes, big-endian dimensions)."""
+    import struct
+    n, r, c = images.shape
+    path.write_bytes(struct.pack(">BBBBIII", 0, 0, 0x08, 3, n, r, c) +
+                     images.astype(np.uint8).tobytes())
+
+
+def test_digits_preset_trains_on_an_mnist_idx_file(window, qtbot, tmp_path):
+    """The NB17 preset with ``[data] path`` set to the user's MNIST file instead of the bundled
+    digits (here a small synthetic file in the same format)."""
+    from core.config import resolve
+    rng = np.random.default_rng(0)
+    images = (rng.random((120, 28, 28)) < 0.2) * 255
+    idx = tmp_path / "train-images-idx3-ubyte"
+    _write_idx_images(idx, images)
+    cfg = load_preset("rbm-digits")
+    raw = {k: dict(v) for k, v in cfg.items()}
+    raw["data"] = {"path": str(idx), "binarize": "threshold", "threshold": 0.5,
+                   "validation_fraction": 0.1, "seed": 1}
+    raw["training"]["batch_size"] = 20
+    window.load_config(resolve(raw))
+    qtbot.waitUntil(lambda: window.pending is None, timeout=60_000)
+    assert not window.errors.messages, window.errors.messages
+    assert window.dataset_info.image_shape == (28, 28) and window.dataset_info.n == 784
+    w = window.worker
+    w.step_once(2)
+    qtbot.waitUntil(lambda: w.step_count >= 2, timeout=60_000)
+    qtbot.waitUntil(lambda: "samples" in window.views.visible_names(), timeout=10_000)

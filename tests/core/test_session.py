@@ -4,6 +4,7 @@ file is one .npz that loads without pickle, written atomically."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
@@ -34,19 +35,29 @@ KINDS = {
     "hopfield-hot": {"data": {"generator": "patterns", "n": 36, "count": 3, "seed": 1},
                      "model": {"kind": "hopfield", "temperature": 0.4, "cue_noise": 0.3},
                      "training": {"seed": 8}},
+    # covariance selection on a chain mask: iterative (the full-pair fit is one closed-form step)
+    "gaussian": {"data": {"generator": "gaussian_mixture", "n": 6, "samples": 300, "seed": 3},
+                 "model": {"kind": "gaussian", "pairs": "mask", "mask": "MASK"},
+                 "training": {"seed": 2, "tolerance": 1e-14}},
     "mixture": {"data": {"generator": "mixture", "n": 6, "components": 2, "samples": 200,
                          "seed": 2},
                 "model": {"kind": "mixture", "components": 2}, "training": {"seed": 9}},
 }
 MODULES = {"ising": "core.ising", "maxent": "core.maxent", "rbm": "core.rbm_training",
+           "gaussian": "core.gaussian", "dbm": "core.dbm",
            "hopfield": "core.hopfield", "mixture": "core.mixture"}
 
 
-def _cfg(name):
-    raw = KINDS[name]
+def _cfg(name, tmp_path=None):
+    raw = copy.deepcopy(KINDS[name])
     mod = MODULES[raw["model"]["kind"]]
     if importlib.util.find_spec(mod) is None:
         pytest.skip(f"{mod} has not landed")
+    if raw["model"].get("mask") == "MASK":
+        n = raw["data"]["n"]
+        mask = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) == 1
+        np.save(tmp_path / "mask.npy", mask)
+        raw["model"]["mask"] = str(tmp_path / "mask.npy")
     return resolve(raw)
 
 
@@ -71,7 +82,7 @@ def _assert_same_state(a, b):
 
 @pytest.mark.parametrize("name", list(KINDS))
 def test_save_load_continue_equals_uninterrupted(tmp_path, name):
-    cfg = _cfg(name)
+    cfg = _cfg(name, tmp_path)
     k, m = 7, 6
     straight = make_trainer(cfg)
     _run(straight, k + m)
