@@ -350,3 +350,33 @@ def test_lambda_sweep_and_capacity_windows_draw_their_results(window, qtbot):
     heb, pinv = cap.result["hebbian"], cap.result["pseudoinverse"]
     assert pinv["mean_overlap"][1] > heb["mean_overlap"][1]   # pseudo-inverse holds at α = 0.3
     cap.close()
+
+
+def test_keyboard_drives_the_demo(window, qtbot):
+    """Space / → / R on the transport, F1 help, H focus, F11 presentation, Esc back out."""
+    from app import theme
+    theme.apply(QApplication.instance(), False)
+    start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    w = window.worker
+    QTest.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: w.step_count == 1, timeout=10_000)
+    QTest.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: w.playing and w.step_count > 5, timeout=10_000)
+    QTest.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not w.playing, timeout=2000)
+    QTest.keyClick(window, Qt.Key_R)
+    qtbot.waitUntil(lambda: w.step_count == 0, timeout=10_000)
+    QTest.keyClick(window, Qt.Key_F1)
+    assert window.lecture.help.isVisible()
+    QTest.keyClick(window.lecture.help, Qt.Key_Escape)
+    assert not window.lecture.help.isVisible()
+    QTest.keyClick(window, Qt.Key_H)
+    assert not window.panel.isVisible() and window.transport.isVisible()
+    QTest.keyClick(window, Qt.Key_Escape)
+    assert window.panel.isVisible()
+    QTest.keyClick(window, Qt.Key_F11)
+    assert window.presentation and window.isFullScreen()
+    QTest.keyClick(window, Qt.Key_Escape)
+    assert not window.presentation and not window.isFullScreen()
