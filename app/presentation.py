@@ -25,6 +25,7 @@ class Presentation(QObject):
         self.window = window
         self._saved_geometry = None
         self._saved_state = None
+        self._saved_sizes = None
         self._hidden: list = []
         self.focus_action = QAction("Focus", window)
         self.focus_action.setCheckable(True)
@@ -54,12 +55,23 @@ class Presentation(QObject):
 
     def _presentation_toggled(self, on: bool) -> None:
         w = self.window
+        splitter = getattr(w, "splitter", None)
         if on:
             if not w.isFullScreen():
                 self._saved_geometry = w.saveGeometry()
                 self._saved_state = w.windowState() & ~Qt.WindowFullScreen
             w.showFullScreen()
+            if splitter is not None and self._saved_sizes is None:
+                # the settings column needs room for 1.5x larger text
+                self._saved_sizes = splitter.sizes()
+                left, total = self._saved_sizes[0], sum(self._saved_sizes)
+                if left > 0:
+                    wide = max(left, min(int(left * 1.5), total // 4))
+                    splitter.setSizes([wide, total - wide])
         else:
+            if splitter is not None and self._saved_sizes is not None:
+                splitter.setSizes(self._saved_sizes)
+            self._saved_sizes = None
             if w.isFullScreen() or self._saved_state is not None:
                 w.setWindowState(self._saved_state if self._saved_state is not None
                                  else Qt.WindowNoState)
