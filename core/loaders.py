@@ -95,6 +95,9 @@ def _as_samples(arr: np.ndarray, path, what="array") -> tuple[np.ndarray, tuple 
     if arr.dtype.kind not in "biuf":
         raise LoadError(f"{path}: the {what} has dtype {arr.dtype} ({_KIND_NAMES.get(arr.dtype.kind, 'not numeric')}); "
                         f"only booleans, integers and real floats can be used as data.")
+    if arr.ndim in (2, 3) and arr.size == 0:
+        raise LoadError(f"{path}: the {what} is empty (shape {arr.shape}); it needs at least one "
+                        f"sample and one unit.")
     if arr.ndim == 2:
         image_shape = None
         x = arr
@@ -637,7 +640,7 @@ def _decoded_bytes(path: Path) -> int:
             head = f.read(24)
     except OSError:
         return 0
-    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+    if len(head) == 24 and head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
         w, h = struct.unpack(">II", head[16:24])
         return 8 * 6 * w * h          # up to 4 channels of int64 rows + the float64 result
     return 40 * path.stat().st_size

@@ -388,3 +388,10 @@ def test_image_folder_errors(tmp_path, monkeypatch):
     assert "c.png" in _err(load_path, imgs) and "empty" in _err(load_path, imgs)
     (imgs / "c.png").write_bytes(b"not an image at all")
     assert "not a PNG or JPEG" in _err(load_path, imgs)
+
+
+def test_empty_image_stacks(tmp_path):
+    np.save(tmp_path / "e.npy", np.zeros((0, 3, 4)))
+    assert "empty" in _err(load_npy, tmp_path / "e.npy")
+    (tmp_path / "e-ubyte").write_bytes(_idx(np.zeros((0, 2, 2))))
+    assert "empty" in _err(load_idx, tmp_path / "e-ubyte")

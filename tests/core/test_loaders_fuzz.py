@@ -58,7 +58,7 @@ def file_bytes(draw):
     return name, data
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 @given(file_bytes())
 def test_only_load_error_escapes(case):
     name, data = case
