@@ -292,12 +292,6 @@ def _atomic_write_text(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
-def write_metrics(path: Path, history: list[dict]) -> None:
-    """``metrics.jsonl``: one JSON object per step that had metrics (NaN/inf written as null)."""
-    lines = [json.dumps({k: _json_safe(v) for k, v in row.items()}) for row in history]
-    _atomic_write_text(path, "".join(line + "\n" for line in lines))
-
-
 def _make_trainer(cfg):
     from core.build import make_trainer
 
@@ -342,23 +336,36 @@ def cmd_train(args) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, on_sigint) if in_main else None
     hard_stop = False
+    # Metrics are streamed row by row (the trainer's in-memory history is bounded, and an
+    # open-ended run may take millions of steps); the file is renamed into place at the end.
+    fd, metrics_tmp = tempfile.mkstemp(dir=out, prefix=".metrics.jsonl.", suffix=".tmp")
+    last = {}
     try:
-        for snap in trainer:
-            progress.update(snap, force=snap.done)
-    except KeyboardInterrupt:
-        hard_stop = True
+        with os.fdopen(fd, "w", encoding="utf-8") as metrics_file:
+            try:
+                while not trainer.done:
+                    snap = trainer.step(with_views=False)   # the CLI draws nothing
+                    if snap.metrics:
+                        row = {"step": snap.step, "epoch": snap.epoch, **snap.metrics}
+                        metrics_file.write(json.dumps({k: _json_safe(v) for k, v in row.items()})
+                                           + "\n")
+                        last.update(snap.metrics)
+                    progress.update(snap, force=snap.done)
+            except KeyboardInterrupt:
+                hard_stop = True
+            finally:
+                if in_main:
+                    signal.signal(signal.SIGINT, old)
+                progress.close()
+        save_model(out / "model.npz", trainer.learner.model)
+        os.replace(metrics_tmp, out / "metrics.jsonl")
     finally:
-        if in_main:
-            signal.signal(signal.SIGINT, old)
-        progress.close()
-
-    save_model(out / "model.npz", trainer.learner.model)
-    write_metrics(out / "metrics.jsonl", trainer.history)
+        if os.path.exists(metrics_tmp):
+            os.unlink(metrics_tmp)
     _atomic_write_text(out / "config.toml", config.dumps(cfg))
     message = trainer.message or ("interrupted (second Ctrl-C)" if hard_stop else "stopped")
     if hard_stop:
         message = f"interrupted at step {trainer.step_count}"
-    last = {k: v for row in trainer.history for k, v in row.items() if k not in ("step", "epoch")}
     summary = ", ".join(f"{k} = {v:.6g}" for k, v in last.items()
                         if k in ("train_ll", "val_ll", "bound") and isinstance(v, float))
     if message.startswith("training diverged"):
