@@ -7,6 +7,8 @@
   recall dynamics (async / sync), storage rule, and a capacity sweep.
 * MaxEnt: an L1 slider (watch couplings go exactly to zero) and a Λ sweep.
 * RBM: denoise 15 %-flipped images with the current model.
+* Models learning Ising data: energy per spin and |m| of the fantasy particles next to the data's,
+  and (``[view] data_temperatures``) one click to redo the fit on data at another temperature.
 
 Every change goes to the worker as a command (``set_hyper``) and is mirrored in the settings
 panel so that the config on the left stays what is running.  A ``[view]`` table in a preset may
@@ -202,6 +204,13 @@ class LectureBar(QWidget):
         self.ising_stats.setToolTip("energy per spin E/N = −(1/N) Σ_<ij> s_i s_j (periodic, "
                                     "J = 1) and |m| of the shown data rows and fantasy particles")
         self._group("ising_data", self.ising_stats)
+
+        # a preset's [view] data_temperatures: regenerate the data at another T with one click
+        self.data_t_label = QLabel("data at T =")
+        self.data_t = QComboBox()
+        self.data_t.setToolTip("new Ising samples at this temperature, and a new fit")
+        self.data_t.activated.connect(self._data_temperature)
+        self._group("data_t", self.data_t_label, self.data_t)
         lay.addStretch(1)
         transport = getattr(window, "transport", None)
         if transport is not None:
@@ -231,6 +240,20 @@ class LectureBar(QWidget):
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
             self.ising_stats.setText("")
+            temps = (cfg.get("view") or {}).get("data_temperatures")
+            if temps and cfg["data"].get("temperatures") is None:
+                show.add("data_t")
+                self.data_t.blockSignals(True)
+                self.data_t.clear()
+                for T in temps:
+                    self.data_t.addItem(f"{float(T):g}", float(T))
+                current = float(cfg["data"]["temperature"])
+                i = next((k for k, T in enumerate(temps) if abs(float(T) - current) < 1e-9), -1)
+                if i < 0:
+                    self.data_t.addItem(f"{current:g}", current)
+                    i = self.data_t.count() - 1
+                self.data_t.setCurrentIndex(i)
+                self.data_t.blockSignals(False)
         for name, widgets in self.groups.items():
             for w in widgets:
                 w.setVisible(name in show)
@@ -323,6 +346,16 @@ class LectureBar(QWidget):
             tr.temperature.blockSignals(True)
             tr.temperature.setValue(float(T))
             tr.temperature.blockSignals(False)
+
+    def _data_temperature(self, index):
+        """Start a new run on data drawn at the chosen temperature (same model and training)."""
+        import copy
+        cfg = copy.deepcopy(getattr(self.window, "active_cfg", None))
+        T = self.data_t.itemData(index)
+        if cfg is None or T is None or abs(float(cfg["data"]["temperature"]) - T) < 1e-12:
+            return
+        cfg["data"]["temperature"] = float(T)
+        self.window.load_config(cfg, autoplay=True)
 
     def _noise(self, pct):
         self.noise_value.setText(f"{pct} %")

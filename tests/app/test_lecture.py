@@ -380,3 +380,22 @@ def test_keyboard_drives_the_demo(window, qtbot):
     assert window.presentation and window.isFullScreen()
     QTest.keyClick(window, Qt.Key_Escape)
     assert not window.presentation and not window.isFullScreen()
+
+
+def test_data_temperature_buttons_refit_on_new_data(window, qtbot):
+    start(window, qtbot, {"data": {"generator": "ising", "L": 8, "samples": 100, "seed": 1,
+                                   "temperature": 2.25},
+                          "model": {"kind": "maxent", "pairs": "lattice"},
+                          "training": {"estimator": "mcmc", "chains": 20},
+                          "view": {"data_temperatures": [1.75, 2.25, 2.75]}})
+    bar = window.lecture.bar
+    qtbot.waitUntil(lambda: bar.data_t.isVisible() and bar.data_t.count() == 3, timeout=5000)
+    assert bar.data_t.currentText() == "2.25"
+    old = window.worker
+    bar.data_t.setCurrentIndex(2)
+    bar.data_t.activated.emit(2)
+    qtbot.waitUntil(lambda: window.worker is not old and window.pending is None, timeout=60_000)
+    assert window.active_cfg["data"]["temperature"] == 2.75
+    assert window.active_cfg["model"]["pairs"] == "lattice"
+    qtbot.waitUntil(lambda: window.worker.step_count > 0, timeout=30_000)   # it autoplays
+    window.pause()
