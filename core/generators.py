@@ -279,17 +279,21 @@ def sk(n: int = 20, beta: float = 1.0, field: float = 0.0, samples: int = 10000,
 
 # ------------------------------------------------------------------------------ digits
 def digits(seed: int = 0) -> RawData:
-    """scikit-learn's bundled 8x8 handwritten digits (1797 images, no download), scaled to [0, 1]
-    (pixel / 16); ``labels`` are the digit classes.  Needs the ``digits`` extra (scikit-learn)."""
+    """The 1797 8x8 handwritten digits (UCI optical digits, the copy scikit-learn ships as
+    ``load_digits``), bundled in ``resources/data/digits8x8.npz`` so they work offline without
+    scikit-learn; scaled to [0, 1] (pixel / 16); ``labels`` are the digit classes."""
+    from resources import resource_path
+
+    path = resource_path("data", "digits8x8.npz")
     try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise LoadError('digits generator: needs scikit-learn, which is not installed; install '
-                        'the extra with: pip install "boltzmann-lab[digits]"') from None
-    d = load_digits()
-    x = np.asarray(d.data, dtype=np.float64) / 16.0
-    return RawData(x, name="digits 8x8 (scikit-learn)", image_shape=(8, 8),
-                   labels=np.asarray(d.target, dtype=np.float64), convention="real",
+        with np.load(path, allow_pickle=False) as f:
+            images, labels = f["images"], f["labels"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise LoadError(f"digits generator: the bundled file {path} is missing or damaged "
+                        f"({exc}); reinstall boltzmann-lab") from None
+    x = images.reshape(len(images), -1).astype(np.float64) / 16.0
+    return RawData(x, name="digits 8x8", image_shape=(8, 8),
+                   labels=labels.astype(np.float64), convention="real",
                    meta={"generator": "digits"})
 
 

@@ -45,8 +45,6 @@ def _cache(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kind", list(CONFIGS))
 def test_train_sample_evaluate(kind, tmp_path, capsys):
-    if kind == "dbm":
-        pytest.importorskip("core.dbm", reason="the DBM learner has not landed yet")
     text, n, conv = CONFIGS[kind]
     cfg = tmp_path / "run.toml"
     cfg.write_text(text)

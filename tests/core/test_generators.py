@@ -178,17 +178,23 @@ def test_ising_real_sampler_small():
 
 
 # ------------------------------------------------------------------------------ digits
-def test_digits():
-    pytest.importorskip("sklearn")
+def test_digits_are_bundled_and_need_no_scikit_learn(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)   # importing scikit-learn would fail
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     r = g.digits()
     assert r.x.shape == (1797, 64) and r.image_shape == (8, 8)
     assert r.x.min() == 0.0 and r.x.max() == 1.0 and set(np.unique(r.labels)) == set(range(10))
+    # every digit class is present in realistic numbers (the UCI set has 174-183 per class)
+    counts = np.bincount(r.labels.astype(int))
+    assert counts.min() >= 170 and counts.max() <= 190
 
 
-def test_digits_without_sklearn(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(LoadError, match=r'pip install "boltzmann-lab\[digits\]"'):
-        g.digits()
+def test_bundled_digits_equal_scikit_learns_copy_when_installed():
+    datasets = pytest.importorskip("sklearn.datasets")
+    d = datasets.load_digits()
+    r = g.digits()
+    np.testing.assert_array_equal(r.x * 16, d.data)
+    np.testing.assert_array_equal(r.labels, d.target)
 
 
 def test_generate_dispatch_uses_config_keys():
