@@ -60,7 +60,6 @@ def encode_png(samples: np.ndarray, color_type: int, depth: int = 8, filters=(0,
 # ============================================================================== tests
 import gzip
 import pickle
-from pathlib import Path
 
 import pytest
 
