@@ -206,7 +206,7 @@ class LectureBar(QWidget):
         self._group("ising_data", self.ising_stats)
 
         # a preset's [view] data_temperatures: regenerate the data at another T with one click
-        self.data_t_label = QLabel("data at T =")
+        self.data_t_label = QLabel("     data at T =")
         self.data_t = QComboBox()
         self.data_t.setToolTip("new Ising samples at this temperature, and a new fit")
         self.data_t.activated.connect(self._data_temperature)
@@ -300,8 +300,18 @@ class LectureBar(QWidget):
         f = ising_observables(fantasy, snap.image_shape)
         if d is None or f is None:
             return
-        self.ising_stats.setText(f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}     "
-                                 f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}")
+        text = (f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}     "
+                f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}")
+        J = snap.views.get("couplings")
+        cfg = getattr(self.window, "active_cfg", None) or {}
+        T = (cfg.get("data") or {}).get("temperature")
+        if J is not None and T and not (cfg.get("data") or {}).get("temperatures"):
+            import numpy as np
+            bonds = np.asarray(J)[np.triu(np.asarray(J) != 0, 1)]
+            if bonds.size:
+                # a nearest-neighbour MaxEnt fit of Ising data should find J = 1/T on the bonds
+                text += f"     mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})"
+        self.ising_stats.setText(text)
 
     def _n_patterns(self) -> int:
         info = getattr(self.window, "dataset_info", None)

@@ -305,8 +305,10 @@ def test_learning_ising_data_compares_fantasy_and_data_physics(window, qtbot):
                           "training": {"estimator": "mcmc", "chains": 40}})
     steps(window, qtbot, 3)
     label = window.lecture.bar.ising_stats
-    qtbot.waitUntil(lambda: label.text().startswith("data: E/N"), timeout=5000)
-    assert label.isVisible() and "fantasy: E/N" in label.text()
+    qtbot.waitUntil(lambda: "mean learned J" in label.text(), timeout=5000)
+    assert label.isVisible() and label.text().startswith("data: E/N")
+    assert "fantasy: E/N" in label.text()
+    assert "(1/T = 0.441)" in label.text()           # the generator's default T = 2.269
 
 
 # ----------------------------------------------------------------------------- analyses
