@@ -35,8 +35,16 @@ class ConfigForm(QWidget):
         """Show exactly ``keys`` (name -> Key), filled from ``values``."""
         names = tuple(n for n in keys if n not in self.hidden)
         if names != self._keys:
+            # take the rows out and delete their widgets *later*: this often runs inside the
+            # signal of one of these very widgets (choosing another kind or generator), and
+            # deleting an object in its own signal handler crashes Qt
             while self.form.rowCount():
-                self.form.removeRow(0)
+                row = self.form.takeRow(0)
+                for item in (row.labelItem, row.fieldItem):
+                    w = item.widget() if item is not None else None
+                    if w is not None:
+                        w.hide()
+                        w.deleteLater()
             self.fields = {}
             for name in names:
                 f = make_field(name, keys[name])

@@ -89,3 +89,24 @@ def test_learning_rate_change_reaches_the_running_model(window, qtbot):
     assert not window.panel.modified                # a live change needs no restart
     steps = train(window, qtbot, 2)
     assert steps >= 2
+
+
+def test_switching_kind_and_generator_from_their_own_widgets_rebuilds_safely(qtbot):
+    """Regression: the rebuild runs inside the combo box's own signal; deleting that combo
+    immediately segfaulted (choosing "—" as generator crashed the app)."""
+    from app.panels.config_panel import ConfigPanel
+    from core.config import default_config
+    p = ConfigPanel()
+    qtbot.addWidget(p)
+    p.load(default_config("rbm", "bars_and_stripes"))
+    for g in (None, "sk", "ising", None, "patterns"):
+        f = p.data_form.fields["generator"]
+        f.combo.setCurrentIndex(f.items.index(g))
+        qtbot.wait(1)
+        assert p.cfg["data"]["generator"] == g
+    assert "style" in p.data_form.fields and "beta" not in p.data_form.fields
+    for k in ("maxent", "hopfield", "mixture", "ising", "rbm"):
+        f = p.model_form.fields["kind"]
+        f.combo.setCurrentIndex(f.items.index(k))
+        qtbot.wait(1)
+    assert "hidden" in p.model_form.fields and "rule" not in p.model_form.fields
