@@ -173,6 +173,10 @@ class ConfigPanel(QWidget):
         schema = C.sections_schema(self.cfg)
         for section, form in self.forms.items():
             form.set_schema(schema[section], self.cfg[section])
+        path = self.data_form.field("path")
+        if path is not None and not getattr(path, "_wired", False):
+            path.chosen.connect(self.load_file)
+            path._wired = True
         kind = self.cfg["model"]["kind"]
         ising = kind == "ising"
         self.data_form.setEnabled(not ising)
@@ -212,6 +216,14 @@ class ConfigPanel(QWidget):
             self._on_changed(section, key, value)
         else:
             self.cfg[section][key] = value
+
+    def load_file(self, path: str) -> None:
+        """A data file was picked: use it instead of a generator and start a run on it (if the
+        file is bad, the main window shows why and keeps the current data and model)."""
+        if self.cfg["data"].get("generator") is not None:
+            self.set_value("data", "generator", None)
+        self.set_value("data", "path", path)
+        self.apply_requested.emit()
 
     def set_modified(self, on: bool) -> None:
         self.apply_button.setEnabled(on)

@@ -265,6 +265,8 @@ class ListField(Field):
 
 
 class TextField(Field):
+    chosen = Signal(str)       # a file picked with the chooser (not typed)
+
     def __init__(self, key, parent=None, file_chooser=False):
         super().__init__(key, parent)
         self.edit = QLineEdit()
@@ -288,6 +290,7 @@ class TextField(Field):
         if path:
             self.set_value(path)
             self._emit()
+            self.chosen.emit(path)
 
     def _finished(self):
         t = self.edit.text().strip()

@@ -183,11 +183,7 @@ def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
     W = np.array(window.last_snapshot.views["filters"], copy=True)
     bad = tmp_path / "broken.npy"
     bad.write_bytes(b"this is not a numpy file")
-    p = window.panel
-    p.data_form.fields["generator"].set_value(None)
-    p.data_form.fields["path"].set_value(str(bad))
-    p._on_changed("data", "path", str(bad))
-    p.apply_requested.emit()
+    window.panel.load_file(str(bad))           # what picking it with the file chooser does
     qtbot.waitUntil(lambda: window.pending is None and bool(window.errors.messages),
                     timeout=30_000)
     title, text = window.errors.messages[-1]
@@ -198,6 +194,14 @@ def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
     assert np.array_equal(w.trainer.learner.views()["filters"], W)
     window.step()                                     # the old run still works
     qtbot.waitUntil(lambda: w.step_count == step + 1, timeout=10_000)
+    good = tmp_path / "good.npy"                      # and a good file replaces it
+    np.save(good, (np.random.default_rng(0).random((40, 9)) > 0.5).astype(np.float64))
+    window.panel.load_file(str(good))
+    qtbot.waitUntil(lambda: window.pending is None and window.worker is not w, timeout=30_000)
+    assert window.active_cfg["data"]["path"] == str(good)
+    assert window.dataset_info.n == 9 and window.dataset_info.n_train + \
+        window.dataset_info.n_val == 40
+    assert len(window.errors.messages) == 1
 
 
 def test_closing_while_training_stops_the_worker(qtbot):
