@@ -382,7 +382,9 @@ class MainWindow(QMainWindow):
             self.state_label.setText(text)
             self.state_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
         w = self.worker
-        self.rate_label.setText(f"{w.rate:,.0f} steps/s" if w is not None and w.rate > 0 else "")
+        rate = w.rate if w is not None else 0.0
+        self.rate_label.setText("" if rate <= 0 else f"{rate:,.0f} steps/s" if rate >= 10
+                                else f"{rate:.2g} steps/s")
 
     def _show_progress(self, snap):
         total = snap.total_steps

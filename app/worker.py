@@ -377,6 +377,7 @@ class Worker(QThread):
             self._credit_time = now
             n_allowed = int(self._credit)
             if n_allowed == 0:
+                self._mark_rate()
                 return 0
         n = 0
         while self._playing and (n_allowed is None or n < n_allowed):
@@ -388,14 +389,21 @@ class Worker(QThread):
                 break
         if n_allowed is not None:
             self._credit -= n
-        self._rate_marks.append((time.perf_counter(), self.step_count))
-        if len(self._rate_marks) >= 2:
-            (t0, s0), (t1, s1) = self._rate_marks[0], self._rate_marks[-1]
-            if t1 - t0 > 0.25:
-                self.rate = (s1 - s0) / (t1 - t0)
-            while len(self._rate_marks) > 2 and t1 - self._rate_marks[0][0] > 2.0:
-                self._rate_marks.popleft()
+        self._mark_rate()
         return n
+
+    def _mark_rate(self):
+        """Steps per second over the last ~2 s (slow speeds included)."""
+        now = time.perf_counter()
+        marks = self._rate_marks
+        if marks and now - marks[-1][0] < 0.05:
+            return
+        marks.append((now, self.step_count))
+        (t0, s0), (t1, s1) = marks[0], marks[-1]
+        if t1 - t0 > 0.25:
+            self.rate = (s1 - s0) / (t1 - t0)
+        while len(marks) > 2 and t1 - marks[0][0] > 2.0:
+            marks.popleft()
 
     # ------------------------------------------------------------------ the thread
     def run(self):  # noqa: D401 - QThread entry point

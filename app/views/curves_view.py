@@ -47,7 +47,8 @@ PRETTY = {
     "max_moment_error": "max |Δ moment|", "normalized_error": "max error / sampling noise",
     "corr_pearson": "Pearson r", "corr_slope": "slope", "kl_gap": "KL(q ‖ p) gap",
     "objective": "objective (log posterior)", "abs_m": "|m|", "estep_gap": "E-step gap",
-    "ll_gain": "ℓ gain per iteration", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
+    "ll_gain": "ℓ gain per iteration", "max_overlap_other": "largest other overlap",
+    "stable_patterns": "stable patterns", "flips": "flipped units per sweep", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
 }
 
 #: metrics that are bookkeeping rather than curves

@@ -180,3 +180,20 @@ def test_quit_while_playing_finishes_the_thread(worker):
     wait_for(lambda: w.step_count > 100)
     assert w.quit_and_wait(10)
     assert w.isFinished()
+
+
+def test_speed_control_limits_steps_per_second(worker):
+    w = worker(delay=0.0)                  # unthrottled this fake runs thousands of steps/s
+    wait_for(lambda: w.state == "ready")
+    w.set_speed(0.1)                       # 0.1 step per 30 Hz frame = 3 steps/s
+    w.play()
+    t0 = time.perf_counter()
+    wait_for(lambda: w.step_count >= 1)
+    time.sleep(max(0.0, 0.6 - (time.perf_counter() - t0)))
+    elapsed = time.perf_counter() - t0
+    w.pause()
+    # at most the rate times the elapsed time, plus the one step of credit a start may carry
+    assert 1 <= w.step_count <= 3 * elapsed + 2
+    w.set_speed(None)
+    w.play()
+    wait_for(lambda: w.step_count > 200)   # max speed is not throttled
