@@ -62,11 +62,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     win.resize(*((1920, 1080) if presentation else (1600, 900)))
     if presentation:
         win.splitter.setSizes([480, 1440])
-    if name is not None:
-        i = win.preset_combo.findData(name)
-        if i >= 0:
-            win.preset_combo.setCurrentIndex(i)
-    win.load_config(cfg, autoplay=autoplay)
+    win.load_config(cfg, autoplay=autoplay, preset=name)
     if presentation and not screenshot:
         win.showFullScreen()
     else:

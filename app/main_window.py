@@ -231,8 +231,13 @@ class MainWindow(QMainWindow):
             view.edited.connect(self._lattice_edited)
 
     # ================================================================== runs
-    def load_config(self, cfg: dict, autoplay: bool = False) -> None:
-        """Show ``cfg`` (resolved) in the panels and start it as a new run."""
+    def load_config(self, cfg: dict, autoplay: bool = False, preset: str | None = None) -> None:
+        """Show ``cfg`` (resolved) in the panels and start it as a new run; ``preset`` names
+        the preset it came from (the preset box is cleared for any other config)."""
+        i = self.preset_combo.findData(preset) if preset else -1
+        self.preset_combo.setCurrentIndex(i)
+        self.setWindowTitle("Boltzmann Lab" + (f" — {self.preset_combo.itemText(i)}"
+                                               if i >= 0 else ""))
         self.panel.load(cfg)
         self.start_run(cfg, autoplay=autoplay)
 
@@ -243,10 +248,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.errors.show(describe_error(exc), "Could not open the preset")
             return
-        i = self.preset_combo.findData(name)
-        if i >= 0:
-            self.preset_combo.setCurrentIndex(i)
-        self.load_config(cfg, autoplay=autoplay)
+        self.load_config(cfg, autoplay=autoplay, preset=name)
 
     def _preset_chosen(self, index):
         name = self.preset_combo.itemData(index)

@@ -48,7 +48,8 @@ PRETTY = {
     "corr_pearson": "Pearson r", "corr_slope": "slope", "kl_gap": "KL(q ‖ p) gap",
     "objective": "objective (log posterior)", "abs_m": "|m|", "estep_gap": "E-step gap",
     "ll_gain": "ℓ gain per iteration", "max_overlap_other": "largest other overlap",
-    "stable_patterns": "stable patterns", "flips": "flipped units per sweep", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
+    "stable_patterns": "stable patterns", "flips": "flipped units per sweep",
+    "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
 }
 
 #: metrics that are bookkeeping rather than curves
@@ -118,6 +119,18 @@ class _Series:
                 y = np.append(y, self.tail[1])
             if self.log:     # log axes: non-positive values have no place, leave a gap
                 y = np.where(y > 0, y, np.nan)
+            # a handful of points (an exact fit done in one step, a short EM run) would be an
+            # invisible or unreadable line: mark each point
+            few = len(x) <= 30
+            if few != getattr(self, "_symbols", None):
+                self._symbols = few
+                if few:
+                    self.curve.setSymbol("o")
+                    self.curve.setSymbolSize(7)
+                    self.curve.setSymbolBrush(self.colour)
+                    self.curve.setSymbolPen(None)
+                else:
+                    self.curve.setSymbol(None)
             self.curve.setData(x, y)
             self.dirty = False
 

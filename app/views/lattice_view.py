@@ -52,6 +52,8 @@ class LatticeView(View):
         n = state.size
         shape = display_shape(n, snap.image_shape)
         self._shape, self._convention = shape, snap.convention
+        # binary/spin units in ink on paper; real values in a sequential colour map
+        self._lut = theme.sequential_lut() if snap.convention == "real" else theme.spin_lut()
         lo, hi = convention_levels(snap.convention, state, self._levels_state)
         idx = theme.to_index(state.reshape(shape), lo, hi)
         set_index_image(self.image, self.plot, idx, self._lut, self._shape_state)

@@ -50,6 +50,8 @@ class SamplesView(View):
         gap = max(2, tiles[0].shape[1] // 10) if shape[0] > 1 else max(2, n // 10)
         mosaic = hstack_blocks(tiles, gap)
         all_vals = np.concatenate([a.ravel() for a in arrays])
+        # binary/spin units in ink on paper; real values in a sequential colour map
+        self._lut = theme.sequential_lut() if snap.convention == "real" else theme.spin_lut()
         lo, hi = convention_levels(snap.convention, all_vals, self._levels_state)
         set_index_image(self.image, self.plot, theme.to_index(mosaic, lo, hi), self._lut,
                         self._shape_state)
