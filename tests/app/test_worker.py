@@ -197,3 +197,56 @@ def test_speed_control_limits_steps_per_second(worker):
     w.set_speed(None)
     w.play()
     wait_for(lambda: w.step_count > 200)   # max speed is not throttled
+
+
+class SlowFirstStep(WalkLearner):
+    """The first step stands for numba compiling its kernels."""
+
+    def step(self):
+        if self.n == 0:
+            time.sleep(0.4)
+        return super().step()
+
+
+class Diverging(WalkLearner):
+    """Its parameter blows up at step 3 (a learning rate far too large)."""
+
+    def step(self):
+        out = super().step()
+        self.params["w"][0] = np.inf if self.n == 3 else self.n
+        return out
+
+
+def start_with(learner):
+    w = Worker({"model": {"kind": "ising"}},
+               builder=lambda cfg, ds: (Trainer(learner, eval_every=1000), None))
+    w.start()
+    wait_for(lambda: w.state == "ready")
+    return w
+
+
+def test_first_step_is_announced_as_compiling():
+    w = start_with(SlowFirstStep())
+    try:
+        w.play()
+        wait_for(lambda: w.state == "compiling", timeout=5)
+        wait_for(lambda: w.step_count >= 2)
+        assert w.state == "running"
+        _, _, events = w.take()
+        assert [e.kind for e in events].count("compiling") == 1
+    finally:
+        assert w.quit_and_wait(10)
+
+
+def test_divergence_is_reported_and_the_last_good_parameters_are_kept():
+    learner = Diverging()
+    w = start_with(learner)
+    try:
+        w.play()
+        wait_for(lambda: w.state == "done")
+        _, _, events = w.take()
+        warnings = [e.text for e in events if e.kind == "warning"]
+        assert len(warnings) == 1 and "diverged" in warnings[0]
+        assert np.isfinite(learner.params["w"]).all()
+    finally:
+        assert w.quit_and_wait(10)
