@@ -103,7 +103,7 @@ class EMView(View):
         if self.grid_plot is None:
             self.grid_plot = self.canvas.addPlot(row=0, col=1)
             style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
-            self.grid_plot.setTitle("ℓ(θ₁, θ₂) and the EM path", size=theme.title_size(),
+            self.grid_plot.setTitle("ℓ(θ₁, θ₂), bound contours, EM path", size=theme.title_size(),
                                     color=theme.INK)
             self.grid_image = pg.ImageItem(axisOrder="row-major")
             self.grid_plot.addItem(self.grid_image)
@@ -124,11 +124,31 @@ class EMView(View):
                 self.grid_plot.setRange(xRange=(gx[0], gx[-1]), yRange=(gy[0], gy[-1]),
                                         padding=0.02)
                 self._ranged = True
+        b = v.get("em_bound_grid")
+        if b is not None:
+            self._bound_contours(np.asarray(b, dtype=np.float32))
         path = v.get("em_path")
         if path is not None:
             p = np.asarray(path, dtype=float)
             if p.ndim == 2 and p.shape[1] == 2:
                 self.grid_path.setData(p[:, 0], p[:, 1])
+
+    def _bound_contours(self, b):
+        """A few level lines of the bound −F_q(θ₁, θ₂) built at the current θᵗ, drawn on the
+        likelihood surface: they close in around θᵗ⁺¹, the bound's maximum."""
+        if b.ndim != 2 or not np.isfinite(b).any():
+            return
+        if not hasattr(self, "_isos"):
+            self._isos = []
+            for i in range(4):
+                iso = pg.IsocurveItem(pen=pg.mkPen((213, 94, 0), width=1.5))
+                iso.setParentItem(self.grid_image)      # shares the image's placement
+                self._isos.append(iso)
+        top = float(np.nanmax(b))
+        fin = b[np.isfinite(b)]
+        span = top - float(np.percentile(fin, 20))
+        for i, iso in enumerate(self._isos):
+            iso.setData(b, level=top - span * (0.05 + 0.25 * i))
 
     def clear(self):
         self._ranged = False
