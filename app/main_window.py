@@ -516,11 +516,8 @@ class MainWindow(QMainWindow):
         total = max(sum(self.splitter.sizes()), 1)
         left = 480 if self.presentation else 360
         self.splitter.setSizes([left, max(total - left, 400)])
-        # views pick up pen widths and fonts when they are rebuilt
-        if self.last_snapshot is not None:
-            snap = self.last_snapshot
-            self.views.clear()
-            self.views.update_snapshot(snap)
+        # views pick up pen widths and fonts when they are rebuilt; curves keep their data
+        self.views.restyle(self.last_snapshot)
 
     # ================================================================== shutdown
     def shutdown(self, timeout_s: float = 30.0) -> None:

@@ -172,6 +172,20 @@ class CurvesView(View):
     def update_snapshot(self, snap) -> None:
         pass
 
+    def restyle(self):
+        """Apply the current theme (pen width, fonts) to the existing curves and plots."""
+        for s in self.series.values():
+            pen = pg.mkPen(s.colour, width=theme.pen_width(),
+                           style=Qt.DashLine if s.exact else Qt.SolidLine)
+            if s.curve.getViewBox() is None:
+                s.curve = pg.PlotDataItem([], [], pen=pen, connect="finite")
+            else:
+                s.curve.setPen(pen)
+            s.dirty = True
+        if self._groups:
+            self._relayout(self._groups)
+        self.flush()
+
     def clear(self):
         self._detach()
         self.series.clear()
@@ -226,6 +240,10 @@ class CurvesView(View):
             for name, s in self.series.items():
                 if group_of(name) == gid:
                     s.log = gid in LOG_GROUPS
+                    # a fresh item: pyqtgraph cannot move a clipped/downsampled curve from one
+                    # plot to another (its scene-add path needs the old ViewBox)
+                    s.curve = pg.PlotDataItem([], [], pen=s.curve.opts["pen"], connect="finite")
+                    s._symbols = None
                     s.dirty = True
                     plot.addItem(s.curve)
             self._retitle(gid)

@@ -62,6 +62,21 @@ class ViewGrid(QWidget):
                 del self.views[name]
         self._layout(force=True)
 
+    def restyle(self, snap=None):
+        """Rebuild every view in the current theme (fonts, pen widths) without losing data:
+        image views are redrawn from ``snap``, the curves keep their points."""
+        for name, v in list(self.views.items()):
+            if name != "curves":
+                self.grid.removeWidget(v)
+                v.setParent(None)
+                v.deleteLater()
+                del self.views[name]
+        self.curves.restyle()
+        self._last_draw = {}
+        if snap is not None:
+            self.update_snapshot(snap)
+        self._layout(force=True)
+
     def reset_curves(self):
         self.curves.clear()
         self._layout()

@@ -218,3 +218,23 @@ def test_closing_while_training_stops_the_worker(qtbot):
     assert w.isRunning()
     win.close()
     assert w.isFinished() and win.worker is None
+
+
+def test_presentation_mode_enlarges_fonts_and_keeps_the_curves(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+    start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
+    train(window, qtbot, 30)
+    n_before = window.views.curves.series["energy"].n
+    from app import theme
+    window.set_presentation(True)
+    try:
+        assert QApplication.font().pointSize() == theme.PRESENTATION_POINT_SIZE
+        assert window.views.curves.series["energy"].n == n_before       # no data lost
+        qtbot.waitUntil(lambda: "lattice" in window.views.visible_names(), timeout=3000)
+        pen = window.views.curves.series["energy"].curve.opts["pen"]
+        assert pen.width() == 3
+    finally:
+        window.set_presentation(False)
+    assert QApplication.font().pointSize() == theme.BASE_POINT_SIZE < \
+        theme.PRESENTATION_POINT_SIZE
+    assert window.views.curves.series["energy"].curve.opts["pen"].width() == 2
