@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._closing = False
 
         self.errors = ErrorReporter(self)
+        self.tick_errors: list[str] = []
         self._build_ui()
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -305,6 +306,7 @@ class MainWindow(QMainWindow):
             self._reap()
         except Exception:   # a bug in a view must not kill the event loop
             traceback.print_exc()
+            self.tick_errors.append(traceback.format_exc())   # tests assert this stays empty
 
     def _ping(self):
         w = self.worker

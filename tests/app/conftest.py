@@ -29,6 +29,7 @@ def window(qtbot):
     workers = [w for w in (win.worker, win.pending) if w is not None] + list(win._retired)
     win.shutdown()
     assert not [w for w in workers if w.isRunning()], "a worker thread is still running"
+    assert not win.tick_errors, "a view raised while drawing:\n" + win.tick_errors[0]
 
 
 def start(win, qtbot, raw: dict, timeout=90_000, autoplay=False):
