@@ -12,6 +12,7 @@ run while the curve keeps its shape.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -231,6 +232,9 @@ class CurvesView(View):
             if gid in LOG_GROUPS:
                 plot.setLogMode(y=True)
             plot._title_text = title
+            if gid == "noise":     # the convergence line: errors within the sampling noise
+                plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen(
+                    theme.MUTED, width=1, style=Qt.DashLine)))
             self.canvas.addItem(plot, row=row, col=0)
             if first is None:
                 first = plot
@@ -255,9 +259,10 @@ class CurvesView(View):
         for name, s in self.series.items():
             if group_of(name) == gid:
                 glyph = "╌╌" if s.exact else "━━"
-                keys.append(f'<span style="color:{s.colour}">{glyph}</span>&nbsp;{s.label}')
+                keys.append(f'<span style="color:{s.colour}">{glyph}</span>&nbsp;'
+                            f'{html.escape(s.label)}')
         size = theme.title_size()
-        plot.setTitle(f'<span style="font-weight:600">{plot._title_text}</span>'
+        plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
                       f'&nbsp;&nbsp;&nbsp;<span style="font-size:{"12pt" if theme.is_presentation() else "9pt"}">'
                       + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
 
