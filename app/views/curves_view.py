@@ -159,8 +159,8 @@ class CurvesView(View):
         self.kind = kind
         self.set_title({"ising": "Energy and magnetisation traces",
                         "hopfield": "Recall traces"}.get(kind, "Learning curves"))
-        self.set_caption("x axis: steps (each step = the configured number of lattice sweeps); "
-                         "dashed: exact infinite-lattice values" if kind == "ising"
+        self.set_caption("x axis: steps (each = the configured lattice sweeps); dashed: exact "
+                         "L→∞ values (Onsager energy, Yang magnetisation)" if kind == "ising"
                          else "x axis: training step")
 
     @staticmethod
@@ -265,6 +265,8 @@ class CurvesView(View):
         plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
                       f'&nbsp;&nbsp;&nbsp;<span style="font-size:{"12pt" if theme.is_presentation() else "9pt"}">'
                       + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
+        # a long title must not widen the plot past its frame: let it be clipped instead
+        plot.titleLabel.setMinimumWidth(10)
 
     def _series(self, name) -> _Series:
         s = self.series.get(name)
@@ -282,7 +284,7 @@ class CurvesView(View):
                            style=Qt.DashLine if exact else Qt.SolidLine)
             label = ("exact " + PRETTY.get(base, base)) if exact else PRETTY.get(name, name)
             if exact and base in ("energy", "magnetization", "abs_magnetization"):
-                label = f"exact {PRETTY.get(base, base)} (Onsager/Yang, L→∞)"
+                label = "exact, L→∞"       # Onsager / Yang (named in the caption)
             # downsampling/clipping are set by the PlotItem when the curve is added (setting
             # them on a free curve breaks pyqtgraph's scene-add path)
             curve = pg.PlotDataItem([], [], pen=pen, connect="finite")
