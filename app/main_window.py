@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
     # ================================================================== UI
     def _build_ui(self):
         tb = QToolBar("main")
+        tb.setObjectName("mainToolbar")       # saveState() needs names to restore toolbars
         tb.setMovable(False)
         self.addToolBar(tb)
         title = QLabel("Boltzmann Lab")
