@@ -8,7 +8,6 @@ forwards to the worker as a command (the view never writes into the worker's arr
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from .. import theme

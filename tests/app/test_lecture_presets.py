@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 
 import pytest
 
-from core.build import LEARNERS
 from core.presets import list_presets, load_preset
 
 NAMES = [name for name, _, _ in list_presets()]
@@ -23,10 +20,6 @@ def _cache(tmp_path_factory, monkeypatch):
 @pytest.mark.parametrize("name", NAMES)
 def test_each_preset_loads_and_trains_a_few_steps(window, qtbot, name):
     cfg = load_preset(name)
-    if importlib.util.find_spec(LEARNERS[cfg["model"]["kind"]]) is None:
-        pytest.skip(f"{cfg['model']['kind']} has not landed")
-    if cfg["data"].get("generator") == "digits" and importlib.util.find_spec("sklearn") is None:
-        pytest.skip("the digits need scikit-learn")
     window.load_preset(name)
     qtbot.waitUntil(lambda: window.pending is None, timeout=120_000)
     assert not window.errors.messages, window.errors.messages

@@ -3,17 +3,12 @@ transport buttons behave, bad files leave the running model alone, closing stops
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 from .conftest import start, train
-
-
-def has(module):
-    return importlib.util.find_spec(module) is not None
 
 
 # (kind, raw config, views that must appear, metrics that must be plotted)
@@ -42,15 +37,9 @@ KINDS = [
                            "init_params": [0.6, 0.5]}},
      {"em"}, {"train_ll", "bound"}),
 ]
-MODULES = {"ising": "core.ising", "maxent": "core.maxent", "gaussian": "core.gaussian",
-           "rbm": "core.rbm_training", "dbm": "core.dbm", "hopfield": "core.hopfield",
-           "mixture": "core.mixture"}
-
 
 @pytest.mark.parametrize("kind,raw,views,metrics", KINDS, ids=[k[0] for k in KINDS])
 def test_each_kind_trains_and_its_views_update(window, qtbot, kind, raw, views, metrics):
-    if not has(MODULES[kind]):
-        pytest.skip(f"{MODULES[kind]} has not landed yet")
     start(window, qtbot, raw)
     qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=5000)
     assert window.last_snapshot.step == 0
@@ -161,9 +150,6 @@ def heartbeat_gap_during(window, qtbot, seconds):
      "model": {"kind": "maxent"}, "training": {"estimator": "mcmc", "chains": 500}},
 ], ids=["rbm-64x64-lattice", "maxent-mcmc"])
 def test_event_loop_stays_responsive_while_training(window, qtbot, raw):
-    kind = raw["model"]["kind"]
-    if not has(MODULES[kind]):
-        pytest.skip(f"{MODULES[kind]} has not landed yet")
     w = start(window, qtbot, raw)
     w_steps = train(window, qtbot, 2)          # compile outside the measurement
     window.play()

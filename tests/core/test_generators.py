@@ -189,14 +189,6 @@ def test_digits_are_bundled_and_need_no_scikit_learn(monkeypatch):
     assert counts.min() >= 170 and counts.max() <= 190
 
 
-def test_bundled_digits_equal_scikit_learns_copy_when_installed():
-    datasets = pytest.importorskip("sklearn.datasets")
-    d = datasets.load_digits()
-    r = g.digits()
-    np.testing.assert_array_equal(r.x * 16, d.data)
-    np.testing.assert_array_equal(r.labels, d.target)
-
-
 def test_generate_dispatch_uses_config_keys():
     from core.config import resolve
 
