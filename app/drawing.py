@@ -1,7 +1,7 @@
 """Drawing on the lattice / Hopfield state with the mouse: paint, flip or erase with a round brush.
 
-The tool attaches to each :class:`~app.views.lattice_view.LatticeView` and replaces its brush: a
-stroke turns into ``edited(indices, values)`` signals that the main window forwards to the worker
+The tool attaches to each :class:`~app.views.lattice_view.LatticeView` as its ``tool`` (the
+view asks it for the cells of each stroke point): a stroke turns into ``edited(indices, values)`` signals that the main window forwards to the worker
 as ``apply_edit`` commands — the GUI never writes into arrays the worker owns.
 
 Modes:
@@ -53,6 +53,7 @@ class DrawingTool(QObject):
         self.mode = "paint"
         self.size = 2
         self.views: list = []
+        self._stroke_done: set = set()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -65,37 +66,26 @@ class DrawingTool(QObject):
         self.changed.emit()
 
     def attach(self, view) -> None:
-        """Give a LatticeView this tool's brush (keeps its signal and mouse handling)."""
-        tool = self
-        view._drawing_state = None
-        view._stroke_done = set()
-        original_update = view.update_snapshot
-
-        def update_snapshot(snap, _orig=original_update):
-            _orig(snap)
-            view._drawing_state = np.asarray(snap.views.get("state"))
-
-        original_press = view.image.mousePressEvent
-
-        def mouse_press(ev, _orig=original_press):
-            view._stroke_done = set()
-            _orig(ev)
-
-        def paint_at(pos):
-            if view._shape is None or not view.drawing_enabled or view._paint_value is None:
-                return
-            idx = brush_cells(int(np.floor(pos.y())), int(np.floor(pos.x())), tool.size,
-                              view._shape)
-            if tool.mode == "flip":
-                idx = np.array([i for i in idx if i not in view._stroke_done], dtype=np.int64)
-                view._stroke_done.update(int(i) for i in idx)
-            if not idx.size:
-                return
-            up = view._paint_value == view._values(True)
-            vals = stroke_values(tool.mode, view._convention, up, idx, view._drawing_state)
-            view.edited.emit(idx, vals)
-
-        view.update_snapshot = update_snapshot
-        view.image.mousePressEvent = mouse_press
-        view._paint_at = paint_at
+        """Become ``view``'s brush (the view keeps its signal and mouse handling)."""
+        view.tool = self
         self.views.append(view)
+
+    def begin_stroke(self, view) -> None:
+        """A new stroke: flip mode inverts each unit at most once per stroke."""
+        self._stroke_done = set()
+
+    def cells(self, view, pos):
+        """(flat indices, new values) under the brush at ``pos`` (view coordinates), or None."""
+        if view._shape is None or view._paint_value is None:
+            return None
+        idx = brush_cells(int(np.floor(pos.y())), int(np.floor(pos.x())), self.size,
+                          view._shape)
+        if self.mode == "flip":
+            idx = np.array([i for i in idx if i not in self._stroke_done], dtype=np.int64)
+            self._stroke_done.update(int(i) for i in idx)
+        if not idx.size:
+            return None
+        up = view._paint_value == view._values(True)
+        snap = view.snapshot
+        state = None if snap is None else snap.views.get("state")
+        return idx, stroke_values(self.mode, view._convention, up, idx, state)

@@ -4,8 +4,8 @@
 * couplings J: the pair (i, j) and J_ij;
 * RBM filters: hidden unit μ, visible unit i (row, column) and W_iμ.
 
-Each view's last snapshot arrays are kept by a light wrapper around its ``update_snapshot`` (the
-same copies the view draws), so hovering never touches the worker.
+The read-out uses each view's last drawn snapshot (``View.snapshot``: the same copies the view
+draws), so hovering never touches the worker.
 """
 
 from __future__ import annotations
@@ -72,18 +72,10 @@ class HoverReadout:
         name = getattr(view, "name", "")
         if name not in ("lattice", "weights") or getattr(view, "plot", None) is None:
             return
-        view._hover_snap = None
-        original = view.update_snapshot
-
-        def update_snapshot(snap, _orig=original):
-            _orig(snap)
-            view._hover_snap = snap
-
-        view.update_snapshot = update_snapshot
         view.canvas.scene().sigMouseMoved.connect(lambda pos, v=view: self._moved(v, pos))
 
     def text_at(self, view, row: int, col: int) -> str | None:
-        snap = getattr(view, "_hover_snap", None)
+        snap = getattr(view, "snapshot", None)
         if snap is None:
             return None
         v = snap.views

@@ -5,15 +5,17 @@ Adds a second toolbar (Gallery, Session, Export, Focus, Help), the lecture bar u
 (:mod:`app.drawing`, :mod:`app.hover`), presentation/focus modes (:mod:`app.presentation`), the
 keyboard shortcuts and their help overlay (:mod:`app.shortcuts`, :mod:`app.help_overlay`),
 sessions (:mod:`app.session`), export (:mod:`app.export`) and remembered settings
-(:mod:`app.settings`).
+(:mod:`app.settings`), and the Hopfield recall traces of user changes (:mod:`app.recall_trace`).
+
+Everything is connected through the window's explicit hooks (``MainWindow.run_starting``,
+``ViewGrid.view_created`` / ``snapshot_shown`` / ``points_arriving``, ``LatticeView.tool``);
+no method of the window or its views is replaced.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-
-import numpy as np
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -29,6 +31,7 @@ from .help_overlay import HelpOverlay
 from .hover import HoverReadout
 from .lecture_bar import LectureBar
 from .presentation import Presentation
+from .recall_trace import RecallTrace
 from .shortcuts import KEYS
 
 SESSION_FILTER = "Boltzmann Lab session (*.npz)"
@@ -49,10 +52,13 @@ class Lecture(QObject):
         self._stats_time = 0.0
 
         self.tool = DrawingTool(self)
-        self._wrap_snapshots()
-        self._wrap_start_run()
         self.hover = HoverReadout(lambda text: window.statusBar().showMessage(text, 3000))
-        self._chain_view_created()
+        grid = window.views
+        grid.view_created.connect(self._attach_tools)
+        for name, view in list(grid.views.items()):
+            self._attach_tools(name, view)
+        self.recall = RecallTrace(grid, self._cue, self)
+        window.run_starting.connect(self._run_starting)
 
         self.bar = LectureBar(window, self.tool)
         self.bar.analysis_requested.connect(self.run_analysis)
@@ -79,73 +85,25 @@ class Lecture(QObject):
         self.timer.start()
 
     # ------------------------------------------------------------------ wiring
-    def _chain_view_created(self):
-        grid = self.window.views
-        previous = grid.on_view_created
+    def _attach_tools(self, name, view):
+        """Drawing tools on the lattice, hover read-outs on the image views."""
+        if name == "lattice":
+            self.tool.attach(view)
+        self.hover.attach(view)
 
-        def created(view):
-            if previous is not None:
-                previous(view)
-            if getattr(view, "name", "") == "lattice":
-                self.tool.attach(view)
-            self.hover.attach(view)
+    def _cue(self) -> int:
+        """The Hopfield pattern the recall traces follow (the lecture bar's, else the config's)."""
+        if self.bar.kind == "hopfield":
+            return self.bar.cue.value()
+        return int((self.window.active_cfg or {}).get("model", {}).get("cue", 0))
 
-        grid.on_view_created = created
-        for view in list(grid.views.values()):
-            if getattr(view, "name", "") == "lattice":
-                self.tool.attach(view)
-            self.hover.attach(view)
-
-    def _wrap_start_run(self):
-        """Apply a preset's ``[view]`` hints before its run starts (the speed must be set
-        before an autoplaying run takes its first steps)."""
-        w = self.window
-        original = w.start_run
-
-        def start_run(cfg, *args, _orig=original, **kwargs):
-            try:
-                self._apply_view_hints(cfg or {})
-            except Exception:     # a bad hint must not stop the run
-                pass
-            return _orig(cfg, *args, **kwargs)
-
-        w.start_run = start_run
-
-    def _wrap_snapshots(self):
-        """Hopfield: a snapshot without metrics (the cue before the first sweep, or the state
-        right after drawing / re-cueing) adds its energy and overlap to the recall traces, so the
-        audience sees the energy jump up when the state is corrupted and fall as it recalls."""
-        grid = self.window.views
-        original = grid.update_snapshot
-        original_add = grid.add_points
-        self._pending_point = None
-
-        def update_snapshot(snap, _orig=original):
-            _orig(snap)
-            if snap.kind != "hopfield":
-                self._pending_point = None
-            elif not snap.metrics:
-                cfg = self.window.active_cfg or {}
-                cue = self.bar.cue.value() if self.bar.kind == "hopfield" else \
-                    int(cfg.get("model", {}).get("cue", 0))
-                point = hopfield_point(snap, cue)
-                if not point:
-                    return
-                if grid.curves.has_data():
-                    original_add([(snap.step, snap.epoch, point)])
-                else:
-                    # the first point goes in with the first step's metrics, so the traces are
-                    # laid out once, with every metric present
-                    self._pending_point = (snap.step, snap.epoch, point)
-
-        def add_points(points, _orig=original_add):
-            if points and self._pending_point is not None:
-                points = [self._pending_point] + list(points)
-                self._pending_point = None
-            _orig(points)
-
-        grid.update_snapshot = update_snapshot
-        grid.add_points = add_points
+    def _run_starting(self, cfg):
+        """A preset's ``[view]`` hints apply before its run starts (the speed must be set before
+        an autoplaying run takes its first steps)."""
+        try:
+            self._apply_view_hints(cfg or {})
+        except Exception:     # a bad hint must not stop the run
+            pass
 
     def _build_toolbar(self):
         w = self.window
@@ -194,10 +152,6 @@ class Lecture(QObject):
                   self.help_action):
             a.setShortcutContext(Qt.WindowShortcut)
             w.addAction(a)
-        # Ctrl+S saves the session now; saving only the config moves to Ctrl+Shift+S
-        save_cfg = getattr(w, "save_action", None)
-        if save_cfg is not None:
-            save_cfg.setShortcut(QKeySequence("Ctrl+Shift+S"))
 
     def _menu_button(self, text, menu, tip):
         b = QToolButton()
@@ -410,20 +364,6 @@ class Lecture(QObject):
         self.result_windows = [r for r in self.result_windows if r.isVisible()] + [win]
         win.show()
         return win
-
-
-def hopfield_point(snap, cue: int) -> dict:
-    """``energy`` E(s) = -1/2 s^T J s (stored-pattern networks have h = 0) and ``overlap``
-    m_cue of a Hopfield snapshot's state, the learner's own metric names; {} if not drawable."""
-    v = snap.views
-    if "state" not in v or "couplings" not in v or "overlaps" not in v:
-        return {}
-    s = np.asarray(v["state"], dtype=np.float64).ravel()
-    J = np.asarray(v["couplings"], dtype=np.float64)
-    m = np.asarray(v["overlaps"], dtype=np.float64).ravel()
-    if J.shape != (s.size, s.size) or not 0 <= cue < m.size:
-        return {}
-    return {"energy": float(-0.5 * s @ J @ s), "overlap": float(m[cue])}
 
 
 class _CloseWatcher(QObject):

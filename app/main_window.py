@@ -17,7 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
@@ -100,6 +100,18 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
+    """Extension hooks (app.lecture connects to these; nothing wraps the window's methods):
+
+    * ``run_starting(cfg)`` — at the start of :meth:`start_run`, before the new worker exists,
+      so a slot that changes transport settings (a preset's speed hint) acts on the new run;
+    * ``run_started(worker, cfg)`` — the new (pending) worker has started building;
+    * ``views.view_created(name, view)``, ``views.snapshot_shown(snap)``,
+      ``views.points_arriving(points)`` — see :class:`~app.views.view_grid.ViewGrid`.
+    """
+
+    run_starting = Signal(object)
+    run_started = Signal(object, object)
+
     def __init__(self, builder=None, presentation: bool = False, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Boltzmann Lab")
@@ -161,7 +173,8 @@ class MainWindow(QMainWindow):
         self.open_action.triggered.connect(self.open_config_dialog)
         tb.addAction(self.open_action)
         self.save_action = QAction("Save config…", self)
-        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
+        # Ctrl+S saves the whole session (app.lecture); the config alone is Ctrl+Shift+S
+        self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.save_action.triggered.connect(self.save_config_dialog)
         tb.addAction(self.save_action)
         tb.addSeparator()
@@ -195,7 +208,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         rl.addWidget(self.banner)
         self.views = ViewGrid()
-        self.views.on_view_created = self._view_created
+        self.views.view_created.connect(self._view_created)
         rl.addWidget(self.views, 1)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
@@ -228,7 +241,7 @@ class MainWindow(QMainWindow):
             sc.setContext(Qt.WindowShortcut)
             sc.activated.connect(slot)
 
-    def _view_created(self, view):
+    def _view_created(self, name, view):
         if isinstance(view, LatticeView):
             view.edited.connect(self._lattice_edited)
 
@@ -257,18 +270,23 @@ class MainWindow(QMainWindow):
         if name:
             self.load_preset(name)
 
-    def start_run(self, cfg: dict, autoplay: bool = False) -> None:
-        """Build a new run on a new worker thread; the current one stays until it is ready."""
+    def start_run(self, cfg: dict, autoplay: bool = False, builder=None) -> None:
+        """Build a new run on a new worker thread; the current one stays until it is ready.
+
+        ``builder`` replaces the window's builder for this run only (a session restores its
+        saved state this way)."""
+        self.run_starting.emit(cfg)
         if self.pending is not None:
             self._retire(self.pending)
         if self.worker is not None:
             self.worker.pause()
-        self.pending = Worker(cfg, builder=self.builder)
+        self.pending = Worker(cfg, builder=builder or self.builder)
         self._pending_items = []
         self._pending_autoplay = autoplay
         self.pending.set_speed(self.transport.speed_value())
         self.pending.start()
         self._show_state("building")
+        self.run_started.emit(self.pending, cfg)
 
     def apply_settings(self) -> None:
         """Apply the panels' pending settings as a new run."""

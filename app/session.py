@@ -62,13 +62,9 @@ def open_session(window, path, autoplay: bool = False) -> core_session.Session:
     The previous run keeps going until the restored one is ready, as for any new run."""
     session = core_session.load_session(path)
     cfg = resolve(session.config, source=str(path))
-    base = window.builder
-    window.builder = restoring_builder(session, base)
-    try:
-        window.panel.load(cfg)
-        window.start_run(cfg, autoplay=autoplay)
-    finally:
-        window.builder = base
+    window.panel.load(cfg)
+    window.start_run(cfg, autoplay=autoplay,
+                     builder=restoring_builder(session, window.builder))
     new = window.pending
     points = history_points(session.history)
     preset = (session.extra or {}).get("preset")

@@ -20,7 +20,9 @@ class View(QFrame):
     """A titled, captioned frame holding one ``pg.GraphicsLayoutWidget``.
 
     Subclasses set ``name`` (stable id), implement ``accepts(snap)`` (does the snapshot carry
-    this view's data?) and ``update_snapshot(snap)``.
+    this view's data?) and ``update_snapshot(snap)``.  The grid calls :meth:`show_snapshot`,
+    which also keeps the drawn snapshot in ``snapshot`` (hover read-outs and drawing tools read
+    it; it holds the same copies the view draws, so they never touch the worker).
     """
 
     name = "view"
@@ -44,6 +46,7 @@ class View(QFrame):
         self.canvas.ci.setContentsMargins(4, 4, 8, 4)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         lay.addWidget(self.canvas, 1)
+        self.snapshot = None
 
     @staticmethod
     def accepts(snap) -> bool:
@@ -51,6 +54,11 @@ class View(QFrame):
 
     def update_snapshot(self, snap) -> None:
         raise NotImplementedError
+
+    def show_snapshot(self, snap) -> None:
+        """Draw ``snap`` and remember it as ``snapshot``."""
+        self.update_snapshot(snap)
+        self.snapshot = snap
 
     def set_caption(self, text: str) -> None:
         if text != self.caption_label.text():

@@ -1,8 +1,9 @@
 """The state of one running chain drawn as a lattice (Ising spins, Hopfield state, an RBM chain).
 
 Draw with the mouse: left button paints "up/on", right button paints "down/off" with a small
-brush; each stroke segment becomes an ``edited(indices, values)`` signal that the main window
-forwards to the worker as a command (the view never writes into the worker's arrays).
+square brush, or with the brush of an attached ``tool`` (:class:`app.drawing.DrawingTool`:
+modes and sizes); each stroke segment becomes an ``edited(indices, values)`` signal that the
+main window forwards to the worker as a command (the view never writes into the worker's arrays).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class LatticeView(View):
         self._convention = "spin"
         self.brush = 1
         self.drawing_enabled = True
+        #: optional brush: ``begin_stroke(view)`` on press and ``cells(view, pos) -> (indices,
+        #: values) | None`` per stroke point; None = the built-in square brush of size ``brush``
+        self.tool = None
         self.image.mousePressEvent = self._mouse_press
         self.image.mouseMoveEvent = self._mouse_move
         self.image.mouseReleaseEvent = lambda ev: ev.accept()
@@ -77,6 +81,11 @@ class LatticeView(View):
     def _paint_at(self, pos):
         if self._shape is None or not self.drawing_enabled:
             return
+        if self.tool is not None:
+            edit = self.tool.cells(self, pos)
+            if edit is not None:
+                self.edited.emit(*edit)
+            return
         h, w = self._shape
         r0, c0 = int(pos.y()), int(pos.x())
         rr, cc = np.mgrid[r0 - self.brush + 1:r0 + self.brush, c0 - self.brush + 1:c0 + self.brush]
@@ -92,6 +101,8 @@ class LatticeView(View):
             return
         ev.accept()
         self._paint_value = self._values(ev.button() == Qt.LeftButton)
+        if self.tool is not None:
+            self.tool.begin_stroke(self)
         self._paint_at(ev.pos())
 
     def _mouse_move(self, ev):

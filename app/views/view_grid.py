@@ -8,7 +8,7 @@ step's scalars, buffered by the worker), the others the latest snapshot.
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 
 from .curves_view import CurvesView
 from .em_view import EMView
@@ -25,6 +25,14 @@ VIEW_TYPES = [LatticeView, SamplesView, EMView, MomentsView, OverlapsView, Weigh
 
 
 class ViewGrid(QWidget):
+    #: a view was created for the first time in this run: (name, view) — wire tools to it here
+    view_created = Signal(str, object)
+    #: emitted after each :meth:`update_snapshot` with the snapshot taken
+    snapshot_shown = Signal(object)
+    #: emitted with a batch of metric points before it is buffered; a slot may first buffer
+    #: earlier points of its own (``curves.add_points(..., flush=False)``) to keep steps in order
+    points_arriving = Signal(object)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.grid = QGridLayout(self)
@@ -39,7 +47,6 @@ class ViewGrid(QWidget):
         self.placeholder.setObjectName("hint")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.grid.addWidget(self.placeholder, 0, 0)
-        self.on_view_created = None       # callback(view) for wiring (e.g. lattice drawing)
         self._layout()
 
     def view(self, name):
@@ -94,6 +101,7 @@ class ViewGrid(QWidget):
         self._dirty = set(cls.name for cls in VIEW_TYPES
                           if cls is not CurvesView and cls.accepts(snap))
         self.render_due(force_new=True)
+        self.snapshot_shown.emit(snap)
 
     def render_due(self, force_new=False) -> None:
         import time
@@ -112,9 +120,8 @@ class ViewGrid(QWidget):
                 if v is None:
                     v = cls()
                     self.views[cls.name] = v
-                    if self.on_view_created is not None:
-                        self.on_view_created(v)
-                v.update_snapshot(snap)
+                    self.view_created.emit(cls.name, v)
+                v.show_snapshot(snap)
                 last[cls.name] = now
                 dirty.discard(cls.name)
         if self.curves.pending() and now - last.get("curves", 0.0) >= self.MIN_INTERVAL["curves"]:
@@ -125,6 +132,7 @@ class ViewGrid(QWidget):
     def add_points(self, points) -> None:
         """Buffer metric points (drawn by :meth:`render_due`)."""
         if points:
+            self.points_arriving.emit(points)
             self.curves.add_points(points, flush=False)
             self.render_due()
 

@@ -118,8 +118,8 @@ def test_a_drawn_stroke_reaches_the_lattice(window, qtbot):
     assert (np.delete(spins.ravel(), [3 * 16 + 4, 3 * 16 + 5, 3 * 16 + 6]) == -1).all()
     # flip mode inverts what is on screen; erase sets down
     window.lecture.tool.set_mode("flip")
-    qtbot.waitUntil(lambda: view._drawing_state is not None and view._drawing_state[3 * 16 + 4] == 1,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: view.snapshot is not None and
+                    np.ravel(view.snapshot.views["state"])[3 * 16 + 4] == 1, timeout=5000)
     _drag(view, [(3, 4), (4, 4)])
     qtbot.wait(200)
     spins = on_worker(window, qtbot, lambda w: w.trainer.learner.lattice.spins.copy()).reshape(16, 16)
@@ -148,6 +148,28 @@ def test_hopfield_recall_is_revived_by_drawing_and_recueing(window, qtbot):
     assert noise == 0.35
     pattern = on_worker(window, qtbot, lambda w: w.trainer.learner.model.patterns[0].copy())
     assert np.sum(state != pattern) == round(0.35 * 64)
+
+
+def test_hopfield_traces_start_at_the_cue_and_show_drawn_changes(window, qtbot):
+    """The cue (a snapshot without metrics) is the first point of the recall traces, and a
+    stroke on the state adds a point with the corrupted state's energy E = -1/2 s^T J s."""
+    start(window, qtbot, {"data": {"generator": "patterns", "n": 64, "count": 3, "seed": 2},
+                          "model": {"kind": "hopfield", "rule": "pseudoinverse",
+                                    "cue_noise": 0.3}})
+    s0, J, m0 = on_worker(window, qtbot, lambda w: (
+        w.trainer.learner.state.copy(), w.trainer.learner.model.J.copy(),
+        w.trainer.learner.model.overlaps(w.trainer.learner.state)[0]))
+    steps(window, qtbot, 2)
+    energy, overlap = (window.views.curves.series[k] for k in ("energy", "overlap"))
+    assert energy.x[0] == 0 and list(energy.x[1:energy.n]) == [1, 2]
+    assert energy.y[0] == pytest.approx(-0.5 * s0 @ J @ s0)
+    assert overlap.y[0] == pytest.approx(m0)
+    n = energy.n
+    window.lecture.tool.set_size(3)
+    _drag(window.views.view("lattice"), [(2, 2), (2, 4)], button=Qt.RightButton)
+    qtbot.waitUntil(lambda: energy.n > n, timeout=5000)
+    s1 = on_worker(window, qtbot, lambda w: w.trainer.learner.state.copy())
+    assert energy.y[energy.n - 1] == pytest.approx(-0.5 * s1 @ J @ s1)
 
 
 # ----------------------------------------------------------------------------- sessions
