@@ -89,7 +89,7 @@ def test_play_pause_step_reset(window, qtbot):
     qtbot.waitUntil(lambda: w.step_count >= 20, timeout=60_000)
     assert window.transport.play_button.isChecked()
     window.transport.play_button.click()                   # pause
-    qtbot.wait(200)                                        # takes effect within 200 ms
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=10_000)   # handled: no step after it
     frozen = w.step_count
     qtbot.wait(300)
     assert w.step_count == frozen and w.state == "paused"

