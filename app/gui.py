@@ -41,9 +41,22 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     presentation : large fonts and thick lines for a projector.
     screenshot : save a PNG of the whole window after ``quit_after`` seconds (default 5).
     quit_after : close the app after this many seconds (stopping the worker cleanly), exit 0.
+
+    Exit code 2 with a message (app.display) when no window can open: no display on Linux
+    (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
+    abort for want of system libraries.
     """
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        # Qt aborts the process when its platform plugin cannot start: explain instead
+        from . import display
+        problem = display.check(screenshot=bool(screenshot))
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+
+    from PySide6.QtCore import QTimer
 
     from . import theme
     from .main_window import MainWindow
