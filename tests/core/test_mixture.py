@@ -334,10 +334,18 @@ def test_make_learner_from_config_picks_the_family_and_reports_metrics():
     snap = snaps[-1]
     assert snap.message.startswith("converged")
     assert set(snaps[0].metrics) >= {"train_ll", "bound", "kl_gap", "val_ll", "objective"}
+    assert len(snaps) > 1
+    # θ¹ by one EM step written out (equal fixed weights, so the binomial coefficients and the
+    # weights cancel in the responsibilities): r_i ∝ θ^h (1-θ)^(n-h), θ_k = Σ r_ik h_i / Σ r_ik n
+    heads, tosses = DB_X.sum(1), DB_X.shape[1]
+    theta0 = np.array([0.6, 0.5])
+    lik = theta0[None, :] ** heads[:, None] * (1 - theta0[None, :]) ** (tosses - heads[:, None])
+    r = lik / lik.sum(1, keepdims=True)
+    theta1 = (r * heads[:, None]).sum(0) / (r.sum(0) * tosses)
+    np.testing.assert_allclose(theta1, [0.71, 0.58], atol=0.005)     # the published θ¹
     assert snaps[0].metrics["val_ll"] == pytest.approx(
-        learner.em.model.log_prob(DB_X[:2]).mean() if len(snaps) == 1 else
-        MixtureModel("binomial", [0.5, 0.5], np.repeat(  # θ¹ of the published run
-            [[0.71301224], [0.58133931]], 10, axis=1)).log_prob(DB_X[:2]).mean(), abs=1e-7)
+        MixtureModel("binomial", [0.5, 0.5], np.repeat(theta1[:, None], 10, axis=1))
+        .log_prob(DB_X[:2]).mean(), abs=1e-12)
     assert {"em_theta", "em_ll", "em_bound", "em_marks", "em_ll_grid", "means", "weights",
             "biases"} <= set(snap.views)
     real = Dataset(train=np.random.default_rng(0).normal(size=(30, 2)), val=np.zeros((0, 2)),

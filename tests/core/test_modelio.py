@@ -45,8 +45,7 @@ def _rbm_gaussian_hidden():
 def _hopfield():
     from core.hopfield import HopfieldModel
     pats = np.where(np.random.default_rng(4).random((2, 8)) < 0.5, 1.0, -1.0)
-    return HopfieldModel.from_patterns(pats) if hasattr(HopfieldModel, "from_patterns") \
-        else HopfieldModel(pats, pats.T @ pats / 8 - 2 / 8 * np.eye(8))
+    return HopfieldModel.from_patterns(pats)
 
 
 def _mixture():
