@@ -158,7 +158,11 @@ def test_autocorrelation_time_and_errors_on_ar1():
     sd = math.sqrt(2 * (2 * W + 1) / n) * tau_true
     assert abs(tau - tau_true) <= Z * sd + tau_true * phi ** W   # + the truncated tail
     rho = ising.autocorrelation(x, 5)
-    assert np.allclose(rho, phi ** np.arange(6), atol=Z * math.sqrt((1 + phi ** 2) / n) * 3)
+    # Bartlett's variance of the lag-k sample autocorrelation of an AR(1) process:
+    # var r_k = [(1 + phi^2)(1 - phi^2k) / (1 - phi^2) - 2 k phi^2k] / n  (0 at k = 0)
+    k = np.arange(6)
+    var_r = ((1 + phi ** 2) * (1 - phi ** (2 * k)) / (1 - phi ** 2) - 2 * k * phi ** (2 * k)) / n
+    assert np.all(np.abs(rho - phi ** k) <= Z * np.sqrt(var_r) + 1e-12), (rho, np.sqrt(var_r))
     se_true = math.sqrt(2 * tau_true / (1 - phi * phi) / n)
     assert ising.standard_error(x) == pytest.approx(se_true, rel=Z * sd / tau_true / 2 + 0.01)
     nb = 128
