@@ -89,7 +89,8 @@ def test_negative_particles_sample_the_model_exactly(method, precision):
     p = np.exp(ref.log_prob(V))
     idx = (x @ (2 ** np.arange(4))).astype(int)
     freq = np.bincount(idx, minlength=16) / C
-    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / C) + 1e-3)
+    # binomial SE floored at one expected count (Poisson scale for p < 1/C)
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(np.maximum(p, 1 / C) * (1 - p) / C))
     if method == "pt":
         assert 0 < lr.evaluate()["swap_rate"] <= 1
 
@@ -209,4 +210,4 @@ def test_fast_path_gradient_matches_generic_path_in_expectation():
         prod = vn[:, :, None] * ph[:, None, :]
         est[prec] = (prod.mean(0), prod.std(0) / np.sqrt(len(vn)))
     for prec, (mean, se) in est.items():
-        assert np.all(np.abs(mean - want) < 5 * se + 1e-3), prec
+        assert np.all(np.abs(mean - want) < 5 * se), prec     # SE over 4000 independent chains
