@@ -175,6 +175,14 @@ def test_ising_real_sampler_small():
     m = np.abs(r.x.mean(axis=1))
     # deep in the ordered phase |m| is near 1; far above T_c it is O(1/L)
     assert m[:40].mean() > 0.9 and m[40:].mean() < 0.5
+    # the energies are those of the exact 6 x 6 torus (Kaufman); the SE of the mean of 40
+    # independent draws follows from the exact specific heat: var(e) = C T^2 / N
+    from core import onsager
+    s = r.x.reshape(-1, 6, 6)
+    e = -(s * np.roll(s, 1, 1) + s * np.roll(s, 1, 2)).sum((1, 2)) / 36
+    for T, part in ((1.2, e[:40]), (5.0, e[40:])):
+        se = np.sqrt(onsager.finite_specific_heat(6, T) * T * T / 36 / len(part))
+        _within(part.mean(), onsager.finite_energy_per_spin(6, T), se)
 
 
 # ------------------------------------------------------------------------------ digits
