@@ -152,12 +152,16 @@ def heartbeat_gap_during(window, qtbot, seconds):
 def test_event_loop_stays_responsive_while_training(window, qtbot, raw):
     w = start(window, qtbot, raw)
     w_steps = train(window, qtbot, 2)          # compile outside the measurement
+    # the same heartbeat with the run paused: what this (possibly busy, shared) machine gives
+    # an idle window; a stall is judged against it, so load alone does not fail the test
+    idle, _ = heartbeat_gap_during(window, qtbot, 1.0)
     window.play()
     gap, beats = heartbeat_gap_during(window, qtbot, 2.0)
     steps = w.step_count - w_steps
     window.pause()
     assert steps > 0 and not window.errors.messages
-    assert gap < 100, f"the event loop stalled for {gap} ms ({beats} heartbeats)"
+    assert gap < max(100, 4 * idle), \
+        f"the event loop stalled for {gap} ms ({beats} heartbeats; idle worst gap {idle} ms)"
 
 
 def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
