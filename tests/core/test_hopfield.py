@@ -112,7 +112,8 @@ def test_energy_and_exact_probabilities_against_brute_force():
 
 
 def test_heat_bath_async_samples_boltzmann_distribution():
-    """Asynchronous heat bath at T = 2 vs exact moments of p ~ exp(-E/2); 5 SE with measured tau."""
+    """Asynchronous heat bath at T = 2 vs exact moments and energy of p ~ exp(-E/2); 5 SE with
+    measured tau (a 5 % temperature error fails the energy check by 8 SE)."""
     m = sk_model(8, 4, beta=1.5)
     T = 2.0
     stats = enumeration.enumerate_stats(m.h / T, m.J / T, "spin")
@@ -129,12 +130,23 @@ def test_heat_bath_async_samples_boltzmann_distribution():
         tau = integrated_autocorr_time(series)
         se = np.sqrt(series.var() * tau / series.size)
         assert abs(series.mean() - stats.mean[i]) < 5 * se
+    # the correlations <s_i s_j> too (the means alone barely feel a wrong temperature here)
+    for i, j in zip(*np.triu_indices(8, 1)):
+        series = (trace[:, :, i] * trace[:, :, j]).T
+        se = np.sqrt(series.var() * integrated_autocorr_time(series) / series.size)
+        assert abs(series.mean() - stats.second[i, j]) < 5 * se, (i, j)
+    # and the energy, which sums every term and is the most sensitive to the temperature
+    iu = np.triu_indices(8, 1)
+    exact_e = -(m.h @ stats.mean + m.J[iu] @ stats.second[iu])
+    series = m.energy(trace.reshape(-1, 8)).reshape(sweeps, chains).T
+    se = np.sqrt(series.var() * integrated_autocorr_time(series) / series.size)
+    assert abs(series.mean() - exact_e) < 5 * se
 
 
 def test_sync_heat_bath_samples_little_model_distribution():
     """Synchronous heat bath (Little dynamics) is not Boltzmann: its stationary law is
     pi(s) ~ exp(h.s/T) prod_i cosh(H_i(s)/T) (Peretto 1984; detailed balance holds because
-    pi(s) P(s'|s) ~ exp((s'^T J s + h.s + h.s')/T) is symmetric).  Means within 5 SE."""
+    pi(s) P(s'|s) ~ exp((s'^T J s + h.s + h.s')/T) is symmetric).  Means and energy within 5 SE."""
     m = sk_model(7, 10, beta=1.5, field=0.5)
     T = 1.5
     S_all = all_states(7)
@@ -156,6 +168,10 @@ def test_sync_heat_bath_samples_little_model_distribution():
         series = trace[:, :, i].T
         se = np.sqrt(series.var() * integrated_autocorr_time(series) / series.size)
         assert abs(series.mean() - exact[i]) < 5 * se
+    # the mean energy under pi (enumerated), the observable most sensitive to the temperature
+    series = m.energy(trace.reshape(-1, 7)).reshape(sweeps, chains).T
+    se = np.sqrt(series.var() * integrated_autocorr_time(series) / series.size)
+    assert abs(series.mean() - pi @ m.energy(S_all)) < 5 * se
 
 
 def test_model_sample_exact_and_mcmc():
