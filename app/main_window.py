@@ -45,6 +45,9 @@ STATE_TEXT = {"building": ("● loading…", "#b36b00"), "compiling": ("● comp
 
 LR_KINDS = ("maxent", "gaussian", "rbm", "dbm")
 
+#: smallest window size (px)
+MIN_SIZE = (1000, 600)
+
 
 class ErrorReporter:
     """Shows errors in a banner above the views and (optionally) a non-blocking dialog.
@@ -130,6 +133,11 @@ class MainWindow(QMainWindow):
         self.errors = ErrorReporter(self)
         self.tick_errors: list[str] = []
         self._build_ui()
+        # A fixed minimum: otherwise every layout change (views appearing, a longer title) moves
+        # the window's minimum size, which the window system must be told each time (the
+        # offscreen platform warns "does not support propagateSizeHints()" for each).  It fits
+        # 1024-wide projectors; below the panels' own minimum the controls are compressed.
+        self.setMinimumSize(MIN_SIZE[0], MIN_SIZE[1])
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._tick)
@@ -228,6 +236,8 @@ class MainWindow(QMainWindow):
         self.step_label = QLabel("")
         self.rate_label = QLabel("")
         self.metrics_label = QLabel("")
+        # the metric read-out is clipped on a narrow window rather than widening it
+        self.metrics_label.setMinimumWidth(40)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.hide()

@@ -24,6 +24,7 @@ class Presentation(QObject):
         super().__init__(window)
         self.window = window
         self._saved_geometry = None
+        self._saved_size = None
         self._saved_state = None
         self._saved_sizes = None
         self._hidden: list = []
@@ -59,6 +60,7 @@ class Presentation(QObject):
         if on:
             if not w.isFullScreen():
                 self._saved_geometry = w.saveGeometry()
+                self._saved_size = w.size()
                 self._saved_state = w.windowState() & ~Qt.WindowFullScreen
             w.showFullScreen()
             if splitter is not None and self._saved_sizes is None:
@@ -77,6 +79,10 @@ class Presentation(QObject):
                                  else Qt.WindowNoState)
                 if self._saved_geometry is not None:
                     w.restoreGeometry(self._saved_geometry)
+                    if not self._saved_state & Qt.WindowMaximized:
+                        # restoreGeometry shrinks a window to fit a (virtual) screen smaller than
+                        # it was; the user's own window size comes back as it was
+                        w.resize(self._saved_size)
                 w.show()
             self._saved_geometry = self._saved_state = None
 

@@ -11,9 +11,49 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout
 
 from .. import theme
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that shortens its text with "…" when its column is narrow
+    (the full text goes to the tooltip), so a long title never sets a minimum width for the
+    whole window.  ``text()`` returns the full text."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:     # noqa: N802 (Qt name)
+        self._full = str(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:       # noqa: N802
+        return QSize(10, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event):             # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event):             # noqa: N802 (a new font changes the width)
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._elide()
+
+    def _elide(self):
+        shown = self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(self.width(), 10))
+        if shown != super().text():
+            super().setText(shown)
+        tip = self._full if shown != self._full else ""
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
 
 class View(QFrame):
@@ -34,7 +74,7 @@ class View(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(0)
-        self.title_label = QLabel(title or self.title)
+        self.title_label = ElidedLabel(title or self.title)
         self.title_label.setObjectName("viewTitle")
         self.caption_label = QLabel(caption)
         self.caption_label.setObjectName("viewCaption")

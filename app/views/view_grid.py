@@ -46,6 +46,7 @@ class ViewGrid(QWidget):
                                   "model produces them")
         self.placeholder.setObjectName("hint")
         self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setWordWrap(True)       # never a reason for a wider window
         self.grid.addWidget(self.placeholder, 0, 0)
         self._layout()
 
