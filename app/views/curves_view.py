@@ -8,6 +8,11 @@ in the colour of ``<name>``.
 Each curve item is created once and updated with ``setData``.  Points are stored in bounded
 arrays: past ``MAX_POINTS`` every other stored point is dropped, so memory stays flat in a long
 run while the curve keeps its shape.
+
+The y axis of each plot follows the data (:func:`y_range`), except that in a long run early
+values (an RBM's pseudo-likelihood dipping to −4000 before it settles near −100) are left
+off-scale when they would squash the recent curves into a flat line; the title then says so.
+Zooming with the mouse hands the axis to the user until the plot's "A" button is pressed.
 """
 
 from __future__ import annotations
@@ -55,6 +60,50 @@ PRETTY = {
 
 #: metrics that are bookkeeping rather than curves
 SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"}
+
+
+#: y_range: the recent part of a run is the last RECENT_FRACTION of its steps; earlier values
+#: are left off-scale when showing them would squeeze the recent curves into less than
+#: 1/SQUASH of the plot's height, and only in runs of at least MIN_STEPS steps (a Hopfield
+#: recall or a short EM fit always shows everything)
+RECENT_FRACTION = 0.5
+SQUASH = 20.0
+MIN_STEPS = 20
+
+
+def y_range(xs, ys, run=None, recent_fraction=RECENT_FRACTION, squash=SQUASH,
+            min_steps=MIN_STEPS, include=()) -> tuple[float, float, bool] | None:
+    """The y range (lo, hi, early_off_scale) to show curves ``(xs[i], ys[i])`` (arrays).
+
+    Normally min..max of every finite point (and of the values in ``include``) with a 6 %
+    margin.  In a run spanning steps ``run`` = (first, last) (default: these curves' own) of at
+    least ``min_steps`` steps, if the points of the last ``recent_fraction`` of the run span
+    less than 1/``squash`` of the whole range, the range is the recent points' own with a margin
+    of one recent span on each side (the recent curves fill a third of the height, values stay
+    readable on the axis) and the flag says that earlier values are off-scale.
+    None when there is nothing finite to show."""
+    x_all = np.concatenate([np.asarray(x, dtype=float).ravel() for x in xs]) if xs else \
+        np.empty(0)
+    y_all = np.concatenate([np.asarray(y, dtype=float).ravel() for y in ys]) if ys else \
+        np.empty(0)
+    ok = np.isfinite(x_all) & np.isfinite(y_all)
+    x_all, y_all = x_all[ok], y_all[ok]
+    if not y_all.size:
+        return None
+    extra = [float(v) for v in include]
+    lo, hi = min([float(y_all.min())] + extra), max([float(y_all.max())] + extra)
+    span = hi - lo
+    pad = 0.06 * span if span > 0 else max(0.5 * abs(hi), 0.5)
+    x0, x1 = run if run is not None else (float(x_all.min()), float(x_all.max()))
+    if x1 - x0 >= min_steps:
+        recent = y_all[x_all >= x1 - recent_fraction * (x1 - x0)]
+        if recent.size:
+            rlo = min([float(recent.min())] + extra)
+            rhi = max([float(recent.max())] + extra)
+            rspan = max(rhi - rlo, 1e-9 * max(abs(rlo), abs(rhi), 1e-300))
+            if span > squash * rspan:
+                return max(lo - pad, rlo - rspan), min(hi + pad, rhi + rspan), True
+    return lo - pad, hi + pad, False
 
 
 def group_of(name: str) -> str:
@@ -232,6 +281,12 @@ class CurvesView(View):
             if gid in LOG_GROUPS:
                 plot.setLogMode(y=True)
             plot._title_text = title
+            plot._off_scale = False
+            # the view fits y itself (y_range) until the user zooms with the mouse
+            plot._fit_y = True
+            plot.vb.enableAutoRange(y=False)
+            plot.vb.sigRangeChangedManually.connect(
+                lambda *_, p=plot: setattr(p, "_fit_y", False))
             if gid == "noise":     # the convergence line: errors within the sampling noise
                 plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen(
                     theme.MUTED, width=1, style=Qt.DashLine)))
@@ -261,12 +316,73 @@ class CurvesView(View):
                 glyph = "╌╌" if s.exact else "━━"
                 keys.append(f'<span style="color:{s.colour}">{glyph}</span>&nbsp;'
                             f'{html.escape(s.label)}')
+        if plot._off_scale:
+            keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
+        key_size = "12pt" if theme.is_presentation() else "9pt"
+        # title and keys on one line when they fit the plot's width, else keys on a second line
+        plain = plot._title_text + "      " + "    ".join(
+            ("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid)
+        if plot._off_scale:
+            plain += "    (early values off-scale)"
+        one_line = self._text_width(plain, size, key_size) <= self.canvas.width() - 40
+        plot._title_lines = 1 if one_line else 2
         plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
-                      f'&nbsp;&nbsp;&nbsp;<span style="font-size:{"12pt" if theme.is_presentation() else "9pt"}">'
+                      + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
+                      + f'<span style="font-size:{key_size}">'
                       + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
+
+    @staticmethod
+    def _text_width(plain: str, title_size: str, key_size: str) -> int:
+        """Rough width in px of a title (bold, ``title_size``) with its keys (``key_size``)."""
+        from PySide6.QtGui import QFont, QFontMetrics
+        title, _, rest = plain.partition("      ")
+        f = QFont()
+        f.setPointSizeF(float(title_size.rstrip("pt")))
+        f.setBold(True)
+        k = QFont()
+        k.setPointSizeF(float(key_size.rstrip("pt")))
+        return QFontMetrics(f).horizontalAdvance(title + "   ") + \
+            QFontMetrics(k).horizontalAdvance(rest)
+
+    def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
+        super().resizeEvent(event)
+        for gid in self.plots:
+            self._retitle(gid)
+
+    def _fit_ranges(self):
+        """Set each plot's y range from its curves (:func:`y_range`)."""
+        firsts = [s.x[0] for s in self.series.values() if s.n]
+        lasts = [s.tail[0] if s.tail is not None else s.x[s.n - 1]
+                 for s in self.series.values() if s.n]
+        run = (float(min(firsts)), float(max(lasts))) if firsts else None
+        for gid, plot in self.plots.items():
+            vb = plot.vb
+            if vb.state["autoRange"][1]:      # the "A" button: the view fits y again
+                plot._fit_y = True
+                vb.enableAutoRange(y=False)
+            if not plot._fit_y or gid in LOG_GROUPS:
+                continue
+            xs, ys = [], []
+            for name, s in self.series.items():
+                if group_of(name) == gid and s.n:
+                    xs.append(s.x[:s.n])
+                    ys.append(s.y[:s.n])
+                    if s.tail is not None:
+                        xs.append([s.tail[0]])
+                        ys.append([s.tail[1]])
+            r = y_range(xs, ys, run=run, include=(1.0,) if gid == "noise" else ())
+            if r is None:
+                continue
+            lo, hi, off = r
+            if off != plot._off_scale:
+                plot._off_scale = off
+                self._retitle(gid)
+            if (lo, hi) != getattr(plot, "_y_set", None):
+                plot._y_set = (lo, hi)
+                plot.setYRange(lo, hi, padding=0)
 
     def _series(self, name) -> _Series:
         s = self.series.get(name)
@@ -307,6 +423,7 @@ class CurvesView(View):
             self._relayout(groups)
         for s in self.series.values():
             s.flush()
+        self._fit_ranges()
 
     def add_points(self, points, flush: bool = True) -> None:
         """``points``: list of (step, epoch, metrics dict) from the worker, in order; drawn now

@@ -29,8 +29,9 @@ class EMView(View):
         self.plot = self.canvas.addPlot(row=0, col=0)
         style_plot(self.plot, xlabel="position on the line θᵗ (0) → θᵗ⁺¹ (1)",
                    ylabel="nats / sample")
-        self.plot.addLegend(offset=(10, -10), labelTextColor=theme.INK,
-                            brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend = self.plot.addLegend(offset=(10, -10), labelTextColor=theme.INK,
+                                          brush=pg.mkBrush(255, 255, 255, 220))
+        self._corner = (0, 1)          # bottom left; moved to the emptiest corner (_fit)
         w = theme.pen_width()
         self.ll = self.plot.plot([], [], pen=pg.mkPen(theme.PALETTE[0], width=w + 1),
                                  name="ℓ(θ)")
@@ -77,19 +78,57 @@ class EMView(View):
                 self.marks.setData(xs, ys)
                 if xs.size:
                     self.current.setValue(xs[-1])
-            # the slice moves with every iteration: fit ℓ and the bound each time
-            vals = [ll]
-            if bound is not None:
-                vals.append(np.asarray(bound, dtype=float).ravel())
-            fin = np.concatenate(vals)
-            fin = fin[np.isfinite(fin)]
-            if th.size and fin.size:
-                lo, hi = fin.min(), fin.max()
-                span = (hi - lo) or 1.0
-                self.plot.setRange(xRange=(th.min(), th.max()),
-                                   yRange=(lo - 0.05 * span, hi + 0.1 * span), padding=0)
+            self._fit(th, ll, bound)
         if "em_ll_grid" in v:
             self._grid(v)
+
+    def _fit(self, th, ll, bound):
+        """The slice moves with every iteration: fit ℓ, the bound and the iterates shown on the
+        slice each time, with a margin so that points at the ends (θᵗ⁺¹ at 1) stay whole."""
+        if not th.size:
+            return
+        x_lo, x_hi = float(np.nanmin(th)), float(np.nanmax(th))
+        vals = [ll]
+        if bound is not None:
+            vals.append(np.asarray(bound, dtype=float).ravel())
+        mx, my = self.marks.getData()
+        if mx is not None and len(mx):
+            on = (mx >= x_lo) & (mx <= x_hi)
+            vals.append(np.asarray(my, dtype=float)[on])
+        fin = np.concatenate(vals)
+        fin = fin[np.isfinite(fin)]
+        if not fin.size:
+            return
+        lo, hi = float(fin.min()), float(fin.max())
+        span = (hi - lo) or max(abs(hi) * 1e-6, 1e-6)
+        xs = (x_hi - x_lo) or 1.0
+        x_rng = (x_lo - 0.03 * xs, x_hi + 0.03 * xs)
+        y_rng = (lo - 0.06 * span, hi + 0.1 * span)
+        self.plot.setRange(xRange=x_rng, yRange=y_rng, padding=0)
+        self._place_legend(th, vals[:2], x_rng, y_rng)
+
+    def _place_legend(self, th, curves, x_rng, y_rng):
+        """Put the legend in the corner where it covers the fewest curve points (ℓ rises to the
+        right while EM climbs, and is a hump centred on θᵗ once it has converged)."""
+        counts = {}
+        for cx, cy in ((0, 1), (1, 1), (0, 0), (1, 0)):      # (right?, bottom?)
+            n = 0
+            for c in curves:
+                c = np.asarray(c, dtype=float).ravel()
+                if c.size != th.size:
+                    continue
+                u = (th - x_rng[0]) / (x_rng[1] - x_rng[0])
+                v = (c - y_rng[0]) / (y_rng[1] - y_rng[0])      # 0 = bottom
+                in_x = u > 0.55 if cx else u < 0.45
+                in_y = v < 0.4 if cy else v > 0.6
+                n += int(np.count_nonzero(in_x & in_y))
+            counts[(cx, cy)] = n
+        best = min(counts, key=lambda k: (counts[k], k != self._corner))
+        if best != self._corner:
+            self._corner = best
+            cx, cy = best
+            self.legend.anchor(itemPos=(cx, cy), parentPos=(cx, cy),
+                               offset=(-10 if cx else 10, -10 if cy else 10))
 
     def _old(self, th, bounds):
         while len(self.old_bounds) < len(bounds):

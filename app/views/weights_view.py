@@ -48,9 +48,13 @@ class WeightsView(View):
                 img = tile_mosaic(tiles / scale, shape, cols=int(math.ceil(math.sqrt(k))),
                                   gap=max(1, shape[0] // 8))
                 lo, hi = -1.0, 1.0
-                what = {"rbm": "RBM filters W", "dbm": "First-layer filters W₀"}.get(
-                    snap.kind, "Filters W")
-                self.set_title(f"{what}  ({k} of {nh} hidden units)")
+                if snap.kind == "dbm":
+                    # W₀ couples the visible layer to the first hidden layer (DESIGN: W0, W1, …)
+                    self.set_title(f"DBM filters W₀: visible → hidden layer 1  ({k} of {nh} "
+                                   f"units)")
+                else:
+                    what = "RBM filters W" if snap.kind == "rbm" else "Filters W"
+                    self.set_title(f"{what}  ({k} of {nh} hidden units)")
                 self.set_caption(f"one tile per hidden unit, each scaled to its own max |W|; "
                                  f"overall max |W| = {float(np.abs(W).max()):.3g}")
             else:

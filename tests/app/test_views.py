@@ -90,3 +90,52 @@ def test_views_draw_the_standard_snapshot_keys(qtbot):
     xs, ys = g.view("moments").means.getData()
     assert len(xs) == 16
     assert g.view("overlaps").bars.opts["height"].shape == (3,)
+
+
+def test_y_range_leaves_an_early_transient_off_scale_only_when_it_squashes_the_run():
+    from app.views.curves_view import y_range
+    steps = np.arange(0, 2500, 100.0)
+    dip = np.where(steps < 400, [-700.0, -4500.0, -4000.0, -1500.0] + [0] * 21, 0.0)
+    ll = np.where(steps < 400, dip, -100.0 + np.sin(steps))          # settles at -100 +- 1
+    lo, hi, off = y_range([steps], [ll])
+    recent = ll[steps >= 1200]
+    assert off and lo <= recent.min() and hi >= recent.max() and lo > -200
+    assert (recent.max() - recent.min()) / (hi - lo) >= 0.3           # readable, not flat
+    # every value shown when the run is short (a Hopfield recall, an EM fit of a few steps)
+    lo, hi, off = y_range([steps[:7] / 100], [ll[:7]])
+    assert not off and lo < -4500 and hi > -100
+    # a learning curve that still climbs in its second half: the whole climb stays in view
+    x = np.arange(0, 1000.0, 10)
+    climb = -16.0 - 12.0 * np.exp(-x / 400)
+    lo, hi, off = y_range([x], [climb])
+    assert not off and lo < climb.min() and hi > climb.max()
+    # a reference value (the convergence line at 1) is always in range
+    lo, hi, _ = y_range([x], [0.2 + 0.0 * x], include=(1.0,))
+    assert lo < 0.2 and hi > 1.0
+
+
+def test_curves_follow_recent_data_and_say_when_early_values_are_off_scale(qtbot):
+    v = CurvesView()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    pts = [(s, 0.0, {"train_pll": (-4000.0 if s == 100 else -100.0 - 0.01 * (s % 7)),
+                     "recon_error": 0.5}) for s in range(0, 2500, 100)]
+    v.add_points(pts)
+    plot = v.plots["ll"]
+    lo, hi = plot.vb.viewRange()[1]
+    assert -101 < lo < -100.06 and -100 < hi < -99
+    assert "off-scale" in plot.titleLabel.text
+
+
+def test_em_slice_view_follows_the_curves_and_keeps_the_iterates_whole(qtbot):
+    from app.views.em_view import EMView
+    v = EMView()
+    qtbot.addWidget(v)
+    th = np.linspace(-0.5, 1.5, 40)
+    for level in (-22.0, -19.1):              # ℓ climbs between iterations: the view follows
+        ll = level + 0.01 * th
+        v.update_snapshot(snap(em_theta=th, em_ll=ll, em_bound=ll - 0.002 * (th - 1) ** 2,
+                               em_marks=np.array([0.0, 1.0])))
+        (x0, x1), (y0, y1) = v.plot.vb.viewRange()
+        assert x0 < th.min() and x1 > th.max()          # points at the ends are not cut
+        assert y0 < ll.min() and y1 > ll.max() and y1 - y0 < 1.0
