@@ -67,7 +67,7 @@ SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"
 #: 1/SQUASH of the plot's height, and only in runs of at least MIN_STEPS steps (a Hopfield
 #: recall or a short EM fit always shows everything)
 RECENT_FRACTION = 0.5
-SQUASH = 20.0
+SQUASH = 50.0
 MIN_STEPS = 20
 
 
@@ -79,8 +79,9 @@ def y_range(xs, ys, run=None, recent_fraction=RECENT_FRACTION, squash=SQUASH,
     margin.  In a run spanning steps ``run`` = (first, last) (default: these curves' own) of at
     least ``min_steps`` steps, if the points of the last ``recent_fraction`` of the run span
     less than 1/``squash`` of the whole range, the range is the recent points' own with a margin
-    of one recent span on each side (the recent curves fill a third of the height, values stay
-    readable on the axis) and the flag says that earlier values are off-scale.
+    of one recent span (at least 1 % of the whole range) on each side, so the recent curves fill
+    up to a third of the height and their values can be read on the axis, and the flag says
+    that earlier values are off-scale.
     None when there is nothing finite to show."""
     x_all = np.concatenate([np.asarray(x, dtype=float).ravel() for x in xs]) if xs else \
         np.empty(0)
@@ -102,7 +103,9 @@ def y_range(xs, ys, run=None, recent_fraction=RECENT_FRACTION, squash=SQUASH,
             rhi = max([float(recent.max())] + extra)
             rspan = max(rhi - rlo, 1e-9 * max(abs(rlo), abs(rhi), 1e-300))
             if span > squash * rspan:
-                return max(lo - pad, rlo - rspan), min(hi + pad, rhi + rspan), True
+                # at least 1 % of the whole range: a converged, flat tail is not blown up
+                margin = max(rspan, 0.01 * span)
+                return max(lo - pad, rlo - margin), min(hi + pad, rhi + margin), True
     return lo - pad, hi + pad, False
 
 
@@ -183,6 +186,31 @@ class _Series:
                     self.curve.setSymbol(None)
             self.curve.setData(x, y)
             self.dirty = False
+
+
+class ShortAxis(pg.AxisItem):
+    """A value axis that labels at most one tick per ``LABEL_PX`` pixels: three stacked plots in
+    half a window are ~60 px tall, where pyqtgraph puts at least three labels (its minimum number
+    of intervals) and they run into an unreadable column."""
+
+    LABEL_PX = 20
+
+    def tickSpacing(self, minVal, maxVal, size):    # noqa: N802,N803 (pyqtgraph names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        dif = abs(maxVal - minVal)
+        if not levels or dif == 0 or dif / levels[0][0] <= max(size / self.LABEL_PX, 2.0):
+            return levels
+        room = max(int(size // self.LABEL_PX), 2)
+        step = 10.0 ** math.floor(math.log10(dif / room))
+        # the widest round step that still puts a label well inside the range (labels at the
+        # very ends are hidden by pyqtgraph)
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        for m in (10, 5, 2, 1):
+            sp = m * step
+            first = math.ceil((lo + 0.1 * dif) / sp) * sp
+            if first <= hi - 0.1 * dif:
+                return [(sp, 0.0)]
+        return [(step, 0.0)]
 
 
 #: groups shown first for a kind (the rest follow in GROUPS order)
@@ -270,7 +298,7 @@ class CurvesView(View):
                 title, ylabel = "Energy per spin", "E / N"
             elif gid == "energy" and self.kind == "hopfield":
                 title, ylabel = "Energy E(s) = −½ sᵀJs", "E"
-            plot = pg.PlotItem()
+            plot = pg.PlotItem(axisItems={"left": ShortAxis("left")})
             bottom = row == len(groups) - 1
             style_plot(plot, xlabel="step" if bottom else "", ylabel=ylabel)
             if not bottom:
