@@ -29,14 +29,30 @@ def test_repainting_the_main_window_does_not_leak_none_references(window, qtbot)
     assert drop < 0.05 * paints, f"None lost {drop} references in {paints} repaints"
 
 
-def test_run_gui_saves_a_screenshot_and_exits_zero(qtbot, tmp_path, monkeypatch):
-    from app import gui
-    from core.config import resolve
-    cfg = resolve({"model": {"kind": "ising", "L": 32}})
-    monkeypatch.setattr(gui, "_initial_config", lambda preset: (cfg, None))
+RUN_GUI_SCRIPT = """
+import sys
+from app import gui
+from core.config import resolve
+cfg = resolve({"model": {"kind": "ising", "L": 32}})
+gui._initial_config = lambda preset: (cfg, None)
+sys.exit(gui.run_gui(autoplay=True, screenshot=sys.argv[1], quit_after=2.5))
+"""
+
+
+def test_run_gui_saves_a_screenshot_and_exits_zero(tmp_path):
+    # In its own process, as the CLI runs it: run_gui ends with QApplication.quit(), after which
+    # every QEventLoop.exec() in this process returns at once, so qtbot.wait() would stop
+    # processing events and every later window test would time out (seen with the order reversed).
+    import os
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "BOLTZMANN_LAB_SETTINGS": str(tmp_path / "settings")}
     shot = tmp_path / "shot.png"
-    code = gui.run_gui(autoplay=True, screenshot=str(shot), quit_after=2.5)
-    assert code == 0
+    res = subprocess.run([sys.executable, "-c", RUN_GUI_SCRIPT, str(shot)], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     from PySide6.QtGui import QImage
