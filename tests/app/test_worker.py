@@ -82,11 +82,13 @@ def test_every_metric_point_arrives_once_and_in_order(worker):
     wait_for(lambda: w.state == "ready")
     w.play()
     got = []
+    deadline = time.perf_counter() + 60.0  # a hang fails the test instead of blocking the suite
     while True:
         done = w.state == "done"          # read before taking: nothing can follow "done"
         got.extend(w.take()[1])
         if done:
             break
+        assert time.perf_counter() < deadline, f"run not done after 60 s ({w.step_count} steps)"
         time.sleep(0.03)
     assert [p[0] for p in got] == list(range(1, 401))
 
