@@ -105,24 +105,33 @@ class EMView(View):
         x_rng = (x_lo - 0.03 * xs, x_hi + 0.03 * xs)
         y_rng = (lo - 0.06 * span, hi + 0.1 * span)
         self.plot.setRange(xRange=x_rng, yRange=y_rng, padding=0)
-        self._place_legend(th, vals[:2], x_rng, y_rng)
+        self._place_legend(th, vals[:2], x_rng, y_rng, self.marks.getData())
 
-    def _place_legend(self, th, curves, x_rng, y_rng):
-        """Put the legend in the corner where it covers the fewest curve points (ℓ rises to the
-        right while EM climbs, and is a hump centred on θᵗ once it has converged)."""
+    def _place_legend(self, th, curves, x_rng, y_rng, marks=(None, None)):
+        """Put the legend in the corner where it covers the fewest curve points and iterates
+        (ℓ rises to the right while EM climbs, and is a hump centred on θᵗ once converged)."""
+        vb = self.plot.vb.boundingRect()
+        lg = self.legend.boundingRect()
+        # the fraction of the plot the legend covers (a narrow plot beside the θ₁θ₂ map)
+        fw = min(0.9, (lg.width() + 10) / vb.width()) if vb.width() > 0 else 0.45
+        fh = min(0.9, (lg.height() + 10) / vb.height()) if vb.height() > 0 else 0.4
+        pts_x = [np.asarray(th, dtype=float)] * len(curves)
+        pts_y = [np.asarray(c, dtype=float).ravel() for c in curves]
+        if marks[0] is not None and len(marks[0]):
+            pts_x.append(np.asarray(marks[0], dtype=float))
+            pts_y.append(np.asarray(marks[1], dtype=float))
+        us, vs = [], []
+        for x, y in zip(pts_x, pts_y):
+            if x.size == y.size:
+                us.append((x - x_rng[0]) / (x_rng[1] - x_rng[0]))
+                vs.append((y - y_rng[0]) / (y_rng[1] - y_rng[0]))      # 0 = bottom
+        u = np.concatenate(us) if us else np.empty(0)
+        v = np.concatenate(vs) if vs else np.empty(0)
         counts = {}
         for cx, cy in ((0, 1), (1, 1), (0, 0), (1, 0)):      # (right?, bottom?)
-            n = 0
-            for c in curves:
-                c = np.asarray(c, dtype=float).ravel()
-                if c.size != th.size:
-                    continue
-                u = (th - x_rng[0]) / (x_rng[1] - x_rng[0])
-                v = (c - y_rng[0]) / (y_rng[1] - y_rng[0])      # 0 = bottom
-                in_x = u > 0.55 if cx else u < 0.45
-                in_y = v < 0.4 if cy else v > 0.6
-                n += int(np.count_nonzero(in_x & in_y))
-            counts[(cx, cy)] = n
+            in_x = u > 1 - fw if cx else u < fw
+            in_y = v < fh if cy else v > 1 - fh
+            counts[(cx, cy)] = int(np.count_nonzero(in_x & in_y))
         best = min(counts, key=lambda k: (counts[k], k != self._corner))
         if best != self._corner:
             self._corner = best
@@ -141,6 +150,11 @@ class EMView(View):
         g = np.asarray(v["em_ll_grid"], dtype=np.float32)
         if self.grid_plot is None:
             self.grid_plot = self.canvas.addPlot(row=0, col=1)
+            # the ℓ / bound slice is Fig. 59 itself: at least as wide as the map beside it
+            self.canvas.ci.layout.setColumnStretchFactor(0, 1)
+            self.canvas.ci.layout.setColumnStretchFactor(1, 1)
+            for p in (self.plot, self.grid_plot):     # share the width by the stretch alone
+                p.setPreferredWidth(10)
             style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
             self.grid_plot.setTitle("ℓ(θ₁, θ₂), bound contours, EM path", size=theme.title_size(),
                                     color=theme.INK)
