@@ -73,13 +73,17 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     win = MainWindow(presentation=presentation)
     # a projector's 1080p in presentation mode, a laptop-sized window otherwise
     win.resize(*((1920, 1080) if presentation else (1600, 900)))
-    if presentation:
-        win.splitter.setSizes([480, 1440])
     win.load_config(cfg, autoplay=autoplay, preset=name)
     if presentation and not screenshot:
         win.showFullScreen()
     else:
         win.show()
+    if presentation:
+        # a wider settings column for the larger text, set once the window has its size (set
+        # before, the splitter scales it down to the default size of a window not yet shown)
+        app.processEvents()
+        total = max(sum(win.splitter.sizes()), 1)
+        win.splitter.setSizes([480, max(total - 480, 400)])
 
     if screenshot and quit_after is None:
         quit_after = 5.0

@@ -21,10 +21,11 @@ import math
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+from PySide6.QtWidgets import (QComboBox, QLabel, QPushButton, QSlider, QSpinBox,
                                QStyle, QStyleOptionSlider, QWidget)
 
 from .drawing import MODES
+from .flow_layout import FlowLayout
 
 T_C = 2.0 / math.log(1.0 + math.sqrt(2.0))
 DRAW_KINDS = ("ising", "hopfield")
@@ -103,9 +104,9 @@ class LectureBar(QWidget):
         self.window = window
         self.tool = tool
         self.kind = None
-        lay = QHBoxLayout(self)
+        # controls wrap onto a second row rather than widen the window (presentation fonts)
+        lay = FlowLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
-        lay.setSpacing(6)
         self.groups: dict[str, list[QWidget]] = {}
 
         # drawing
@@ -211,7 +212,6 @@ class LectureBar(QWidget):
         self.data_t.setToolTip("new Ising samples at this temperature, and a new fit")
         self.data_t.activated.connect(self._data_temperature)
         self._group("data_t", self.data_t_label, self.data_t)
-        lay.addStretch(1)
         transport = getattr(window, "transport", None)
         if transport is not None:
             transport.hyper_changed.connect(self._transport_changed)

@@ -48,7 +48,9 @@ class ElidedLabel(QLabel):
             self._elide()
 
     def _elide(self):
-        shown = self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(self.width(), 10))
+        # contentsRect: inside the stylesheet's padding
+        shown = self.fontMetrics().elidedText(self._full, Qt.ElideRight,
+                                              max(self.contentsRect().width(), 10))
         if shown != super().text():
             super().setText(shown)
         tip = self._full if shown != self._full else ""

@@ -149,3 +149,25 @@ def test_short_value_axes_get_few_readable_labels(qtbot, lo, hi):
         inside = [t for t in ax.tickValues(lo, hi, size)[0][1] if lo < t < hi]   # labelled
         assert 1 <= len(inside) <= max(size // ShortAxis.LABEL_PX, 2) + 1
     assert len(ax.tickSpacing(lo, hi, 400)) > 1        # tall plots keep pyqtgraph's levels
+
+
+def test_flow_layout_wraps_rows_instead_of_widening_the_window(qtbot):
+    from PySide6.QtWidgets import QPushButton, QWidget
+
+    from app.flow_layout import FlowLayout
+    w = QWidget()
+    qtbot.addWidget(w)
+    lay = FlowLayout(w)
+    buttons = [QPushButton(f"control number {i}") for i in range(6)]
+    for b in buttons:
+        lay.addWidget(b)
+    one_row = lay.sizeHint()
+    assert lay.minimumSize().width() < one_row.width() / 3        # never forces a wide window
+    assert lay.heightForWidth(one_row.width()) == one_row.height()
+    assert lay.heightForWidth(one_row.width() // 2) > 2 * buttons[0].sizeHint().height()
+    buttons[0].hide()
+    w.show()
+    assert lay.sizeHint().width() < one_row.width()               # hidden controls take no room
+    w.resize(one_row.width() // 2, lay.heightForWidth(one_row.width() // 2))
+    qtbot.wait(10)
+    assert buttons[-1].geometry().bottom() <= w.height() and buttons[-1].x() < w.width()
