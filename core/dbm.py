@@ -46,6 +46,7 @@ import math
 import numpy as np
 
 from .kernels.rng import seed_states
+from .minibatches import Minibatches
 from .optim import l1_l2_penalty_grad, make_optimizer
 from .rbm import RBM, lanes, layer_states, logsumexp
 from .trainer import Learner
@@ -324,8 +325,8 @@ class DBMLearner(Learner):
         self.l1, self.l2 = float(l1), float(l2)
         self.ais_betas, self.ais_runs = int(ais_betas), int(ais_runs)
         self.opt = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
-        self.step_count, self.epoch, self.pos = 0, 0, 0
-        self.perm = self._permutation(0)
+        self.step_count = 0
+        self.batches = Minibatches(len(train), self.batch_size, self.seed)
         C = int(chains)
         self.chains = [train[rng.integers(0, len(train), C)].copy()] + \
             [rng.integers(0, 2, (C, n)).astype(np.float64) for n in sizes[1:]]
@@ -333,17 +334,8 @@ class DBMLearner(Learner):
         self.eval_train = train[:1000]
         self.eval_val = self.val[:1000]
 
-    def _permutation(self, epoch):
-        return np.random.default_rng([self.seed, 1, epoch]).permutation(len(self.train))
-
     def _next_batch(self):
-        if self.pos >= len(self.train):
-            self.epoch += 1
-            self.pos = 0
-            self.perm = self._permutation(self.epoch)
-        idx = self.perm[self.pos:self.pos + self.batch_size]
-        self.pos += len(idx)
-        return self.train[idx]
+        return self.train[self.batches.next()]
 
     def step(self):
         m = self.model
@@ -403,7 +395,7 @@ class DBMLearner(Learner):
                   for k, v in self.opt.state_dict().items()})
         d.update({f"dbm/chain{l}": c.copy() for l, c in enumerate(self.chains)})
         d.update({"dbm/chain_lanes": self.chain_lanes.copy(), "dbm/step": self.step_count,
-                  "dbm/epoch": self.epoch, "dbm/pos": self.pos, "dbm/l1": self.l1,
+                  "dbm/epoch": self.batches.epoch, "dbm/pos": self.batches.pos, "dbm/l1": self.l1,
                   "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations})
         return d
 
@@ -415,8 +407,7 @@ class DBMLearner(Learner):
                        for l in range(len(self.chains))]
         self.chain_lanes[...] = state["dbm/chain_lanes"]
         self.step_count = int(state["dbm/step"])
-        self.epoch, self.pos = int(state["dbm/epoch"]), int(state["dbm/pos"])
-        self.perm = self._permutation(self.epoch)
+        self.batches.restore(state["dbm/epoch"], state["dbm/pos"])
         self.l1, self.l2 = float(state["dbm/l1"]), float(state["dbm/l2"])
         self.opt.lr0 = float(state["dbm/lr0"])
         self.iterations = int(state["dbm/iterations"])

@@ -41,6 +41,7 @@ import math
 import numpy as np
 
 from .kernels.rng import seed_states
+from .minibatches import Minibatches
 from .optim import SGD, l1_l2_penalty_grad, make_optimizer
 from .rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
 from .trainer import Learner
@@ -122,8 +123,7 @@ class RBMLearner(Learner):
         self.ais_betas, self.ais_runs = int(ais_betas), int(ais_runs)
         self.opt = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
         self.step_count = 0
-        self.epoch, self.pos = 0, 0
-        self.perm = self._permutation(0)
+        self.batches = Minibatches(len(train), self.batch_size, self.seed)
         # RNG lanes: one per minibatch row (positive phase / CD), per chain (negative phase)
         self.batch_lanes = seed_states(self.batch_size, rng)
         n_chains = int(chains) if method != "cd" else 0
@@ -155,20 +155,11 @@ class RBMLearner(Learner):
         self.display_chain = self.train[rng.integers(0, len(train), 16)].copy()
 
     # --- minibatches ----------------------------------------------------------------------
-    def _permutation(self, epoch):
-        return np.random.default_rng([self.seed, 1, epoch]).permutation(len(self.train))
-
     def _batch_indices(self):
-        if self.pos >= len(self.train):
-            self.epoch += 1
-            self.pos = 0
-            self.perm = self._permutation(self.epoch)
-        idx = self.perm[self.pos:self.pos + self.batch_size]
-        self.pos += len(idx)
-        return idx
+        return self.batches.next()
 
     def _next_batch(self):
-        return self.train[self._batch_indices()]
+        return self.train[self.batches.next()]
 
     # --- one update -----------------------------------------------------------------------
     def _negative_phase(self, h_start):
@@ -400,7 +391,8 @@ class RBMLearner(Learner):
                   "rbm/display_chain": self.display_chain.copy(),
                   "rbm/swap_accept": self.swap_accept.copy(),
                   "rbm/swap_tries": self.swap_tries.copy(),
-                  "rbm/step": self.step_count, "rbm/epoch": self.epoch, "rbm/pos": self.pos,
+                  "rbm/step": self.step_count, "rbm/epoch": self.batches.epoch,
+                  "rbm/pos": self.batches.pos,
                   "rbm/k": self.k, "rbm/l1": self.l1, "rbm/l2": self.l2,
                   "rbm/lr0": self.opt.lr0})
         return d
@@ -417,8 +409,7 @@ class RBMLearner(Learner):
         self.swap_accept[...] = state["rbm/swap_accept"]
         self.swap_tries[...] = state["rbm/swap_tries"]
         self.step_count = int(state["rbm/step"])
-        self.epoch, self.pos = int(state["rbm/epoch"]), int(state["rbm/pos"])
-        self.perm = self._permutation(self.epoch)
+        self.batches.restore(state["rbm/epoch"], state["rbm/pos"])
         self.k = int(state["rbm/k"])
         self.l1, self.l2 = float(state["rbm/l1"]), float(state["rbm/l2"])
         self.opt.lr0 = float(state["rbm/lr0"])

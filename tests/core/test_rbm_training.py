@@ -128,9 +128,9 @@ def test_initialisation_minibatches_and_hypers():
     assert abs(lr.model.W.std() - 0.01) < 5 * 0.01 / np.sqrt(2 * lr.model.W.size)
     seen = []
     for _ in range(4):
-        before = lr.pos
+        before = lr.batches.pos
         lr.step()
-        seen.extend(lr.perm[before:lr.pos])
+        seen.extend(lr.batches.perm[before:lr.batches.pos])
     assert sorted(seen) == list(range(30))               # one epoch visits every row once
     met = lr.step()
     assert set(met) == {"recon_error", "learning_rate"}
