@@ -824,7 +824,7 @@ class MixtureLearner(Learner):
         [0, |θᵗ⁺¹ − θᵗ| / |D|] — [0, 1] except near convergence; s runs over [−1, 2] cut to the
         parameter domain, with 0 and the second mark included exactly.  With exactly one free
         parameter (probability families) ``em_theta`` is that parameter itself over [0.001, 0.999]
-        and the marks are its values.  ``em_ll`` is J(θ) (ℓ for maximum likelihood), ``em_bound``
+        and the marks are its values.  ``em_axis_label`` (a 0-d string array) says which.  ``em_ll`` is J(θ) (ℓ for maximum likelihood), ``em_bound``
         −F_q(θ) (+ the prior term for MAP).
 
         2-D, when there are exactly two free parameters and both are probabilities (two coins with
@@ -846,7 +846,8 @@ class MixtureLearner(Learner):
             V[:, j] = theta
             ll, bd = _em.objective_and_bound_many(em0, V, f, log_q, c)
             out.update(em_theta=theta, em_ll=ll, em_bound=bd,
-                       em_marks=np.array([v0[j], v1[j]]))
+                       em_marks=np.array([v0[j], v1[j]]),
+                       em_axis_label=np.array("θ (the one free parameter); ● θᵗ and θᵗ⁺¹"))
         else:
             delta = v1 - v0
             norm = float(np.linalg.norm(delta))
@@ -862,7 +863,10 @@ class MixtureLearner(Learner):
             s = np.union1d(np.linspace(lo, hi, G), [0.0, mark])
             s = s[(s >= lo) & (s <= hi)]
             ll, bd = _em.line_slice(em0, D, f, log_q, s, c)
-            out.update(em_theta=s, em_ll=ll, em_bound=bd, em_marks=np.array([0.0, mark]))
+            out.update(em_theta=s, em_ll=ll, em_bound=bd, em_marks=np.array([0.0, mark]),
+                       em_axis_label=np.array(
+                           "s on the line θᵗ + s·(θᵗ⁺¹ − θᵗ)" if mark == 1.0 else
+                           f"s on a line through θᵗ (s = 0) and θᵗ⁺¹ (s = {mark:.2g})"))
         if em0.prob_family and n_free == 2:
             axis = (np.arange(61) + 0.5) / 61
             llg, bdg = _em.plane_slice(em0, (0, 1), axis, axis, f, log_q, c)

@@ -38,6 +38,7 @@ class EMView(View):
         self.bound = self.plot.plot([], [], pen=pg.mkPen(theme.PALETTE[1], width=w),
                                     name="bound −F_q(θ) at θᵗ")
         self.old_bounds: list = []
+        self._xlabel = None
         self.marks = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1),
                                         brush=pg.mkBrush(theme.PALETTE[2]), name="θ⁰, θ¹, …")
         self.plot.addItem(self.marks)
@@ -58,6 +59,10 @@ class EMView(View):
         v = snap.views
         if "em_theta" in v and "em_ll" in v:
             th = np.asarray(v["em_theta"], dtype=float).ravel()
+            label = str(v["em_axis_label"]) if "em_axis_label" in v else None
+            if label and label != self._xlabel:   # what the x axis is (core.mixture.em_slice)
+                self._xlabel = label
+                self.plot.setLabel("bottom", label, **theme.label_style())
             ll = np.asarray(v["em_ll"], dtype=float).ravel()
             self.ll.setData(th, ll)
             bound = v.get("em_bound")

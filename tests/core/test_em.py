@@ -141,6 +141,9 @@ def test_line_slice_bound_touches_at_theta_t_and_peaks_at_theta_t1(case):
     assert bd[i1] >= bd.max() - tol                            # the M-step maximum
     assert ll[i1] - bd[i1] == pytest.approx(m["kl_gap"], abs=4 * tol)
     assert s.min() < 0 < v["em_marks"][1] < s.max()            # the slice extends both ways
+    # the axis label names where θᵗ⁺¹ sits (1 unless the slice was stretched near convergence)
+    label = str(v["em_axis_label"])
+    assert "θᵗ" in label and (v["em_marks"][1] == 1.0 or f"{v['em_marks'][1]:.2g}" in label)
 
 
 def test_plane_slice_for_two_coins():
