@@ -8,15 +8,9 @@ import pytest
 from core import enumeration as en
 from core.pairwise import PairwiseModel, energy, pseudo_log_likelihood
 
+from .pairwise_models import random_pairwise
 
-def random_params(n, seed, coupling=1.0, with_v=False):
-    rng = np.random.default_rng(seed)
-    J = rng.normal(scale=coupling / np.sqrt(n), size=(n, n))
-    J = np.triu(J, 1)
-    J = J + J.T
-    h = rng.normal(scale=0.3, size=n)
-    V = rng.normal(scale=0.5, size=n + 1) if with_v else None
-    return h, J, V
+
 
 
 def test_energy_definition():
@@ -33,7 +27,7 @@ def test_energy_definition():
 
 @pytest.mark.parametrize("with_v", [False, True])
 def test_to_convention_keeps_the_distribution(with_v):
-    h, J, V = random_params(6, seed=1, with_v=with_v)
+    h, J, V = random_pairwise(6, seed=1, with_v=with_v)
     m = PairwiseModel(h, J, "binary", V)
     s = m.to_convention("spin")
     assert s.convention == "spin" and (s.V is None) == (not with_v)
@@ -48,7 +42,7 @@ def test_to_convention_keeps_the_distribution(with_v):
 
 
 def test_arrays_round_trip():
-    h, J, V = random_params(5, seed=2, with_v=True)
+    h, J, V = random_pairwise(5, seed=2, with_v=True)
     m = PairwiseModel(h, J, "spin", V)
     meta, arrays = m.to_arrays()
     assert set(arrays) == {"h", "J", "population"}
@@ -63,7 +57,7 @@ def test_arrays_round_trip():
 
 
 def test_evaluate_exact_and_pseudo():
-    h, J, V = random_params(8, seed=3, with_v=True)
+    h, J, V = random_pairwise(8, seed=3, with_v=True)
     m = PairwiseModel(h, J, "spin", V)
     x = m.sample(300, seed=4)
     out = m.evaluate(x)
@@ -81,14 +75,14 @@ def test_evaluate_exact_and_pseudo():
     assert out["pseudo_ll"] == pytest.approx(ref / len(x), abs=1e-10)
     assert pseudo_log_likelihood(x, h, J, "spin", V) == pytest.approx(ref / len(x), abs=1e-10)
 
-    big = PairwiseModel(*random_params(30, seed=5)[:2], "binary")
+    big = PairwiseModel(*random_pairwise(30, seed=5)[:2], "binary")
     xb = (np.random.default_rng(0).random((5, 30)) < 0.5).astype(float)
     res = big.evaluate(xb)
     assert res["ll_method"] == "pseudo" and res["ll"] == res["pseudo_ll"]
 
 
 def test_exact_sample_matches_moments():
-    h, J, V = random_params(10, seed=6, with_v=True)
+    h, J, V = random_pairwise(10, seed=6, with_v=True)
     m = PairwiseModel(h, J, "binary", V)
     M = 4000
     x = m.sample(M, seed=1)
@@ -100,7 +94,7 @@ def test_exact_sample_matches_moments():
 
 def test_mcmc_sample_for_large_n():
     """n = 21 > 20 takes the MCMC path; weak couplings so thinned samples are nearly independent."""
-    h, J, _ = random_params(21, seed=7, coupling=0.3)
+    h, J, _ = random_pairwise(21, seed=7, coupling=0.3)
     m = PairwiseModel(h, J, "spin")
     M = 2000
     x = m.sample(M, seed=2, burn_in=50, thin=5, chains=500)

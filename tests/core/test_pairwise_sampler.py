@@ -7,15 +7,7 @@ from core import enumeration as en
 from core.kernels import pairwise as kern
 from core.pairwise import PairwiseSampler
 
-
-def random_model(n, seed, coupling=1.0, with_v=False):
-    rng = np.random.default_rng(seed)
-    J = rng.normal(scale=coupling / np.sqrt(n), size=(n, n))
-    J = np.triu(J, 1)
-    J = J + J.T
-    h = rng.normal(scale=0.3, size=n)
-    V = rng.normal(scale=0.5, size=n + 1) if with_v else None
-    return h, J, V
+from .pairwise_models import random_pairwise
 
 
 def per_chain_averages(sampler, h, J, V, sweeps):
@@ -41,7 +33,7 @@ def test_mcmc_moments_match_enumeration(monkeypatch, method, convention, with_v)
     # tiles of 128 lanes: 300 chains fill three tiles, the last one padded
     monkeypatch.setattr(kern, "tile_size", lambda n, chains: 128)
     n, chains, burn, sweeps = 12, 300, 100, 150
-    h, J, V = random_model(n, seed=3 + with_v, with_v=with_v)
+    h, J, V = random_pairwise(n, seed=3 + with_v, with_v=with_v)
     exact = en.enumerate_stats(h, J, convention, V)
     sampler = PairwiseSampler(n, chains, convention, seed=11, method=method)
     sampler.run(h, J, V, sweeps=burn)
@@ -71,7 +63,7 @@ def test_mcmc_moments_match_enumeration(monkeypatch, method, convention, with_v)
 
 def test_beta_scales_the_energy():
     """Sampling H at beta = 0.5 is sampling H / 2 at beta = 1 (same RNG stream, same chains)."""
-    h, J, V = random_model(6, seed=1, with_v=True)
+    h, J, V = random_pairwise(6, seed=1, with_v=True)
     a = PairwiseSampler(6, 64, "spin", seed=2)
     b = PairwiseSampler(6, 64, "spin", seed=2)
     a.run(h, J, V, sweeps=20, beta=0.5)
@@ -81,7 +73,7 @@ def test_beta_scales_the_energy():
 
 
 def test_tile_layout_does_not_change_chains(monkeypatch):
-    h, J, V = random_model(9, seed=4, with_v=True)
+    h, J, V = random_pairwise(9, seed=4, with_v=True)
     a = PairwiseSampler(9, 200, "spin", seed=3)             # one tile
     monkeypatch.setattr(kern, "tile_size", lambda n, chains: 64)
     b = PairwiseSampler(9, 200, "spin", seed=3)             # four tiles, the last padded
@@ -93,7 +85,7 @@ def test_tile_layout_does_not_change_chains(monkeypatch):
 
 
 def test_seeds_and_state_dict_round_trip():
-    h, J, V = random_model(10, seed=5, with_v=True)
+    h, J, V = random_pairwise(10, seed=5, with_v=True)
     a = PairwiseSampler(10, 100, "binary", seed=7)
     b = PairwiseSampler(10, 100, "binary", seed=7)
     c = PairwiseSampler(10, 100, "binary", seed=8)
