@@ -250,9 +250,13 @@ class Trainer:
             if isinstance(v, float) and not math.isfinite(v) and k not in ("val_ll", "train_ll"):
                 return f"metric {k} became {v}"
         for k, v in self.learner.params.items():
-            if v.size and not np.isfinite(v).all():
+            if not v.size:
+                continue
+            # max/min propagate NaN and inf: two passes, no temporary (this runs every step)
+            hi, lo = float(v.max()), float(v.min())
+            if not (math.isfinite(hi) and math.isfinite(lo)):
                 return f"parameter {k} became NaN or infinite"
-            if v.size and np.abs(v).max() > self.param_limit:
+            if max(hi, -lo) > self.param_limit:
                 return f"parameter {k} exceeded {self.param_limit:g} in magnitude"
         return ""
 

@@ -88,3 +88,23 @@ def test_state_dict_resumes_identically():
     np.testing.assert_array_equal(b.learner.params["w"], a.learner.params["w"])
     assert a.run().step == b.run().step == 10
     np.testing.assert_array_equal(b.learner.params["w"], a.learner.params["w"])
+
+
+class NaNAtStep(Quadratic):
+    """Writes a NaN into one coordinate at step 3 (e.g. an overflow in a model's own update)."""
+
+    def step(self):
+        out = super().step()
+        if self.opt.t == 3:
+            self.params["w"][1] = np.nan
+        return out
+
+
+def test_a_nan_parameter_stops_the_run_and_rolls_back():
+    learner = NaNAtStep()
+    snaps = list(Trainer(learner, max_steps=100, eval_every=1))
+    # the run ends on the step that went bad, and says which step's parameters it kept
+    assert snaps[-1].step == 3 and "NaN or infinite" in snaps[-1].message
+    assert "(step 2)" in snaps[-1].message
+    # the last good parameters are those checkpointed after step 2
+    np.testing.assert_allclose(learner.params["w"], np.array([1.0, 2.0]) * (1 - 0.9 ** 2))
