@@ -48,8 +48,9 @@ current parameters θᵗ⁺¹.  Converged when ``ll_gain`` < ``tolerance``.
 
 Views (see ``MixtureLearner.views``): ``em_theta``/``em_ll``/``em_bound``/``em_marks`` (the 1-D
 slice), ``em_axis0``/``em_axis1`` (= ``em_grid_x``/``em_grid_y``), ``em_ll_grid``/``em_bound_grid``,
-``em_points``, ``em_path`` (2-D, two free probabilities), ``means``, ``weights``, ``biases`` (binomial), ``fantasy`` (component means drawn as
-samples), ``data``.
+``em_points``, ``em_path`` (2-D, two free probabilities), ``em_axis_label``, ``means``,
+``weights``, ``biases`` (binomial), ``fantasy`` (exact samples of the current mixture, seeded by
+(seed, iteration)), ``data``.
 """
 
 from __future__ import annotations
@@ -697,6 +698,7 @@ class MixtureLearner(Learner):
         self._direction = None      # last non-negligible step direction (unit vector)
         self._path = []             # first two free parameters of θ⁰, θ¹, … (2-D view)
         self.iterations = 0
+        self._view_seed = int(seed)   # display samples: seeded by (seed, iteration), no state
         if family == "gaussian":
             self._rmin = 0.05 * math.sqrt(max(float(np.mean(np.var(train, axis=0))), 1e-300))
         else:
@@ -884,7 +886,10 @@ class MixtureLearner(Learner):
         if self.family == "binomial":
             out["biases"] = m.biases
         elif self.family == "bernoulli" or self.image_shape is not None:
-            out["fantasy"] = m.means.copy()       # the mosaic shows the component means
+            # fantasy particles of a mixture are exact samples from it (the component means are
+            # shown beside them); seeded by (seed, iteration) so views never touch training RNG
+            out["fantasy"] = m.sample(n_show, np.random.default_rng(
+                [self._view_seed, 9, self.iterations]))
             out["data"] = self.train[:n_show].copy()
         if m.covs is not None:
             out["covs"] = m.covs.copy()

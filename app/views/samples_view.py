@@ -79,7 +79,9 @@ class SamplesView(View):
         else:
             self.set_title(f"Samples: {names}")
         if "fantasy" in snap.views:
-            self.set_caption("fantasy particles = persistent chains of the model's own sampler")
+            self.set_caption("fantasy particles = exact samples of the current mixture"
+                             if snap.kind == "mixture" else
+                             "fantasy particles = persistent chains of the model's own sampler")
 
     def clear(self):
         self._levels_state.clear()
