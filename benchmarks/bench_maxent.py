@@ -30,20 +30,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.config import resolve  # noqa: E402
 from core.dataset import Dataset  # noqa: E402
 from core.enumeration import enumerate_stats, sample_exact  # noqa: E402
-from core.maxent import make_learner  # noqa: E402
+from core.generators import sk_couplings  # noqa: E402
+from core.maxent import coupling_error, make_learner  # noqa: E402
 from core.pairwise import PairwiseModel  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 
 
 def sk(n, beta, seed):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.normal(0.0, beta / np.sqrt(n), (n, n)), 1)
-    return np.zeros(n), J + J.T
+    return sk_couplings(n, beta, 0.0, seed)
 
 
-def gamma(J_fit, J_true):
-    iu = np.triu_indices(len(J_true), 1)
-    return np.linalg.norm(J_fit[iu] - J_true[iu]) / np.linalg.norm(J_true[iu])
+gamma = coupling_error
 
 
 def config(training):

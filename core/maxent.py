@@ -46,7 +46,7 @@ objective (the minimum-norm subgradient for l1) divided by δ_O.
 
 Public names: :func:`lattice_mask`, :func:`load_mask`, :func:`pair_mask`, :class:`Constraints`,
 :func:`data_moments`, :class:`MaxEntLearner`, :func:`make_learner`, :func:`lambda_sweep`,
-:func:`best_lambda`.
+:func:`best_lambda`, :func:`coupling_error`.
 """
 
 from __future__ import annotations
@@ -71,6 +71,14 @@ MCMC_EMA_WEIGHT = 0.05
 
 
 # ------------------------------------------------------------------------------ constraint masks
+def coupling_error(J_fit, J_true) -> float:
+    """Relative coupling error γ = ‖J_fit − J_true‖_F / ‖J_true‖_F over the pairs i < j (the
+    inverse-Ising accuracy measure of REFERENCES.md)."""
+    J_fit, J_true = np.asarray(J_fit), np.asarray(J_true)
+    iu = np.triu_indices(len(J_true), 1)
+    return float(np.linalg.norm(J_fit[iu] - J_true[iu]) / np.linalg.norm(J_true[iu]))
+
+
 def lattice_mask(image_shape, periodic=True) -> np.ndarray:
     """Nearest-neighbour pairs of a lattice of shape ``image_shape`` (1-D, 2-D or more).
 

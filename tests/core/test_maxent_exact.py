@@ -5,7 +5,9 @@ import pytest
 
 from core.conventions import pairwise_spin_to_binary
 from core.enumeration import enumerate_stats, log_prob, sample_exact
-from core.maxent import Constraints, MaxEntLearner, lattice_mask, pair_mask
+from core.generators import sk_couplings
+from core.maxent import (Constraints, MaxEntLearner, coupling_error, lattice_mask,
+                         pair_mask)
 from core.pseudolikelihood import fit_pseudolikelihood
 
 
@@ -23,14 +25,10 @@ def all_states(n, convention):
 
 
 def sk(n, beta, seed):
-    rng = np.random.default_rng(seed)
-    J = np.triu(rng.normal(0.0, beta / np.sqrt(n), (n, n)), 1)
-    return np.zeros(n), J + J.T
+    return sk_couplings(n, beta, 0.0, seed)
 
 
-def gamma(J_fit, J_true):
-    iu = np.triu_indices(len(J_true), 1)
-    return np.linalg.norm(J_fit[iu] - J_true[iu]) / np.linalg.norm(J_true[iu])
+gamma = coupling_error
 
 
 @pytest.fixture(scope="module")
