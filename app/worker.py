@@ -186,8 +186,11 @@ class Worker(QThread):
             self._events.append(Event(kind, text, data))
 
     def _publish(self, snap: Snapshot):
+        """Buffer the step's metric points; offer the snapshot to the GUI when it has its display
+        arrays (steps inside a chunk skip them: see :meth:`_chunk_of_steps`)."""
         with self._lock:
-            self._latest = snap
+            if snap.views or snap.done or self._latest is None:
+                self._latest = snap
             if snap.metrics:
                 self._points.append((snap.step, snap.epoch, dict(snap.metrics)))
         self.step_count = snap.step
@@ -231,7 +234,7 @@ class Worker(QThread):
         self._event("ready")
         return True
 
-    def _step(self) -> Snapshot | None:
+    def _step(self, with_views: bool = True) -> Snapshot | None:
         """One trainer step with error handling; returns the snapshot or None on error."""
         t = self.trainer
         if t is None or t.done:
@@ -241,7 +244,9 @@ class Worker(QThread):
             self.state = "compiling"
             self._event("compiling", "compiling numba kernels (first run only)…")
         try:
-            snap = t.step()
+            snap = t.step(with_views=with_views)
+            if snap.done and not snap.views:
+                snap.views = t.views()          # the final picture is always drawn
         except Exception as exc:
             traceback.print_exc()
             restore = getattr(t, "_restore", None)   # roll back to the last good parameters
@@ -380,13 +385,25 @@ class Worker(QThread):
                 self._mark_rate()
                 return 0
         n = 0
+        last = None
         while self._playing and (n_allowed is None or n < n_allowed):
             self._yield_to_gui()
-            if self._step() is None:
+            # display arrays only for the snapshot the GUI will draw: building them every step
+            # cost more than the step itself on large models (e.g. EM on 10000 x 784 data)
+            snap = self._step(with_views=False)
+            if snap is None:
                 break
+            last = snap
             n += 1
             if time.perf_counter() - start > self._chunk:
                 break
+        if last is not None and not last.views:
+            try:
+                last.views = self.trainer.views()
+            except Exception:           # drawing must never stop training; metrics still flow
+                traceback.print_exc()
+            with self._lock:
+                self._latest = last
         if n_allowed is not None:
             self._credit -= n
         self._mark_rate()

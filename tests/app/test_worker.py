@@ -135,6 +135,25 @@ def test_pause_takes_effect_within_one_chunk_of_work(worker):
     assert w.step_count - before <= allowed, (w.step_count - before, allowed)
 
 
+def test_display_arrays_are_built_once_per_chunk_not_per_step(worker):
+    # views can cost more than a step on large models: only the snapshot the GUI draws gets them
+    w = worker(delay=0.0005)
+    wait_for(lambda: w.state == "ready")
+    learner = w.trainer.learner
+    calls = []
+    original = learner.views
+    learner.views = lambda n_show=16: calls.append(1) or original(n_show)
+    w.play()
+    wait_for(lambda: w.step_count > 300)
+    w.pause()
+    wait_for(lambda: w.state == "paused")
+    snap, points, _ = w.take()
+    assert snap is not None and "state" in snap.views          # what is drawn has its arrays
+    assert len(points) >= 300                                 # every step's metrics still arrive
+    # a chunk of ~15 ms holds ~20 steps of 0.5 ms: far fewer view builds than steps
+    assert 0 < len(calls) < w.step_count / 4, (len(calls), w.step_count)
+
+
 def test_step_performs_exactly_one_step(worker):
     w = worker()
     wait_for(lambda: w.state == "ready")
