@@ -58,7 +58,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import betaln
 
 from . import em as _em
 from .config import ConfigError
@@ -73,6 +72,12 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 # ------------------------------------------------------------------------------------ helpers
+
+def _log_beta(a: float, b: float) -> float:
+    """ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b), from the standard library (no scipy at run time)."""
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
 def _safe_logs(p):
     """log p and log(1 − p) with p clipped 1e-300 away from 0 and 1, so that products with 0/1 data
     stay finite (a zero-probability event then costs ≈ 690.8 nats instead of −inf·0 = NaN)."""
@@ -447,7 +452,7 @@ class MixtureEM:
         a, b = self.prior
         head, _ = self._split(V)
         lp, lq = _safe_logs(head)
-        return ((a - 1.0) * lp + (b - 1.0) * lq).sum(axis=1) - head.shape[1] * betaln(a, b)
+        return ((a - 1.0) * lp + (b - 1.0) * lq).sum(axis=1) - head.shape[1] * _log_beta(a, b)
 
     def feasible_interval(self, v0, d, lo=-1.0, hi=2.0, inside=(0.0,)):
         """The interval of s in [lo, hi] with v0 + s·d in the domain (probabilities in
