@@ -1,5 +1,5 @@
 """``python -m app`` = the ``boltzmann-lab`` command."""
 
-from app.cli import main
+from boltzmann_lab.app.cli import main
 
 raise SystemExit(main())

@@ -3,9 +3,9 @@
 * **Denoising** (RBM): 16 images with 15 % of their pixels flipped, cleaned by one mean-field
   up-down pass E[v | E[h | v]] of the current model — clean | corrupted | denoised.  Runs on the
   worker thread between two steps (``Worker.call``), so it sees one consistent model.
-* **Capacity sweep** (Hopfield): ``core.hopfield.capacity_sweep`` — final overlap after recall
+* **Capacity sweep** (Hopfield): ``boltzmann_lab.models.hopfield.capacity_sweep`` — final overlap after recall
   from a 10 % noisy cue versus the load α = P/N for the Hebbian, Storkey and pseudo-inverse rules.
-* **Λ sweep** (MaxEnt): ``core.maxent.lambda_sweep`` — train and validation log-likelihood (or
+* **Λ sweep** (MaxEnt): ``boltzmann_lab.learning.maxent.lambda_sweep`` — train and validation log-likelihood (or
   pseudo-log-likelihood) and the number of non-zero couplings versus the penalty strength Λ.
 
 The sweeps are independent computations on copies of the data: they run on a plain Python thread
@@ -79,8 +79,8 @@ def denoise_on_worker(worker, flip=DENOISE_FLIP, rows=DENOISE_ROWS, seed=0):
 
 def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinverse"),
                     cue_noise=0.1, seed=0):
-    """Mean final overlap versus α for each storage rule (``core.hopfield.capacity_sweep``)."""
-    from core.hopfield import capacity_sweep
+    """Mean final overlap versus α for each storage rule (``boltzmann_lab.models.hopfield.capacity_sweep``)."""
+    from boltzmann_lab.models.hopfield import capacity_sweep
     alphas = np.linspace(0.02, 0.3, 15) if alphas is None else np.asarray(alphas)
     return {rule: capacity_sweep(n, alphas, rule=rule, cue_noise=cue_noise, trials=1,
                                  max_cues=20, seed=seed)
@@ -88,8 +88,8 @@ def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinve
 
 
 def lambda_curves(cfg, dataset, lambdas=None, max_steps=300):
-    """``core.maxent.lambda_sweep`` over a log grid of L1 strengths."""
-    from core.maxent import lambda_sweep
+    """``boltzmann_lab.learning.maxent.lambda_sweep`` over a log grid of L1 strengths."""
+    from boltzmann_lab.learning.maxent import lambda_sweep
     lambdas = list(np.geomspace(1e-4, 0.1, 9)) if lambdas is None else list(lambdas)
     return lambda_sweep(cfg, dataset, lambdas=lambdas, penalty="l1", max_steps=max_steps)
 

@@ -11,7 +11,7 @@
 
 Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available); 2 bad usage or
 input (config errors, unreadable data, bad model files).  Errors are one paragraph on stderr; ``--debug``
-adds the traceback.  This module imports no Qt: the window (``app.gui``) is imported only when it opens.
+adds the traceback.  This module imports no Qt: the window (``boltzmann_lab.app.gui``) is imported only when it opens.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _version() -> str:
     try:
-        from core import __version__
+        from boltzmann_lab import __version__
         return __version__
     except Exception:  # pragma: no cover
         return "unknown"
@@ -182,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exc: BaseException, debug: bool) -> int:
-    from core.config import ConfigError
-    from core.loaders import LoadError
+    from boltzmann_lab.config import ConfigError
+    from boltzmann_lab.data.loaders import LoadError
 
     if isinstance(exc, (ConfigError, LoadError, UsageError)):
         code, text = 2, str(exc)
@@ -203,7 +203,7 @@ def _report(exc: BaseException, debug: bool) -> int:
 # ------------------------------------------------------------------------------ GUI
 def cmd_gui(args) -> int:
     """Open the window (imports Qt)."""
-    from core.presets import preset_path
+    from boltzmann_lab.presets import preset_path
 
     if args.preset is not None:
         preset_path(args.preset)    # unknown name -> ConfigError (exit 2) before Qt starts
@@ -213,7 +213,7 @@ def cmd_gui(args) -> int:
         raise UsageError(f"--screenshot {args.screenshot}: the screenshot is saved as PNG; "
                          f"give a file name ending in .png")
     try:
-        from app.gui import run_gui
+        from boltzmann_lab.app.gui import run_gui
     except ImportError as exc:
         raise RunError(f"the window could not start: {exc}. The headless commands (train, "
                        f"sample, evaluate) still work.") from exc
@@ -223,7 +223,7 @@ def cmd_gui(args) -> int:
 
 # ------------------------------------------------------------------------------ presets
 def cmd_presets(args) -> int:
-    from core.presets import DEFAULT_PRESET, list_presets
+    from boltzmann_lab.presets import DEFAULT_PRESET, list_presets
 
     rows = list_presets()
     width = max((len(name) for name, _, _ in rows), default=0)
@@ -293,20 +293,20 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 
 def _make_trainer(cfg):
-    from core.build import make_trainer
+    from boltzmann_lab.build import make_trainer
 
     try:
         return make_trainer(cfg)
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("core."):
+        if exc.name and exc.name.startswith("boltzmann_lab."):
             raise RunError(f"model kind {cfg['model']['kind']!r} is not available in this "
                            f"installation ({exc}).") from exc
         raise
 
 
 def cmd_train(args) -> int:
-    from core import config
-    from core.modelio import save_model
+    from boltzmann_lab import config
+    from boltzmann_lab.io.modelio import save_model
 
     cfg = config.load(args.config)
     out = Path(args.out)
@@ -382,7 +382,7 @@ def cmd_train(args) -> int:
 def cmd_sample(args) -> int:
     import numpy as np
 
-    from core.modelio import load_model
+    from boltzmann_lab.io.modelio import load_model
 
     if args.n < 1:
         raise UsageError(f"-n {args.n}: the number of samples must be at least 1.")
@@ -422,9 +422,9 @@ def model_units(meta: dict, arrays: dict) -> int | None:
 
 
 def cmd_evaluate(args) -> int:
-    from core.data import prepare
-    from core.loaders import LoadError, load_path
-    from core.modelio import load_model, read_model_file
+    from boltzmann_lab.data.prepare import prepare
+    from boltzmann_lab.data.loaders import LoadError, load_path
+    from boltzmann_lab.io.modelio import load_model, read_model_file
 
     meta, arrays = read_model_file(args.model)
     model = load_model(args.model)

@@ -1,6 +1,6 @@
 """Drawing on the lattice / Hopfield state with the mouse: paint, flip or erase with a round brush.
 
-The tool attaches to each :class:`~app.views.lattice_view.LatticeView` as its ``tool`` (the
+The tool attaches to each :class:`~boltzmann_lab.app.views.lattice_view.LatticeView` as its ``tool`` (the
 view asks it for the cells of each stroke point): a stroke turns into ``edited(indices, values)`` signals that the main window forwards to the worker
 as ``apply_edit`` commands — the GUI never writes into arrays the worker owns.
 

@@ -16,13 +16,13 @@ THUMB = QSize(320, 180)
 
 
 def screenshot_path(name: str):
-    from resources import resource_path
+    from boltzmann_lab.resources import resource_path
     return resource_path("screenshots", f"{name}.png")
 
 
 def presets() -> list[tuple[str, str, str]]:
     try:
-        from core.presets import list_presets
+        from boltzmann_lab.presets import list_presets
         return list_presets()
     except Exception:
         return []

@@ -12,9 +12,9 @@ import sys
 
 
 def _initial_config(preset):
-    """(cfg, preset name) for ``preset`` (default ``core.presets.DEFAULT_PRESET``)."""
+    """(cfg, preset name) for ``preset`` (default ``boltzmann_lab.presets.DEFAULT_PRESET``)."""
     try:
-        from core import presets
+        from boltzmann_lab import presets
     except ImportError:
         presets = None
     if presets is not None:
@@ -25,10 +25,10 @@ def _initial_config(preset):
             if preset is not None:
                 raise
     elif preset is not None:
-        raise RuntimeError(f"presets are not available (core.presets missing); cannot open "
+        raise RuntimeError(f"presets are not available (boltzmann_lab.presets missing); cannot open "
                            f"{preset!r}")
     # no presets installed: a live Ising simulation needs no data and always works
-    from core.config import resolve
+    from boltzmann_lab.config import resolve
     return resolve({"model": {"kind": "ising"}}), None
 
 
@@ -42,7 +42,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     screenshot : save a PNG of the whole window after ``quit_after`` seconds (default 5).
     quit_after : close the app after this many seconds (stopping the worker cleanly), exit 0.
 
-    Exit code 2 with a message (app.display) when no window can open: no display on Linux
+    Exit code 2 with a message (boltzmann_lab.app.display) when no window can open: no display on Linux
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
     abort for want of system libraries.
     """

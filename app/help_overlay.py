@@ -1,6 +1,6 @@
 """The keyboard help overlay (F1 or ?): a translucent card over the window listing every shortcut.
 
-The table is :data:`app.shortcuts.KEYS`, so the overlay cannot drift from the real bindings.
+The table is :data:`boltzmann_lab.app.shortcuts.KEYS`, so the overlay cannot drift from the real bindings.
 Any key or click closes it.
 """
 

@@ -38,7 +38,7 @@ def couplings_text(J, row: int, col: int) -> str | None:
 
 
 def filters_text(W, image_shape, row: int, col: int, max_tiles: int = 100) -> str | None:
-    """Read-out for the filter mosaic of app.views.weights_view (same tiling rules)."""
+    """Read-out for the filter mosaic of boltzmann_lab.app.views.weights_view (same tiling rules)."""
     W = np.asarray(W)
     if W.ndim != 2:
         return None

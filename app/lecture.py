@@ -1,11 +1,11 @@
 """Lecture-hall features wired into the main window with one call: ``install(window)``.
 
 Adds a second toolbar (Gallery, Session, Export, Focus, Help), the lecture bar under the transport
-(:mod:`app.lecture_bar`), drawing tools and hover read-outs on the image views
-(:mod:`app.drawing`, :mod:`app.hover`), presentation/focus modes (:mod:`app.presentation`), the
-keyboard shortcuts and their help overlay (:mod:`app.shortcuts`, :mod:`app.help_overlay`),
-sessions (:mod:`app.session`), export (:mod:`app.export`) and remembered settings
-(:mod:`app.settings`), and the Hopfield recall traces of user changes (:mod:`app.recall_trace`).
+(:mod:`boltzmann_lab.app.lecture_bar`), drawing tools and hover read-outs on the image views
+(:mod:`boltzmann_lab.app.drawing`, :mod:`boltzmann_lab.app.hover`), presentation/focus modes (:mod:`boltzmann_lab.app.presentation`), the
+keyboard shortcuts and their help overlay (:mod:`boltzmann_lab.app.shortcuts`, :mod:`boltzmann_lab.app.help_overlay`),
+sessions (:mod:`boltzmann_lab.app.session`), export (:mod:`boltzmann_lab.app.export`) and remembered settings
+(:mod:`boltzmann_lab.app.settings`), and the Hopfield recall traces of user changes (:mod:`boltzmann_lab.app.recall_trace`).
 
 Everything is connected through the window's explicit hooks (``MainWindow.run_starting``,
 ``ViewGrid.view_created`` / ``snapshot_shown`` / ``points_arriving``, ``LatticeView.tool``);
@@ -225,7 +225,7 @@ class Lecture(QObject):
         return fut
 
     def open_session(self, path, autoplay=False):
-        from core.session import SessionError
+        from boltzmann_lab.io.session import SessionError
         try:
             session = gui_session.open_session(self.window, path, autoplay=autoplay)
         except (SessionError, ValueError) as exc:

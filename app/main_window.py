@@ -1,6 +1,6 @@
 """The main window: settings on the left, transport and live views in the centre, status below.
 
-Life cycle of a run: ``start_run(cfg)`` starts a new :class:`~app.worker.Worker` as *pending*;
+Life cycle of a run: ``start_run(cfg)`` starts a new :class:`~boltzmann_lab.app.worker.Worker` as *pending*;
 the current run keeps going (paused) until the new one reports ``ready``, then the two are swapped.
 If the new run fails (bad file, bad settings, a model kind that is missing) the error is shown
 and the previous data and model stay exactly as they were.
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHB
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
                                QToolBar, QVBoxLayout, QWidget)
 
-from core import config as C
+from boltzmann_lab import config as C
 
 from . import theme
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
@@ -103,13 +103,13 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
-    """Extension hooks (app.lecture connects to these; nothing wraps the window's methods):
+    """Extension hooks (boltzmann_lab.app.lecture connects to these; nothing wraps the window's methods):
 
     * ``run_starting(cfg)`` — at the start of :meth:`start_run`, before the new worker exists,
       so a slot that changes transport settings (a preset's speed hint) acts on the new run;
     * ``run_started(worker, cfg)`` — the new (pending) worker has started building;
     * ``views.view_created(name, view)``, ``views.snapshot_shown(snap)``,
-      ``views.points_arriving(points)`` — see :class:`~app.views.view_grid.ViewGrid`.
+      ``views.points_arriving(points)`` — see :class:`~boltzmann_lab.app.views.view_grid.ViewGrid`.
     """
 
     run_starting = Signal(object)
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
     def __init__(self, builder=None, presentation: bool = False, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Boltzmann Lab")
-        self.builder = builder            # tests inject fake models; None = core.build
+        self.builder = builder            # tests inject fake models; None = boltzmann_lab.build
         self.worker: Worker | None = None
         self.pending: Worker | None = None
         self._pending_items: list = []
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.ping_timer.setInterval(10)
         self.ping_timer.timeout.connect(self._ping)
         self.ping_timer.start()
-        # lecture-hall features: presentation, sessions, export, drawing tools, help (app.lecture)
+        # lecture-hall features: presentation, sessions, export, drawing tools, help (boltzmann_lab.app.lecture)
         from .lecture import install as install_lecture
         install_lecture(self)
 
@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         self.preset_combo.setToolTip("ready-made demos; choosing one starts it")
         self._preset_names: list = []
         try:
-            from core.presets import list_presets
+            from boltzmann_lab.presets import list_presets
             for name, ptitle, desc in list_presets():
                 self.preset_combo.addItem(ptitle, name)
                 self.preset_combo.setItemData(self.preset_combo.count() - 1, desc,
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.open_action.triggered.connect(self.open_config_dialog)
         tb.addAction(self.open_action)
         self.save_action = QAction("Save config…", self)
-        # Ctrl+S saves the whole session (app.lecture); the config alone is Ctrl+Shift+S
+        # Ctrl+S saves the whole session (boltzmann_lab.app.lecture); the config alone is Ctrl+Shift+S
         self.save_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.save_action.triggered.connect(self.save_config_dialog)
         tb.addAction(self.save_action)
@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         self.start_run(cfg, autoplay=autoplay)
 
     def load_preset(self, name: str, autoplay: bool = False) -> None:
-        from core.presets import load_preset
+        from boltzmann_lab.presets import load_preset
         try:
             cfg = load_preset(name)
         except Exception as exc:

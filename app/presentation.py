@@ -1,7 +1,7 @@
 """Presentation mode for the lecture hall, and the "hide controls" focus mode.
 
 Presentation (F11 or the toolbar's Presentation toggle): full screen, large fonts, thick lines and
-the high-contrast light theme (``app.theme`` in presentation size; projectors wash out dark themes
+the high-contrast light theme (``boltzmann_lab.app.theme`` in presentation size; projectors wash out dark themes
 and thin lines).  Turning it off restores the window's previous geometry and state and the normal
 fonts.
 

@@ -3,7 +3,7 @@
 A Hopfield snapshot without metrics (the cue before the first sweep, or the state right after
 drawing / re-cueing) adds its energy and overlap to the recall traces, so the audience sees the
 energy jump up when the state is corrupted and fall as it recalls.  Connected to the view grid's
-``snapshot_shown`` and ``points_arriving`` hooks (:class:`~app.views.view_grid.ViewGrid`).
+``snapshot_shown`` and ``points_arriving`` hooks (:class:`~boltzmann_lab.app.views.view_grid.ViewGrid`).
 """
 
 from __future__ import annotations

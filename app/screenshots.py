@@ -1,4 +1,4 @@
-"""Make the gallery/README screenshots: ``python -m app.screenshots [NAME ...]``.
+"""Make the gallery/README screenshots: ``python -m boltzmann_lab.app.screenshots [NAME ...]``.
 
 For each preset (default: all) this runs ``boltzmann-lab --preset NAME --autoplay --screenshot
 ... --quit-after SECONDS`` in a fresh process with ``QT_QPA_PLATFORM=offscreen`` (settings
@@ -22,12 +22,12 @@ MAX_BYTES = 240_000
 
 
 def out_dir() -> Path:
-    from resources import resource_path
+    from boltzmann_lab.resources import resource_path
     return resource_path("screenshots")
 
 
 def seconds_for(name: str) -> float:
-    from core.presets import load_preset
+    from boltzmann_lab.presets import load_preset
     return float((load_preset(name).get("view") or {}).get("screenshot_after", DEFAULT_AFTER))
 
 
@@ -57,7 +57,7 @@ def make(name: str, seconds: float | None = None) -> Path:
         raw = Path(tmp) / f"{name}.png"
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                    BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
-        cmd = [sys.executable, "-m", "app", "--preset", name, "--autoplay", "--screenshot",
+        cmd = [sys.executable, "-m", "boltzmann_lab.app", "--preset", name, "--autoplay", "--screenshot",
                str(raw), "--quit-after", str(secs)]
         r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=secs + 180)
         if r.returncode != 0 or not raw.exists():
@@ -66,7 +66,7 @@ def make(name: str, seconds: float | None = None) -> Path:
 
 
 def main(argv=None) -> int:
-    from core.presets import preset_names
+    from boltzmann_lab.presets import preset_names
     names = list(argv if argv is not None else sys.argv[1:]) or preset_names()
     for name in names:
         path = make(name)

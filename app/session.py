@@ -1,4 +1,4 @@
-"""GUI glue for sessions (``core.session``): save the running model mid-run, open it again later
+"""GUI glue for sessions (``boltzmann_lab.io.session``): save the running model mid-run, open it again later
 and continue exactly where it stopped.
 
 Saving runs on the worker thread between two steps (``Worker.call``), so the state written is one
@@ -14,8 +14,8 @@ from concurrent.futures import Future
 
 from PySide6.QtCore import QTimer
 
-from core import session as core_session
-from core.config import resolve
+from boltzmann_lab.io import session as core_session
+from boltzmann_lab.config import resolve
 
 
 def save_session(window, path) -> Future:

@@ -1,7 +1,7 @@
 """Every keyboard shortcut of the app, in one table (the help overlay shows exactly this list).
 
-Bindings live where their actions are created (transport keys in ``app.main_window``, the rest in
-``app.lecture``/``app.presentation``); tests check that each key here is bound.
+Bindings live where their actions are created (transport keys in ``boltzmann_lab.app.main_window``, the rest in
+``boltzmann_lab.app.lecture``/``boltzmann_lab.app.presentation``); tests check that each key here is bound.
 """
 
 KEYS: list[tuple[str, str]] = [

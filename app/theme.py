@@ -12,7 +12,6 @@ between mosaic tiles: images are sent to pyqtgraph as uint8 indices 0..254 with 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
@@ -63,7 +62,8 @@ def configure_pyqtgraph() -> None:
 
 
 def stylesheet(presentation: bool = False) -> str:
-    path = Path(__file__).resolve().parent.parent / "resources" / "light.qss"
+    from boltzmann_lab.resources import resource_path
+    path = resource_path("light.qss")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

@@ -1,6 +1,6 @@
 """The training worker: one long-lived QThread per run (DESIGN.md, "Threading").
 
-The worker owns the :class:`~core.trainer.Trainer`.  It builds it (loading the data, building the
+The worker owns the :class:`~boltzmann_lab.learning.trainer.Trainer`.  It builds it (loading the data, building the
 model) on its own thread, so data generation and numba compilation never freeze the window, then
 loops:
 
@@ -8,7 +8,7 @@ loops:
   :class:`queue.Queue` and are drained between chunks of work;
 * while playing it runs ``trainer.step()`` for ~15 ms per chunk (or, at a chosen speed, a given
   number of steps per display frame);
-* results go out *latest wins*: the newest :class:`~core.trainer.Snapshot` (its arrays are already
+* results go out *latest wins*: the newest :class:`~boltzmann_lab.learning.trainer.Snapshot` (its arrays are already
   copies) is put in a lock-guarded slot, every step's scalar metrics go into a bounded buffer so no
   curve point is lost, and rare events (ready, error, done...) into a small bounded list.
 
@@ -30,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QThread
 
-from core.trainer import Snapshot
+from boltzmann_lab.learning.trainer import Snapshot
 
 #: frames per second the speed control refers to ("steps per frame")
 FRAME_RATE = 30.0
@@ -62,10 +62,10 @@ class DatasetInfo:
 def default_builder(cfg: dict, dataset=None):
     """Build ``(trainer, dataset)`` for a resolved config; ``dataset`` is reused when given
     (reset keeps the data).  Runs on the worker thread."""
-    from core.build import make_trainer
+    from boltzmann_lab.build import make_trainer
     kind = cfg["model"]["kind"]
     if dataset is None and kind != "ising":
-        from core.data import load_dataset
+        from boltzmann_lab.data.prepare import load_dataset
         dataset = load_dataset(cfg)
     return make_trainer(cfg, dataset), dataset
 
@@ -337,7 +337,7 @@ class Worker(QThread):
 
     def _revive(self):
         """A run that stopped because it converged (e.g. Hopfield recall at a fixed point) can go
-        on after the user draws on the state or changes a setting (app.revive)."""
+        on after the user draws on the state or changes a setting (boltzmann_lab.app.revive)."""
         from .revive import revive_after_change
         if self.trainer is not None and revive_after_change(self.trainer):
             self.state = "paused"

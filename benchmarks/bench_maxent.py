@@ -27,13 +27,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.config import resolve  # noqa: E402
-from core.dataset import Dataset  # noqa: E402
-from core.enumeration import enumerate_stats, sample_exact  # noqa: E402
-from core.generators import sk_couplings  # noqa: E402
-from core.maxent import coupling_error, make_learner  # noqa: E402
-from core.pairwise import PairwiseModel  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
+from boltzmann_lab.config import resolve  # noqa: E402
+from boltzmann_lab.data.dataset import Dataset  # noqa: E402
+from boltzmann_lab.exact.enumeration import enumerate_stats, sample_exact  # noqa: E402
+from boltzmann_lab.data.generators import sk_couplings  # noqa: E402
+from boltzmann_lab.learning.maxent import coupling_error, make_learner  # noqa: E402
+from boltzmann_lab.models.pairwise import PairwiseModel  # noqa: E402
+from boltzmann_lab.learning.trainer import Trainer  # noqa: E402
 
 
 def sk(n, beta, seed):

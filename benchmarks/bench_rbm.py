@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.ais import ais                      # noqa: E402
-from core.rbm_training import RBMLearner      # noqa: E402
+from boltzmann_lab.sampling.ais import ais                      # noqa: E402
+from boltzmann_lab.learning.rbm import RBMLearner      # noqa: E402
 
 NV, NH, M, BATCH = 784, 500, 10_000, 100
 

@@ -1,11 +1,11 @@
 """Sampling-engine speed figures (single thread), each with a reference run in the same process.
 
 2D Ising, periodic L = 256:
-* checkerboard Metropolis and heat-bath (core.kernels.lattice) in flips/ns (site updates per ns,
+* checkerboard Metropolis and heat-bath (boltzmann_lab.kernels.lattice) in flips/ns (site updates per ns,
   L*L per sweep), at T = 2.269 and T = 1.5; median of several repeats.  References: a plain-numpy
   checkerboard (whole-sublattice array operations, same algorithm) and a naive random-site numba
   Metropolis (one site at a time, as most tutorials write it).  Target >= 1.0 flips/ns.
-* Wolff cluster updates at T_c (core.kernels.wolff): ns per flipped spin (target <= 30), against
+* Wolff cluster updates at T_c (boltzmann_lab.kernels.wolff): ns per flipped spin (target <= 30), against
   a pure-Python breadth-first cluster growth (on L = 64, per flipped spin).
 
 Then, if ``benchmarks/pairwise_section.py`` exists, its ``run()`` (pairwise Gibbs, enumeration).
@@ -29,10 +29,10 @@ from numba import njit
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core import onsager  # noqa: E402
-from core.ising import Lattice  # noqa: E402
-from core.kernels.rng import seed_states, uniform  # noqa: E402
-from core.kernels.wolff import wolff_clusters  # noqa: E402
+from boltzmann_lab.exact import onsager  # noqa: E402
+from boltzmann_lab.models.ising import Lattice  # noqa: E402
+from boltzmann_lab.kernels.rng import seed_states, uniform  # noqa: E402
+from boltzmann_lab.kernels.wolff import wolff_clusters  # noqa: E402
 
 L = 256
 REPEATS = 7

@@ -21,9 +21,9 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core import enumeration  # noqa: E402
-from core.kernels.enumerate import single_thread_blas  # noqa: E402
-from core.pairwise import PairwiseSampler  # noqa: E402
+from boltzmann_lab.exact import enumeration  # noqa: E402
+from boltzmann_lab.kernels.enumerate import single_thread_blas  # noqa: E402
+from boltzmann_lab.models.pairwise import PairwiseSampler  # noqa: E402
 
 
 def _median_time(fn, repeats):
@@ -142,7 +142,7 @@ def bench_exact(n=20, repeats=7):
 
 def run():
     """Run the pairwise section of the sampling benchmarks; returns the figures as a dict."""
-    print("== pairwise models (core.pairwise, core.enumeration), single thread ==")
+    print("== pairwise models (boltzmann_lab.models.pairwise, boltzmann_lab.exact.enumeration), single thread ==")
     out = {}
     out.update(bench_gibbs())
     out.update(bench_metropolis())

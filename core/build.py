@@ -1,27 +1,27 @@
-"""From a resolved run config to a ready :class:`~core.trainer.Trainer` — used by the GUI, the CLI
+"""From a resolved run config to a ready :class:`~boltzmann_lab.learning.trainer.Trainer` — used by the GUI, the CLI
 and the tests alike.
 
 Each model kind lives in its own module and exposes ``make_learner(cfg, dataset)`` returning a
-:class:`~core.trainer.Learner`; the model classes (for saving/loading) are registered in
-``core.modelio``.
+:class:`~boltzmann_lab.learning.trainer.Learner`; the model classes (for saving/loading) are registered in
+``boltzmann_lab.io.modelio``.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from . import config as _config
-from .trainer import Trainer
+from boltzmann_lab import config as _config
+from boltzmann_lab.learning.trainer import Trainer
 
 #: model kind -> module that provides ``make_learner(cfg, dataset)``
 LEARNERS = {
-    "maxent": "core.maxent",
-    "gaussian": "core.gaussian",
-    "rbm": "core.rbm_training",
-    "dbm": "core.dbm",
-    "hopfield": "core.hopfield",
-    "mixture": "core.mixture",
-    "ising": "core.ising",
+    "maxent": "boltzmann_lab.learning.maxent",
+    "gaussian": "boltzmann_lab.models.gaussian",
+    "rbm": "boltzmann_lab.learning.rbm",
+    "dbm": "boltzmann_lab.models.dbm",
+    "hopfield": "boltzmann_lab.models.hopfield",
+    "mixture": "boltzmann_lab.models.mixture",
+    "ising": "boltzmann_lab.models.ising",
 }
 
 
@@ -33,9 +33,9 @@ def make_learner(cfg, dataset):
 
 def make_trainer(cfg, dataset=None):
     """Build the learner for ``cfg`` and wrap it in a Trainer with the config's run length,
-    evaluation cadence and early stopping.  ``dataset`` defaults to ``core.data.load_dataset(cfg)``."""
+    evaluation cadence and early stopping.  ``dataset`` defaults to ``boltzmann_lab.data.prepare.load_dataset(cfg)``."""
     if dataset is None and cfg["model"]["kind"] != "ising":
-        from .data import load_dataset
+        from boltzmann_lab.data.prepare import load_dataset
         dataset = load_dataset(cfg)
     learner = make_learner(cfg, dataset)
     t = cfg["training"]

@@ -232,7 +232,7 @@ TRAINING_COMMON = {
     "optimizer": Key("adam", str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
     "momentum": Key(0.9, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
     "schedule": Key("constant", str, choices=("constant", "exponential", "inverse"),
-                    doc="learning-rate schedule (formulas in core.optim)"),
+                    doc="learning-rate schedule (formulas in boltzmann_lab.learning.optim)"),
     "decay": Key(0.0, NUM, low=0.0, doc="schedule parameter"),
     "l1": Key(0.0, NUM, low=0.0, doc="L1 penalty strength Λ"),
     "l2": Key(0.0, NUM, low=0.0, doc="L2 penalty strength Λ"),
@@ -258,7 +258,7 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
                          doc="converged when max moment error / sampling noise < tolerance"),
         "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
         "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
-                              doc="which penalty the Λ sweep varies (core.maxent.lambda_sweep)"),
+                              doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
         "strict_tolerance": Key(0.05, NUM, low=0.0,
                                 doc="exact/pseudolikelihood estimators: converged when the "
                                     "(penalised) gradient / sampling noise < this"),
@@ -453,5 +453,5 @@ def markdown_reference() -> str:
     return "\n".join(out)
 
 
-if __name__ == "__main__":  # python -m core.config  -> the README's key reference
+if __name__ == "__main__":  # python -m boltzmann_lab.config  -> the README's key reference
     print(markdown_reference())

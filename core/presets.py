@@ -11,14 +11,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from . import config as _config
+from boltzmann_lab import config as _config
 
 #: the preset the GUI opens when none is named
 DEFAULT_PRESET = "ising-phases"
 
 
 def presets_dir() -> Path:
-    from resources import presets_dir as _dir
+    from boltzmann_lab.resources import presets_dir as _dir
     return _dir()
 
 
@@ -28,7 +28,7 @@ def preset_names() -> list[str]:
 
 
 def preset_path(name: str) -> Path:
-    """The file of preset ``name``; :class:`~core.config.ConfigError` listing the known names when
+    """The file of preset ``name``; :class:`~boltzmann_lab.config.ConfigError` listing the known names when
     there is none."""
     path = presets_dir() / f"{name}.toml"
     if not path.is_file():

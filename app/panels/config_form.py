@@ -1,4 +1,4 @@
-"""A form for one config section, generated from the schema (``core.config.sections_schema``).
+"""A form for one config section, generated from the schema (``boltzmann_lab.config.sections_schema``).
 
 ``set_schema(keys, values)`` (re)builds the rows; the rows of keys that depend on a choice
 (generator, kind) are rebuilt when that choice changes, keeping the values of the keys that

@@ -1,8 +1,8 @@
 """The left column: Data, Model and Training panels that edit exactly the run-config keys.
 
 The panel holds the *pending* config (what the forms show).  Choosing another generator or model
-kind rebuilds the keys that depend on it (``core.config.sections_schema``), keeping the values of
-keys that stay.  ``config()`` validates it with ``core.config.resolve``; the main window applies it
+kind rebuilds the keys that depend on it (``boltzmann_lab.config.sections_schema``), keeping the values of
+keys that stay.  ``config()`` validates it with ``boltzmann_lab.config.resolve``; the main window applies it
 as a new run.  So a session is a config file: ``dumps(panel.config())`` is what the user built.
 """
 
@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGroupBox, QLabel, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from core import config as C
+from boltzmann_lab import config as C
 
 from .. import theme
 from ..views.base import convention_levels, display_shape, image_plot, tile_mosaic
@@ -233,7 +233,7 @@ class ConfigPanel(QWidget):
         return self.apply_button.isEnabled()
 
     def config(self) -> dict:
-        """The resolved pending config (raises ``core.config.ConfigError``)."""
+        """The resolved pending config (raises ``boltzmann_lab.config.ConfigError``)."""
         return C.resolve(self.cfg, source="settings")
 
     def show_dataset(self, info) -> None:

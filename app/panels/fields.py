@@ -1,4 +1,4 @@
-"""One editor widget per config :class:`~core.config.Key`, generated from the schema.
+"""One editor widget per config :class:`~boltzmann_lab.config.Key`, generated from the schema.
 
 choices -> combo box; bool -> check box; int -> spin box; number -> a spin box that shows and
 accepts any float (``1e-4`` as well as ``0.05``); list with ``item_choices`` -> a row of check

@@ -60,7 +60,7 @@ class EMView(View):
         if "em_theta" in v and "em_ll" in v:
             th = np.asarray(v["em_theta"], dtype=float).ravel()
             label = str(v["em_axis_label"]) if "em_axis_label" in v else None
-            if label and label != self._xlabel:   # what the x axis is (core.mixture.em_slice)
+            if label and label != self._xlabel:   # what the x axis is (boltzmann_lab.models.mixture.em_slice)
                 self._xlabel = label
                 self.plot.setLabel("bottom", label, **theme.label_style())
             ll = np.asarray(v["em_ll"], dtype=float).ravel()

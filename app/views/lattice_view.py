@@ -1,7 +1,7 @@
 """The state of one running chain drawn as a lattice (Ising spins, Hopfield state, an RBM chain).
 
 Draw with the mouse: left button paints "up/on", right button paints "down/off" with a small
-square brush, or with the brush of an attached ``tool`` (:class:`app.drawing.DrawingTool`:
+square brush, or with the brush of an attached ``tool`` (:class:`boltzmann_lab.app.drawing.DrawingTool`:
 modes and sizes); each stroke segment becomes an ``edited(indices, values)`` signal that the
 main window forwards to the worker as a command (the view never writes into the worker's arrays).
 """

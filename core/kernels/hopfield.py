@@ -15,7 +15,7 @@ Update rule for one unit at temperature T (the energy is divided by T):
 * T > 0 (Glauber / heat bath): s_i <- +1 with probability 1 / (1 + exp(-2 H_i / T)).
 
 Asynchronous sweeps visit every unit once in a fresh uniformly random order (Fisher-Yates with the
-chain's own xorshift lane, ``core.kernels.rng``); at T > 0 they sample the Boltzmann distribution
+chain's own xorshift lane, ``boltzmann_lab.kernels.rng``); at T > 0 they sample the Boltzmann distribution
 p(s) ~ exp(-E(s)/T).  Synchronous sweeps update all units at once from the same fields (Little
 dynamics); at T = 0 they end in a fixed point or a 2-cycle (J symmetric), at T > 0 their
 stationary distribution is *not* the Boltzmann distribution of E but
@@ -29,7 +29,7 @@ own lane.
 import numpy as np
 from numba import njit
 
-from .rng import uniform
+from boltzmann_lab.kernels.rng import uniform
 
 TIE = 1e-12
 

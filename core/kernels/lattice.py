@@ -51,7 +51,7 @@ not bipartite, so a checkerboard update would be wrong there).
 import numpy as np
 from numba import njit
 
-from .rng import seed_states
+from boltzmann_lab.kernels.rng import seed_states
 
 RULE_METROPOLIS = 0
 RULE_HEATBATH = 1
@@ -65,7 +65,7 @@ def seed_lanes(n_lanes, seed):
     """Return xoroshiro64* states, shape (2, n_lanes) uint32, derived from ``seed``.
 
     ``seed``: int, None or ``numpy.random.Generator`` (advanced).  Each lane gets 64 random bits
-    from :func:`core.kernels.rng.seed_states`, which are never all zero (the generator's only
+    from :func:`boltzmann_lab.kernels.rng.seed_states`, which are never all zero (the generator's only
     forbidden state).
     """
     s64 = seed_states(n_lanes, seed)

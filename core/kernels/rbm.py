@@ -1,7 +1,7 @@
 """Fused elementwise kernels for RBM/DBM layers: conditional mean + sample in one pass.
 
 Every kernel takes ``phi`` (rows, units) — the total field of each unit, bias included — and an
-array ``states`` of uint64 xorshift64* states, one lane per row (``core.kernels.rng``): row ``r``
+array ``states`` of uint64 xorshift64* states, one lane per row (``boltzmann_lab.kernels.rng``): row ``r``
 draws its random numbers from ``states[r]`` in unit order, so results do not depend on how rows are
 batched elsewhere.  Outputs are written into ``mean`` and ``x`` (same shape and dtype as ``phi``;
 ``mean`` may alias ``phi``).  float32 and float64 inputs are both supported (compiled per dtype).
@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .rng import uniform
+from boltzmann_lab.kernels.rng import uniform
 
 
 @njit(nogil=True, cache=True)
@@ -61,7 +61,7 @@ def gaussian_sample(phi, sigma, states, mean, x):
 
 
 # ------------------------------------------------------------------------------------------
-# float32 fast path for binary layers (training of large RBMs; see core.rbm_training).
+# float32 fast path for binary layers (training of large RBMs; see boltzmann_lab.learning.rbm).
 #
 # * sigmoid without libm: exp(-|f|) = 2^-k * poly(r) with k integer, |r| <= ln2/2 and a degree-6
 #   Taylor polynomial, written branch-free with error_model="numpy" so that LLVM vectorises the

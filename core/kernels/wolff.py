@@ -11,15 +11,15 @@ p(s) ∝ exp(-E/T).  One cluster update (Wolff 1989):
 
 Rejection-free and exact for any J (for J < 0 the cluster grows through anti-aligned pairs).
 The stack is an explicit pair of int32 arrays (row, column) of capacity L*L, so no recursion and no
-division in the loop.  Random numbers come from one xorshift64* state (``core.kernels.rng``), passed
+division in the loop.  Random numbers come from one xorshift64* state (``boltzmann_lab.kernels.rng``), passed
 in and advanced in place: identical spins + state give identical clusters.
 """
 
 import numpy as np
 from numba import njit
 
-from .lattice import bond_and_magnetization
-from .rng import next_u64, uniform
+from boltzmann_lab.kernels.lattice import bond_and_magnetization
+from boltzmann_lab.kernels.rng import next_u64, uniform
 
 
 @njit(nogil=True, cache=True)

@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def window(qtbot):
-    from app.main_window import MainWindow
+    from boltzmann_lab.app.main_window import MainWindow
     win = MainWindow()
     win.errors.dialogs_enabled = False
     qtbot.addWidget(win)
@@ -34,7 +34,7 @@ def window(qtbot):
 
 def start(win, qtbot, raw: dict, timeout=90_000, autoplay=False):
     """Load ``raw`` (an unresolved config dict) into the window and wait until its run is built."""
-    from core.config import resolve
+    from boltzmann_lab.config import resolve
     n_err = len(win.errors.messages)
     win.load_config(resolve(raw), autoplay=autoplay)
     qtbot.waitUntil(lambda: win.pending is None, timeout=timeout)
@@ -57,5 +57,5 @@ def train(win, qtbot, steps: int, timeout=90_000):
 
 @pytest.fixture(autouse=True)
 def _settings_folder(tmp_path, monkeypatch):
-    """QSettings (app.settings) go to a temporary folder: tests never touch the user's settings."""
+    """QSettings (boltzmann_lab.app.settings) go to a temporary folder: tests never touch the user's settings."""
     monkeypatch.setenv("BOLTZMANN_LAB_SETTINGS", str(tmp_path / "settings"))

@@ -1,5 +1,5 @@
 """Starting without a usable display: a clear message and exit code 2 instead of Qt's abort,
-and screenshot runs that switch to the offscreen platform by themselves (app.display)."""
+and screenshot runs that switch to the offscreen platform by themselves (boltzmann_lab.app.display)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app import display
+from boltzmann_lab.app import display
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +63,7 @@ def test_a_screenshot_without_display_goes_offscreen_by_itself(tmp_path):
 def test_missing_xcb_libraries_are_named_instead_of_a_qt_abort(tmp_path):
     # a display that does not exist: without the check Qt would abort trying to reach it
     script = ("import ctypes.util; ctypes.util.find_library = lambda name: None\n"
-              "from app.gui import run_gui\nraise SystemExit(run_gui(preset='em-coins'))")
+              "from boltzmann_lab.app.gui import run_gui\nraise SystemExit(run_gui(preset='em-coins'))")
     r = _run(["-c", script], _env(tmp_path, DISPLAY=":97"))
     assert r.returncode == 2, r.stderr
     assert display.APT_LINE in r.stderr and "xcb" in r.stderr

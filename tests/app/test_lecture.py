@@ -33,7 +33,7 @@ def steps(win, qtbot, n, timeout=60_000):
 
 # ----------------------------------------------------------------------------- presentation
 def test_presentation_enlarges_fonts_and_restores_them(window, qtbot):
-    from app import theme
+    from boltzmann_lab.app import theme
     app = QApplication.instance()
     theme.apply(app, False)                 # as run_gui does before opening the window
     before_app = app.font().pointSizeF()
@@ -67,7 +67,7 @@ def test_focus_mode_hides_controls_keeps_views_and_transport(window, qtbot):
 
 
 def test_every_listed_shortcut_is_bound_and_help_lists_them(window, qtbot):
-    from app.shortcuts import KEYS
+    from boltzmann_lab.app.shortcuts import KEYS
     bound = set()
     for a in window.findChildren(QAction):
         bound |= {s.toString() for s in a.shortcuts()}
@@ -174,8 +174,8 @@ def test_hopfield_traces_start_at_the_cue_and_show_drawn_changes(window, qtbot):
 
 # ----------------------------------------------------------------------------- sessions
 def test_session_save_load_continue_equals_not_stopping(window, qtbot, tmp_path):
-    from core.build import make_trainer
-    from core.config import resolve
+    from boltzmann_lab.build import make_trainer
+    from boltzmann_lab.config import resolve
     raw = {"model": {"kind": "ising", "L": 16, "temperature": 2.4}, "training": {"seed": 11}}
     start(window, qtbot, raw)
     k, m = 5, 4
@@ -218,7 +218,7 @@ def test_a_bad_session_file_shows_an_error_and_keeps_the_run(window, qtbot, tmp_
 def test_export_view_png_at_2x_csv_and_clipboard(window, qtbot, tmp_path):
     start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
     steps(window, qtbot, 6)
-    from app import export
+    from boltzmann_lab.app import export
     from PySide6.QtGui import QImage
     view = window.views.view("lattice")
     out = export.save_png(view, tmp_path / "lattice")
@@ -240,7 +240,7 @@ def test_export_view_png_at_2x_csv_and_clipboard(window, qtbot, tmp_path):
 
 # ----------------------------------------------------------------------------- settings
 def test_recent_files_and_window_layout_are_remembered(window, qtbot, tmp_path):
-    from app import settings
+    from boltzmann_lab.app import settings
     assert str(settings.settings_file()).startswith(str(tmp_path))   # redirected by conftest
     a, b = tmp_path / "a.npz", tmp_path / "b.toml"
     a.write_bytes(b"x")
@@ -275,8 +275,8 @@ def test_lecture_bar_fits_the_model_and_sends_commands(window, qtbot):
 
 # ----------------------------------------------------------------------------- gallery, physics
 def test_gallery_lists_every_preset_with_its_screenshot(window, qtbot):
-    from app.gallery import screenshot_path
-    from core.presets import preset_names
+    from boltzmann_lab.app.gallery import screenshot_path
+    from boltzmann_lab.presets import preset_names
     window.lecture.show_gallery()
     g = window.lecture.gallery
     assert g.isVisible() and g.names() == preset_names()
@@ -287,7 +287,7 @@ def test_gallery_lists_every_preset_with_its_screenshot(window, qtbot):
 
 
 def test_ising_observables_match_hand_computed_values():
-    from app.lecture_bar import ising_observables
+    from boltzmann_lab.app.lecture_bar import ising_observables
     up = np.ones((1, 16))
     assert ising_observables(up, (4, 4)) == (-2.0, 1.0)          # every bond satisfied
     checker = np.indices((4, 4)).sum(0) % 2 * 2.0 - 1.0         # every bond broken, m = 0
@@ -297,7 +297,7 @@ def test_ising_observables_match_hand_computed_values():
 
 
 def test_hover_reads_the_value_under_the_cursor():
-    from app.hover import couplings_text, filters_text, lattice_text
+    from boltzmann_lab.app.hover import couplings_text, filters_text, lattice_text
     state = np.arange(12.0)
     assert "unit 7" in lattice_text(state, (3, 4), 1, 3) and "+7" in lattice_text(state, (3, 4), 1, 3)
     assert lattice_text(state, (3, 4), 3, 0) is None
@@ -310,7 +310,7 @@ def test_hover_reads_the_value_under_the_cursor():
 
 
 def test_drawing_brush_and_values():
-    from app.drawing import brush_cells, stroke_values
+    from boltzmann_lab.app.drawing import brush_cells, stroke_values
     assert list(brush_cells(0, 0, 1, (4, 4))) == [0]
     disc = brush_cells(2, 2, 2, (5, 5))
     assert sorted(disc) == sorted([7, 11, 12, 13, 17] + [6, 8, 16, 18])
@@ -355,7 +355,7 @@ def test_denoising_cleans_most_flipped_pixels(window, qtbot):
 def test_lambda_sweep_and_capacity_windows_draw_their_results(window, qtbot):
     from concurrent.futures import Future
 
-    from app.analyses import ResultWindow, capacity_curves, draw_capacity
+    from boltzmann_lab.app.analyses import ResultWindow, capacity_curves, draw_capacity
     start(window, qtbot, {"data": {"generator": "sk", "n": 6, "samples": 300, "seed": 1},
                           "model": {"kind": "maxent"},
                           "training": {"estimator": "exact", "learning_rate": 0.1}})
@@ -378,7 +378,7 @@ def test_lambda_sweep_and_capacity_windows_draw_their_results(window, qtbot):
 
 def test_keyboard_drives_the_demo(window, qtbot):
     """Space / → / R on the transport, F1 help, H focus, F11 presentation, Esc back out."""
-    from app import theme
+    from boltzmann_lab.app import theme
     theme.apply(QApplication.instance(), False)
     start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
     window.activateWindow()

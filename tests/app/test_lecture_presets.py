@@ -6,7 +6,7 @@ import numpy as np
 
 import pytest
 
-from core.presets import list_presets, load_preset
+from boltzmann_lab.presets import list_presets, load_preset
 
 NAMES = [name for name, _, _ in list_presets()]
 
@@ -46,7 +46,7 @@ def _write_idx_images(path, images):
 def test_digits_preset_trains_on_an_mnist_idx_file(window, qtbot, tmp_path):
     """The NB17 preset with ``[data] path`` set to the user's MNIST file instead of the bundled
     digits (here a small synthetic file in the same format)."""
-    from core.config import resolve
+    from boltzmann_lab.config import resolve
     rng = np.random.default_rng(0)
     images = (rng.random((120, 28, 28)) < 0.2) * 255
     idx = tmp_path / "train-images-idx3-ubyte"

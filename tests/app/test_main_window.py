@@ -64,7 +64,7 @@ def test_each_kind_trains_and_its_views_update(window, qtbot, kind, raw, views, 
 
 def test_panels_rebuild_kind_and_generator_keys(window, qtbot):
     p = window.panel
-    from core.config import default_config
+    from boltzmann_lab.config import default_config
     p.load(default_config("maxent", "sk"))
     assert "constraints" in p.model_form.fields and "hidden" not in p.model_form.fields
     assert "beta" in p.data_form.fields
@@ -78,7 +78,7 @@ def test_panels_rebuild_kind_and_generator_keys(window, qtbot):
     assert cfg["model"] == {**cfg["model"], "kind": "rbm", "hidden": 33}
     assert cfg["data"]["generator"] == "bars_and_stripes" and "beta" not in cfg["data"]
     assert p.modified
-    from core.config import dumps, resolve
+    from boltzmann_lab.config import dumps, resolve
     import tomllib
     assert resolve(tomllib.loads(dumps(cfg))) == cfg      # a session is a config file
 
@@ -110,7 +110,7 @@ def test_temperature_changes_while_running(window, qtbot):
     w = start(window, qtbot, {"model": {"kind": "ising", "L": 16, "temperature": 2.0}})
     window.play()
     qtbot.waitUntil(lambda: w.step_count > 5, timeout=30_000)
-    from core.onsager import energy_per_spin
+    from boltzmann_lab.exact.onsager import energy_per_spin
     window.transport.temperature.setValue(3.5)
     target = energy_per_spin(3.5)            # the reference line follows the new temperature
     qtbot.waitUntil(lambda: abs(window.views.curves.latest().get("exact_energy", 0) - target)
@@ -195,8 +195,8 @@ def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
 
 
 def test_closing_while_training_stops_the_worker(qtbot):
-    from app.main_window import MainWindow
-    from core.config import resolve
+    from boltzmann_lab.app.main_window import MainWindow
+    from boltzmann_lab.config import resolve
     win = MainWindow()
     win.errors.dialogs_enabled = False
     qtbot.addWidget(win)
@@ -215,7 +215,7 @@ def test_presentation_mode_enlarges_fonts_and_keeps_the_curves(window, qtbot):
     start(window, qtbot, {"model": {"kind": "ising", "L": 16}})
     train(window, qtbot, 30)
     n_before = window.views.curves.series["energy"].n
-    from app import theme
+    from boltzmann_lab.app import theme
     window.set_presentation(True)
     try:
         assert QApplication.font().pointSize() == theme.PRESENTATION_POINT_SIZE

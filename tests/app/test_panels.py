@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.panels.fields import parse_list
-from app.panels.mask_editor import lattice_mask
+from boltzmann_lab.app.panels.fields import parse_list
+from boltzmann_lab.app.panels.mask_editor import lattice_mask
 
 from .conftest import start, train
 
@@ -34,8 +34,8 @@ def test_lattice_mask_has_the_neighbour_count_of_the_lattice(h, w):
 
 
 def test_list_field_marks_bad_input_and_keeps_the_last_good_value(qtbot):
-    from app.panels.fields import ListField
-    from core.config import GENERATOR_KEYS
+    from boltzmann_lab.app.panels.fields import ListField
+    from boltzmann_lab.config import GENERATOR_KEYS
     f = ListField(GENERATOR_KEYS["coin_tosses"]["biases"])
     qtbot.addWidget(f)
     f.set_value([0.8, 0.4])
@@ -94,8 +94,8 @@ def test_learning_rate_change_reaches_the_running_model(window, qtbot):
 def test_switching_kind_and_generator_from_their_own_widgets_rebuilds_safely(qtbot):
     """Regression: the rebuild runs inside the combo box's own signal; deleting that combo
     immediately segfaulted (choosing "—" as generator crashed the app)."""
-    from app.panels.config_panel import ConfigPanel
-    from core.config import default_config
+    from boltzmann_lab.app.panels.config_panel import ConfigPanel
+    from boltzmann_lab.config import default_config
     p = ConfigPanel()
     qtbot.addWidget(p)
     p.load(default_config("rbm", "bars_and_stripes"))

@@ -32,7 +32,7 @@ def test_repainting_the_main_window_does_not_leak_none_references(window, qtbot)
 RUN_GUI_SCRIPT = """
 import sys
 from app import gui
-from core.config import resolve
+from boltzmann_lab.config import resolve
 cfg = resolve({"model": {"kind": "ising", "L": 32}})
 gui._initial_config = lambda preset: (cfg, None)
 sys.exit(gui.run_gui(autoplay=True, screenshot=sys.argv[1], quit_after=2.5))

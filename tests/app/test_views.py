@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app import theme
-from app.views.base import display_shape, tile_mosaic
-from app.views.curves_view import MAX_POINTS, CurvesView, group_of
-from core.trainer import Snapshot
+from boltzmann_lab.app import theme
+from boltzmann_lab.app.views.base import display_shape, tile_mosaic
+from boltzmann_lab.app.views.curves_view import MAX_POINTS, CurvesView, group_of
+from boltzmann_lab.learning.trainer import Snapshot
 
 
 def test_to_index_maps_levels_to_0_254_and_nan_to_the_gap_colour():
@@ -65,7 +65,7 @@ def snap(**views):
 
 
 def test_views_draw_the_standard_snapshot_keys(qtbot):
-    from app.views.view_grid import ViewGrid
+    from boltzmann_lab.app.views.view_grid import ViewGrid
     g = ViewGrid()
     qtbot.addWidget(g)
     rng = np.random.default_rng(0)
@@ -93,7 +93,7 @@ def test_views_draw_the_standard_snapshot_keys(qtbot):
 
 
 def test_y_range_leaves_an_early_transient_off_scale_only_when_it_squashes_the_run():
-    from app.views.curves_view import y_range
+    from boltzmann_lab.app.views.curves_view import y_range
     steps = np.arange(0, 2500, 100.0)
     dip = np.where(steps < 400, [-700.0, -4500.0, -4000.0, -1500.0] + [0] * 21, 0.0)
     ll = np.where(steps < 400, dip, -100.0 + np.sin(steps))          # settles at -100 +- 1
@@ -128,7 +128,7 @@ def test_curves_follow_recent_data_and_say_when_early_values_are_off_scale(qtbot
 
 
 def test_em_slice_view_follows_the_curves_and_keeps_the_iterates_whole(qtbot):
-    from app.views.em_view import EMView
+    from boltzmann_lab.app.views.em_view import EMView
     v = EMView()
     qtbot.addWidget(v)
     th = np.linspace(-0.5, 1.5, 40)
@@ -143,7 +143,7 @@ def test_em_slice_view_follows_the_curves_and_keeps_the_iterates_whole(qtbot):
 
 @pytest.mark.parametrize("lo,hi", [(-13.65, -12.95), (-0.12, 7.8), (0.007, 0.017), (-4.6, -3.9)])
 def test_short_value_axes_get_few_readable_labels(qtbot, lo, hi):
-    from app.views.curves_view import ShortAxis
+    from boltzmann_lab.app.views.curves_view import ShortAxis
     ax = ShortAxis("left")
     for size in (46, 70):                              # stacked plots in half a window
         inside = [t for t in ax.tickValues(lo, hi, size)[0][1] if lo < t < hi]   # labelled
@@ -154,7 +154,7 @@ def test_short_value_axes_get_few_readable_labels(qtbot, lo, hi):
 def test_flow_layout_wraps_rows_instead_of_widening_the_window(qtbot):
     from PySide6.QtWidgets import QPushButton, QWidget
 
-    from app.flow_layout import FlowLayout
+    from boltzmann_lab.app.flow_layout import FlowLayout
     w = QWidget()
     qtbot.addWidget(w)
     lay = FlowLayout(w)

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from app.worker import Worker
-from core.trainer import Learner, Trainer
+from boltzmann_lab.app.worker import Worker
+from boltzmann_lab.learning.trainer import Learner, Trainer
 
 
 class WalkLearner(Learner):

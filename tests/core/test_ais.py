@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.ais import ais, default_betas
-from core.rbm import RBM
+from boltzmann_lab.sampling.ais import ais, default_betas
+from boltzmann_lab.models.rbm import RBM
 
 
 def model_64x16(hidden="binary", seed=1):

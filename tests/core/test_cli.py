@@ -1,4 +1,4 @@
-"""The command line (app.cli): usage, errors and exit codes, train/sample/evaluate files, Ctrl-C,
+"""The command line (boltzmann_lab.app.cli): usage, errors and exit codes, train/sample/evaluate files, Ctrl-C,
 the GUI hand-off, and the three run configs of DESIGN.md exactly as written."""
 
 import json
@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.cli import main
-from core import config
-from core.trainer import Learner, Trainer
+from boltzmann_lab.app.cli import main
+from boltzmann_lab import config
+from boltzmann_lab.learning.trainer import Learner, Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_help_with_examples(argv, capsys):
 
 
 def test_presets_listing(capsys):
-    from core.presets import DEFAULT_PRESET, list_presets
+    from boltzmann_lab.presets import DEFAULT_PRESET, list_presets
     code, out, _ = run(["presets"], capsys)
     assert code == 0
     lines = out.strip().splitlines()
@@ -132,7 +132,7 @@ class _Toy(Learner):
     convention = "binary"
 
     def __init__(self, sigint_at=None, diverge_at=None):
-        from core.mixture import MixtureModel
+        from boltzmann_lab.models.mixture import MixtureModel
         self.model = MixtureModel("bernoulli", [0.5, 0.5], [[0.2, 0.8], [0.7, 0.3]])
         self.params = {"means": self.model.means}
         self.sigint_at, self.diverge_at = sigint_at, diverge_at
@@ -148,7 +148,7 @@ class _Toy(Learner):
 
 
 def _fake_trainer(monkeypatch, learner):
-    monkeypatch.setattr("app.cli._make_trainer", lambda cfg: Trainer(learner, max_steps=100))
+    monkeypatch.setattr("boltzmann_lab.app.cli._make_trainer", lambda cfg: Trainer(learner, max_steps=100))
 
 
 def test_ctrl_c_stops_after_the_step_and_still_writes(tmp_path, capsys, monkeypatch):
@@ -169,7 +169,7 @@ def test_divergence_exits_1_and_keeps_last_good_model(tmp_path, capsys, monkeypa
     c = _toml(tmp_path / "mix.toml", MIX)
     code, _, err = run(["train", c, "--out", tmp_path / "run"], capsys)
     assert code == 1 and "diverged" in err and "Traceback" not in err
-    from core.modelio import load_model
+    from boltzmann_lab.io.modelio import load_model
     assert np.isfinite(load_model(tmp_path / "run" / "model.npz").means).all()
 
 
@@ -203,9 +203,9 @@ def test_sample_and_evaluate_errors(tmp_path, capsys):
 # ------------------------------------------------------------------------------ GUI hand-off
 def test_gui_is_opened_lazily_with_the_options(monkeypatch, capsys, tmp_path):
     calls = []
-    fake = types.ModuleType("app.gui")
+    fake = types.ModuleType("boltzmann_lab.app.gui")
     fake.run_gui = lambda **kw: calls.append(kw) or 7
-    monkeypatch.setitem(sys.modules, "app.gui", fake)
+    monkeypatch.setitem(sys.modules, "boltzmann_lab.app.gui", fake)
     assert main([]) == 7
     assert calls[-1] == {"preset": None, "autoplay": False, "presentation": False,
                          "screenshot": None, "quit_after": None}
@@ -219,7 +219,7 @@ def test_gui_is_opened_lazily_with_the_options(monkeypatch, capsys, tmp_path):
 
 
 def test_cli_imports_no_qt_and_runs_as_module(tmp_path):
-    script = ("import sys, app.cli\n"
+    script = ("import sys, boltzmann_lab.app.cli\n"
               "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
               "assert not bad, bad\n")
     env = {**os.environ, "BOLTZMANN_LAB_CACHE": str(tmp_path / "cache")}
@@ -271,9 +271,9 @@ steps = 200
 
 
 def test_design_md_configs_work_as_written(tmp_path, capsys):
-    from core.enumeration import log_likelihood
-    from core.generators import bars_and_stripes, mixture, sk
-    from core.modelio import load_model
+    from boltzmann_lab.exact.enumeration import log_likelihood
+    from boltzmann_lab.data.generators import bars_and_stripes, mixture, sk
+    from boltzmann_lab.io.modelio import load_model
 
     np.save(tmp_path / "spins.npy", sk(n=8, beta=0.5, samples=2000, seed=1).x)
     np.save(tmp_path / "images.npy", bars_and_stripes(4, samples=200, seed=1).x)
@@ -303,8 +303,8 @@ def test_design_md_configs_work_as_written(tmp_path, capsys):
 def test_progress_bar_draws_on_a_terminal_only():
     import io
 
-    from app.cli import Progress
-    from core.trainer import Snapshot
+    from boltzmann_lab.app.cli import Progress
+    from boltzmann_lab.learning.trainer import Snapshot
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.cli import main
+from boltzmann_lab.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

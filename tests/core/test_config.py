@@ -3,8 +3,8 @@ default is written into the resolved config, and the resolved config round-trips
 
 import pytest
 
-from core import config
-from core.config import ConfigError, resolve
+from boltzmann_lab import config
+from boltzmann_lab.config import ConfigError, resolve
 
 
 def _err(cfg) -> str:

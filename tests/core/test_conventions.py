@@ -4,7 +4,8 @@ import itertools
 
 import numpy as np
 
-from core.conventions import convert_data, pairwise_binary_to_spin, pairwise_spin_to_binary
+from boltzmann_lab.data.conventions import (convert_data, pairwise_binary_to_spin,
+                                            pairwise_spin_to_binary)
 
 
 def _energies(h, J, states):

@@ -1,11 +1,11 @@
-"""Data preparation and model compatibility (core.data)."""
+"""Data preparation and model compatibility (boltzmann_lab.data.prepare)."""
 
 import numpy as np
 import pytest
 
-from core.config import resolve
-from core.data import check_compatible, detect_convention, load_dataset, prepare
-from core.loaders import LoadError, RawData
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.prepare import check_compatible, detect_convention, load_dataset, prepare
+from boltzmann_lab.data.loaders import LoadError, RawData
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ import itertools
 import numpy as np
 import pytest
 
-from core.config import resolve
-from core.dataset import Dataset
-from core.dbm import DBM, DBMLearner, make_learner
-from core.rbm import layer_states
-from core.trainer import Trainer
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.models.dbm import DBM, DBMLearner, make_learner
+from boltzmann_lab.models.rbm import layer_states
+from boltzmann_lab.learning.trainer import Trainer
 
 
 def tiny_dbm(sizes, seed=0, scale=1.0):
@@ -83,7 +83,7 @@ def test_ais_log_z_for_a_dbm_that_is_not_enumerable():
     lz_ais, how = d.log_partition(max_units=5, ais_betas=3000, ais_runs=50, seed=0)
     assert how == "ais"
     # the same AIS run on the equivalent RBM gives the estimate's standard error: within 5 SE
-    from core.ais import ais
+    from boltzmann_lab.sampling.ais import ais
     rbm = d.as_rbm()
     res = ais(rbm, n_betas=3000, n_runs=50, seed=0, base_bias=np.zeros(rbm.n_visible),
               reverse=False)

@@ -1,4 +1,4 @@
-"""EM machinery (core.em): the bound −F_q, the KL gap, and the exact EM inequalities on every family.
+"""EM machinery (boltzmann_lab.learning.em): the bound −F_q, the KL gap, and the exact EM inequalities on every family.
 
 Identities checked exactly (to round-off): ℓ(θ) − (−F_q(θ)) = KL(q ‖ p(z|x,θ)) ≥ 0; −F_q = E_q[log p(x,z)]
 + H(q); with q the posterior at θ the bound equals ℓ(θ).  Along EM iterations: ℓ(θᵗ) ≤ −F_q(θᵗ⁺¹) ≤
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from core import em
-from core.mixture import MixtureEM, MixtureLearner, MixtureModel
+from boltzmann_lab.learning import em
+from boltzmann_lab.models.mixture import MixtureEM, MixtureLearner, MixtureModel
 
 
 def test_logsumexp_is_stable_and_handles_minus_inf():

@@ -7,10 +7,10 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from core import enumeration as en
-from core.conventions import pairwise_binary_to_spin, pairwise_spin_to_binary
-from core.kernels import enumerate as kern
-from core.pairwise import energy
+from boltzmann_lab.exact import enumeration as en
+from boltzmann_lab.data.conventions import pairwise_binary_to_spin, pairwise_spin_to_binary
+from boltzmann_lab.kernels import enumerate as kern
+from boltzmann_lab.models.pairwise import energy
 
 
 def random_model(n, rng, scale=1.0, with_v=False):

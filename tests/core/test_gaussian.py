@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from core.config import resolve
-from core.dataset import Dataset
-from core.gaussian import (CovarianceSelection, GaussianLearner, GaussianModel, closed_form,
-                           make_learner)
-from core.maxent import lattice_mask
-from core.trainer import Trainer
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.models.gaussian import (CovarianceSelection, GaussianLearner, GaussianModel,
+                                           closed_form, make_learner)
+from boltzmann_lab.learning.maxent import lattice_mask
+from boltzmann_lab.learning.trainer import Trainer
 
 
 def _data(n=9, M=400, seed=0):
@@ -164,7 +164,7 @@ def test_covariance_selection_on_independent_mask_gives_diagonal_precision():
 
 
 def test_model_file_round_trip(tmp_path):
-    from core.modelio import load_model, save_model
+    from boltzmann_lab.io.modelio import load_model, save_model
     x = _data(n=4)
     m = GaussianModel(*closed_form(x)[:2])
     save_model(tmp_path / "g.npz", m)

@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from core import generators as g
-from core.cache import cache_dir
-from core.loaders import LoadError
+from boltzmann_lab.data import generators as g
+from boltzmann_lab.data.cache import cache_dir
+from boltzmann_lab.data.loaders import LoadError
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +115,7 @@ def test_coin_tosses():
 
 # ------------------------------------------------------------------------------ SK (exact)
 def test_sk_samples_match_exact_moments_and_are_cached(monkeypatch):
-    from core.enumeration import enumerate_stats
+    from boltzmann_lab.exact.enumeration import enumerate_stats
 
     r = g.sk(n=6, beta=1.0, field=0.3, samples=20000, seed=7)
     h, J = r.meta["h"], r.meta["J"]
@@ -133,7 +133,7 @@ def test_sk_samples_match_exact_moments_and_are_cached(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("sample_exact must not run on a cache hit")
 
-    monkeypatch.setattr("core.enumeration.sample_exact", boom)
+    monkeypatch.setattr("boltzmann_lab.exact.enumeration.sample_exact", boom)
     again = g.sk(n=6, beta=1.0, field=0.3, samples=20000, seed=7)
     assert np.array_equal(again.x, r.x)
 
@@ -155,7 +155,7 @@ def test_ising_plumbing_with_fake_sampler(monkeypatch):
         calls.append((L, T, n_samples, seed, algorithm))
         return np.where(np.random.default_rng(seed).random((n_samples, L * L)) < 0.5, 1.0, -1.0)
 
-    monkeypatch.setattr("core.ising.sample_configurations", fake)
+    monkeypatch.setattr("boltzmann_lab.models.ising.sample_configurations", fake)
     r = g.ising(L=4, temperatures=[1.0, 2.27, 3.0], samples=5, seed=1)
     assert r.x.shape == (15, 16) and r.image_shape == (4, 4) and r.convention == "spin"
     assert list(r.labels) == [1.0] * 5 + [2.27] * 5 + [3.0] * 5
@@ -177,7 +177,7 @@ def test_ising_real_sampler_small():
     assert m[:40].mean() > 0.9 and m[40:].mean() < 0.5
     # the energies are those of the exact 6 x 6 torus (Kaufman); the SE of the mean of 40
     # independent draws follows from the exact specific heat: var(e) = C T^2 / N
-    from core import onsager
+    from boltzmann_lab.exact import onsager
     s = r.x.reshape(-1, 6, 6)
     e = -(s * np.roll(s, 1, 1) + s * np.roll(s, 1, 2)).sum((1, 2)) / 36
     for T, part in ((1.2, e[:40]), (5.0, e[40:])):
@@ -198,11 +198,11 @@ def test_digits_are_bundled_and_need_no_scikit_learn(monkeypatch):
 
 
 def test_generate_dispatch_uses_config_keys():
-    from core.config import resolve
+    from boltzmann_lab.config import resolve
 
     cfg = resolve({"data": {"generator": "bars_and_stripes", "size": 3, "samples": 7, "seed": 2},
                    "model": {"kind": "rbm"}})
     r = g.generate(cfg["data"])
     assert r.x.shape == (7, 9)
     for name in g.GENERATORS:
-        assert name in __import__("core.config").config.GENERATOR_KEYS
+        assert name in __import__("boltzmann_lab.config").config.GENERATOR_KEYS

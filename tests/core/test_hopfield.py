@@ -6,13 +6,13 @@ import itertools
 import numpy as np
 import pytest
 
-from core import enumeration
-from core.config import resolve
-from core.dataset import Dataset
-from core.hopfield import (HopfieldLearner, HopfieldModel, capacity_sweep, hebbian,
-                           integrated_autocorr_time, make_learner, pseudoinverse, run_dynamics,
-                           storkey, to_spins)
-from core.trainer import Trainer
+from boltzmann_lab.exact import enumeration
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.models.hopfield import (HopfieldLearner, HopfieldModel, capacity_sweep, hebbian,
+                                           integrated_autocorr_time, make_learner, pseudoinverse,
+                                           run_dynamics, storkey, to_spins)
+from boltzmann_lab.learning.trainer import Trainer
 
 
 def random_patterns(P, n, seed):

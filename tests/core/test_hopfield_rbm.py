@@ -9,9 +9,9 @@ times.
 import numpy as np
 import pytest
 
-from core.hopfield import (HopfieldModel, all_spin_states, compare_samplers, hopfield_to_rbm,
-                           rbm_to_hopfield)
-from core.rbm import RBM
+from boltzmann_lab.models.hopfield import (HopfieldModel, all_spin_states, compare_samplers,
+                                           hopfield_to_rbm, rbm_to_hopfield)
+from boltzmann_lab.models.rbm import RBM
 
 
 def all_states(n):

@@ -1,7 +1,7 @@
 """2D Ising sampling kernels against exact answers.
 
 References: brute-force enumeration of a 4 x 4 lattice (any J, H), Kaufman's exact finite-lattice
-energy (core.onsager, itself checked against enumeration) and Yang's magnetisation.  Tolerances are
+energy (boltzmann_lab.exact.onsager, itself checked against enumeration) and Yang's magnetisation.  Tolerances are
 4.5 standard errors of the Monte Carlo mean, the SE from the Sokal-windowed integrated
 autocorrelation time; the one systematic allowance (finite-size <|m|> vs Yang) is justified below.
 """
@@ -11,8 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from core import ising, onsager
-from core.kernels import lattice as lk
+from boltzmann_lab.models import ising
+from boltzmann_lab.exact import onsager
+from boltzmann_lab.kernels import lattice as lk
 
 Z = 4.5            # allowed deviation in standard errors
 ALGS = ("metropolis", "heatbath", "wolff")

@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from core import build, config, ising, onsager
-from core.trainer import Trainer
+from boltzmann_lab import build, config
+from boltzmann_lab.models import ising
+from boltzmann_lab.exact import onsager
+from boltzmann_lab.learning.trainer import Trainer
 
 Z = 4.5
 
@@ -96,7 +98,7 @@ def test_model_protocol_round_trip_and_evaluate(tmp_path):
     assert meta == {"L": 16, "T": 3.0, "J": 1.0, "H": 0.0}
     back = ising.IsingModel.from_arrays(meta, arrays)
     assert np.array_equal(back.spins, lr.lattice.spins)
-    from core import modelio
+    from boltzmann_lab.io import modelio
     path = modelio.save_model(tmp_path / "ising.npz", model)
     loaded = modelio.load_model(path)
     assert isinstance(loaded, ising.IsingModel) and loaded.T == 3.0

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.loaders import LoadError, RawData, load_path
+from boltzmann_lab.data.loaders import LoadError, RawData, load_path
 from tests.core.test_loaders import encode_png
 
 SUFFIXES = ["a.npy", "a.npz", "a.csv", "a.txt", "a-ubyte", "a.idx.gz", "a.png", "a.jpg"]

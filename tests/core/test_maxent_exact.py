@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from core.conventions import pairwise_spin_to_binary
-from core.enumeration import enumerate_stats, log_prob, sample_exact
-from core.generators import sk_couplings
-from core.maxent import (Constraints, MaxEntLearner, coupling_error, lattice_mask,
-                         pair_mask)
-from core.pseudolikelihood import fit_pseudolikelihood
+from boltzmann_lab.data.conventions import pairwise_spin_to_binary
+from boltzmann_lab.exact.enumeration import enumerate_stats, log_prob, sample_exact
+from boltzmann_lab.data.generators import sk_couplings
+from boltzmann_lab.learning.maxent import (Constraints, MaxEntLearner, coupling_error,
+                                           lattice_mask, pair_mask)
+from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood
 
 
 def fit(learner, max_steps=5000):

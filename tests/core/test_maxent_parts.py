@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from core.maxent import Constraints, data_moments, lattice_mask, load_mask, pair_mask
-from core.meanfield import naive_mean_field
-from core.pairwise import energy
-from core.pseudolikelihood import fit_pseudolikelihood, pseudo_log_likelihood
+from boltzmann_lab.learning.maxent import (Constraints, data_moments, lattice_mask, load_mask,
+                                           pair_mask)
+from boltzmann_lab.learning.meanfield import naive_mean_field
+from boltzmann_lab.models.pairwise import energy
+from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood, pseudo_log_likelihood
 
 
 def _random_model(n, seed, population=True):
@@ -119,7 +120,7 @@ def test_pseudo_likelihood_gradient_matches_finite_differences(convention):
 
 
 def test_pseudo_likelihood_blocks_give_the_same_answer(monkeypatch):
-    import core.pseudolikelihood as pl
+    import boltzmann_lab.learning.pseudolikelihood as pl
     h, J, V = _random_model(6, 5)
     x = _random_data(6, 101, "spin", 6)
     a = pseudo_log_likelihood(x, h, J, "spin", V, grad=True)
@@ -152,8 +153,8 @@ def test_mean_field_couplings_are_minus_inverse_correlations(convention):
 
 
 def test_mean_field_conventions_describe_the_same_couplings():
-    # C_binary = C_spin / 4 and J_binary = 4 J_spin: the transform of core.conventions
-    from core.conventions import pairwise_spin_to_binary
+    # C_binary = C_spin / 4 and J_binary = 4 J_spin: the transform of boltzmann_lab.data.conventions
+    from boltzmann_lab.data.conventions import pairwise_spin_to_binary
     xb = _random_data(5, 500, "binary", 9)
     hs, Js = naive_mean_field(2 * xb - 1, "spin")
     hb, Jb = naive_mean_field(xb, "binary")

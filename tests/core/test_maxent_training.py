@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from core.build import make_learner
-from core.config import resolve
-from core.dataset import Dataset
-from core.enumeration import sample_exact
-from core.maxent import best_lambda, lambda_sweep, lattice_mask
-from core.trainer import Trainer
+from boltzmann_lab.build import make_learner
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.exact.enumeration import sample_exact
+from boltzmann_lab.learning.maxent import best_lambda, lambda_sweep, lattice_mask
+from boltzmann_lab.learning.trainer import Trainer
 
 
 def cfg(model=None, training=None):
@@ -169,7 +169,7 @@ def test_maxent_refuses_real_data_and_lattice_without_shape(sk8):
 
 
 def test_user_mask_file_from_config_and_model_file_round_trip(sk8, tmp_path):
-    from core.modelio import load_model, save_model
+    from boltzmann_lab.io.modelio import load_model, save_model
     mask = np.zeros((8, 8), bool)
     mask[0, 1] = mask[1, 0] = mask[2, 5] = mask[5, 2] = True
     np.save(tmp_path / "mask.npy", mask)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.minibatches import Minibatches
+from boltzmann_lab.learning.minibatches import Minibatches
 
 
 def test_each_epoch_is_a_permutation_and_epochs_differ():

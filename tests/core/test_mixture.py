@@ -16,11 +16,12 @@ from scipy.optimize import linear_sum_assignment, minimize
 from scipy.special import betaln
 from scipy.stats import multivariate_normal
 
-from core import config, em
-from core.build import make_learner
-from core.dataset import Dataset
-from core.mixture import PROB_EPS, MixtureLearner, MixtureModel
-from core.trainer import Trainer
+from boltzmann_lab import config
+from boltzmann_lab.learning import em
+from boltzmann_lab.build import make_learner
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.models.mixture import PROB_EPS, MixtureLearner, MixtureModel
+from boltzmann_lab.learning.trainer import Trainer
 
 # Do & Batzoglou (2008), Fig. 1: five experiments of ten tosses (H = 1)
 DB_TOSSES = ["HTTTHHTHTH", "HHHHTHHHHH", "HTHHHHHTHH", "HTHTTTHHTT", "THHHTHHHTH"]
@@ -82,7 +83,7 @@ def test_two_coins_reproduce_the_published_em_iterates():
 @pytest.mark.parametrize("data", ["do_batzoglou", "generated"])
 def test_two_coins_converge_to_the_exact_maximum_likelihood(data):
     if data == "generated":   # the notebook's generative setting: biases (0.8, 0.4), 5 x 10 tosses
-        from core.generators import coin_tosses
+        from boltzmann_lab.data.generators import coin_tosses
         x = coin_tosses(biases=(0.8, 0.4), experiments=5, tosses=10, seed=3).x
     else:
         x = DB_X

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from core import modelio
-from core.loaders import LoadError
-from core.modelio import ModelFileError, load_model, read_model_file, save_model
+from boltzmann_lab.io import modelio
+from boltzmann_lab.data.loaders import LoadError
+from boltzmann_lab.io.modelio import ModelFileError, load_model, read_model_file, save_model
 
 
 def _sym(rng, n, scale=0.3):
@@ -17,56 +17,56 @@ def _sym(rng, n, scale=0.3):
 
 
 def _maxent():
-    from core.pairwise import PairwiseModel
+    from boltzmann_lab.models.pairwise import PairwiseModel
     rng = np.random.default_rng(0)
     return PairwiseModel(rng.normal(size=5), _sym(rng, 5), "spin", V=rng.normal(size=6))
 
 
 def _gaussian():
-    from core.gaussian import GaussianModel
+    from boltzmann_lab.models.gaussian import GaussianModel
     rng = np.random.default_rng(1)
     A = rng.normal(size=(3, 3))
     return GaussianModel(rng.normal(size=3), cov=A @ A.T + np.eye(3))
 
 
 def _rbm():
-    from core.rbm import RBM
+    from boltzmann_lab.models.rbm import RBM
     rng = np.random.default_rng(2)
     return RBM(rng.normal(0, 0.1, (6, 3)), rng.normal(size=6), rng.normal(size=3))
 
 
 def _rbm_gaussian_hidden():
-    from core.rbm import RBM
+    from boltzmann_lab.models.rbm import RBM
     rng = np.random.default_rng(3)
     return RBM(rng.normal(0, 0.1, (6, 3)), visible="spin", hidden="gaussian",
                sigma_h=np.array([0.5, 1.0, 2.0]))
 
 
 def _hopfield():
-    from core.hopfield import HopfieldModel
+    from boltzmann_lab.models.hopfield import HopfieldModel
     pats = np.where(np.random.default_rng(4).random((2, 8)) < 0.5, 1.0, -1.0)
     return HopfieldModel.from_patterns(pats)
 
 
 def _mixture():
-    from core.mixture import MixtureModel
+    from boltzmann_lab.models.mixture import MixtureModel
     return MixtureModel("bernoulli", [0.3, 0.7], [[0.1, 0.9, 0.5], [0.8, 0.2, 0.5]])
 
 
 def _mixture_gaussian():
-    from core.mixture import MixtureModel
+    from boltzmann_lab.models.mixture import MixtureModel
     return MixtureModel("gaussian", [0.5, 0.5], [[0.0, 1.0], [3.0, -1.0]],
                         covs=np.array([np.eye(2), 2 * np.eye(2)]))
 
 
 def _ising():
-    from core.ising import IsingModel
+    from boltzmann_lab.models.ising import IsingModel
     spins = np.where(np.random.default_rng(5).random((4, 4)) < 0.5, 1, -1)
     return IsingModel(4, 2.0, spins=spins)
 
 
 def _dbm():
-    from core import dbm
+    from boltzmann_lab.models import dbm
     rng = np.random.default_rng(6)
     return dbm.DBM([rng.normal(0, 0.1, (6, 4)), rng.normal(0, 0.1, (4, 3))],
                    [rng.normal(size=6), rng.normal(size=4), rng.normal(size=3)])

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from core import onsager
+from boltzmann_lab.exact import onsager
 
 # REFERENCES.md table: T, u(T), m(T) (5 decimals, so the tolerance is the rounding, 5e-6 + eps)
 TABLE = [(1.0, -1.99716, 0.99928), (1.5, -1.95112, 0.98650), (2.0, -1.74556, 0.91132),

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from core.optim import Adam, SGD, Momentum, make_optimizer, scheduled_rate, soft_threshold
+from boltzmann_lab.learning.optim import (Adam, SGD, Momentum, make_optimizer, scheduled_rate,
+                                          soft_threshold)
 
 
 def test_adam_first_step_has_the_nominal_size():

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from core import enumeration as en
-from core.pairwise import PairwiseModel, energy, pseudo_log_likelihood
+from boltzmann_lab.exact import enumeration as en
+from boltzmann_lab.models.pairwise import PairwiseModel, energy, pseudo_log_likelihood
 
 from .pairwise_models import random_pairwise
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from core import enumeration as en
-from core.kernels import pairwise as kern
-from core.pairwise import PairwiseSampler
+from boltzmann_lab.exact import enumeration as en
+from boltzmann_lab.kernels import pairwise as kern
+from boltzmann_lab.models.pairwise import PairwiseSampler
 
 from .pairwise_models import random_pairwise
 
@@ -151,8 +151,8 @@ def test_states_round_trip_through_tiles(monkeypatch):
 
 WARM_UP_SCRIPT = """
 import numpy as np
-from core.kernels import pairwise as kern
-from core.pairwise import PairwiseSampler, warm_up
+from boltzmann_lab.kernels import pairwise as kern
+from boltzmann_lab.models.pairwise import PairwiseSampler, warm_up
 
 def signatures():
     return {k: len(getattr(kern, k).signatures) for k in dir(kern)

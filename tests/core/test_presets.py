@@ -2,8 +2,9 @@
 
 import pytest
 
-from core import config
-from core.presets import DEFAULT_PRESET, list_presets, load_preset, preset_names, preset_path
+from boltzmann_lab import config
+from boltzmann_lab.presets import (DEFAULT_PRESET, list_presets, load_preset, preset_names,
+                                   preset_path)
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def test_listing_and_default():
 
 @pytest.mark.parametrize("name", [r[0] for r in list_presets()])
 def test_every_preset_resolves_and_starts(name):
-    from core.build import make_trainer
+    from boltzmann_lab.build import make_trainer
 
     cfg = load_preset(name)
     assert set(cfg) >= {"data", "model", "training", "preset"}
@@ -49,6 +50,6 @@ def test_unknown_preset_lists_the_known_ones():
 
 
 def test_review_ising_setting_is_a_preset():
-    from core.generators import REVIEW_TEMPERATURES
+    from boltzmann_lab.data.generators import REVIEW_TEMPERATURES
     cfg = load_preset("ising-review")
     assert cfg["data"]["L"] == 40 and cfg["data"]["temperatures"] == REVIEW_TEMPERATURES

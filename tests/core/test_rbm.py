@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from core.rbm import RBM
-from core.units import Binary, Gaussian, Spin, make_units
+from boltzmann_lab.models.rbm import RBM
+from boltzmann_lab.models.units import Binary, Gaussian, Spin, make_units
 
 
 def all_states(n, values):
@@ -41,7 +41,7 @@ def test_exact_log_z_and_ll_equal_brute_force(visible, hidden):
 
 @pytest.mark.parametrize("visible", ["binary", "spin"])
 def test_gaussian_hidden_marginal_is_pairwise_model(visible):
-    """Integrating out Gaussian hidden units gives J = W diag(sigma^2) W^T (core.units)."""
+    """Integrating out Gaussian hidden units gives J = W diag(sigma^2) W^T (boltzmann_lab.models.units)."""
     sigma = np.array([0.5, 1.0, 1.7])
     m = tiny(visible, "gaussian", 6, 3, sigma_h=sigma, scale=0.4)
     W, a, b = m.W, m.a, m.b
@@ -90,7 +90,7 @@ def test_unit_conditionals_match_their_log_partition():
         num = (u.log_partition(phi + eps) - u.log_partition(phi - eps)) / (2 * eps)
         np.testing.assert_allclose(u.mean(phi), num, atol=1e-6)
     # sampling: mean over many draws within 5 SE of the conditional mean
-    from core.kernels.rng import seed_states
+    from boltzmann_lab.kernels.rng import seed_states
     n = 20000
     P = np.tile(phi, (n, 1))
     for u, var in ((Binary(), None), (Spin(), None), (Gaussian(0.6), 0.36)):
@@ -181,8 +181,8 @@ def test_model_protocol_round_trip_and_bad_input():
 def test_fast_float32_kernels():
     """The vectorised float32 sigmoid is within 2e-7 of the exact one and the Bernoulli draws
     have the right frequencies (5 SE)."""
-    from core.kernels.rbm import fast_sigmoid_bernoulli
-    from core.kernels.rng import seed_states
+    from boltzmann_lab.kernels.rbm import fast_sigmoid_bernoulli
+    from boltzmann_lab.kernels.rng import seed_states
     rng = np.random.default_rng(0)
     pre = np.concatenate([rng.normal(0, 6, (50, 101)), np.full((1, 101), -100.0),
                           np.full((1, 101), 100.0)]).astype(np.float32)

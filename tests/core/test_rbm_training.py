@@ -6,11 +6,11 @@ import itertools
 import numpy as np
 import pytest
 
-from core.config import resolve
-from core.dataset import Dataset
-from core.rbm import RBM, layer_states
-from core.rbm_training import RBMLearner, make_learner
-from core.trainer import Trainer
+from boltzmann_lab.config import resolve
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.models.rbm import RBM, layer_states
+from boltzmann_lab.learning.rbm import RBMLearner, make_learner
+from boltzmann_lab.learning.trainer import Trainer
 
 
 def bars_and_stripes_4x4():
@@ -48,7 +48,7 @@ def ising_stats(S, L):
 
 
 def test_rbm_on_ising_t2_reproduces_energy_and_magnetisation():
-    from core.ising import sample_configurations
+    from boltzmann_lab.models.ising import sample_configurations
     L = 6
     X = sample_configurations(L, 2.0, 1000, seed=0)
     learner = RBMLearner(X, n_hidden=64, visible="spin", method="pcd", k=1, chains=500,
@@ -161,7 +161,7 @@ def test_evaluate_metrics_exact_and_pseudo():
 
 
 def test_stochastic_pll_is_unbiased():
-    from core.rbm_training import stochastic_pll
+    from boltzmann_lab.learning.rbm import stochastic_pll
     rng = np.random.default_rng(1)
     m = RBM(0.5 * rng.standard_normal((20, 5)))
     x = (rng.random((400, 20)) < 0.5).astype(float)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from core import config, presets
+from boltzmann_lab import config, presets
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -16,7 +16,7 @@ def _section(text, name):
 def test_config_reference_matches_the_schema():
     documented = _section(README.read_text(encoding="utf-8"), "config-reference")
     assert documented == config.markdown_reference().strip(), (
-        "README config reference is stale: paste the output of `python -m core.config` between "
+        "README config reference is stale: paste the output of `python -m boltzmann_lab.config` between "
         "the config-reference markers")
 
 

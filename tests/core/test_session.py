@@ -11,9 +11,9 @@ import os
 import numpy as np
 import pytest
 
-from core import session as S
-from core.build import make_trainer
-from core.config import resolve
+from boltzmann_lab.io import session as S
+from boltzmann_lab.build import make_trainer
+from boltzmann_lab.config import resolve
 
 KINDS = {
     "ising": {"model": {"kind": "ising", "L": 16, "temperature": 2.3}, "training": {"seed": 3}},

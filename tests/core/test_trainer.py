@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.optim import SGD
-from core.trainer import Learner, Trainer
+from boltzmann_lab.learning.optim import SGD
+from boltzmann_lab.learning.trainer import Learner, Trainer
 
 
 class Quadratic(Learner):

@@ -22,20 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .loaders import LoadError
+from boltzmann_lab.data.loaders import LoadError
 
 FORMAT = "boltzmann-lab-model"
 VERSION = 1
 
 #: model kind -> "module:Class" implementing the model protocol
 REGISTRY = {
-    "maxent": "core.pairwise:PairwiseModel",
-    "gaussian": "core.gaussian:GaussianModel",
-    "rbm": "core.rbm:RBM",
-    "dbm": "core.dbm:DBM",
-    "hopfield": "core.hopfield:HopfieldModel",
-    "mixture": "core.mixture:MixtureModel",
-    "ising": "core.ising:IsingModel",
+    "maxent": "boltzmann_lab.models.pairwise:PairwiseModel",
+    "gaussian": "boltzmann_lab.models.gaussian:GaussianModel",
+    "rbm": "boltzmann_lab.models.rbm:RBM",
+    "dbm": "boltzmann_lab.models.dbm:DBM",
+    "hopfield": "boltzmann_lab.models.hopfield:HopfieldModel",
+    "mixture": "boltzmann_lab.models.mixture:MixtureModel",
+    "ising": "boltzmann_lab.models.ising:IsingModel",
 }
 
 #: arrays every file of a kind must hold (others are optional and passed through)

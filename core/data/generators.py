@@ -1,9 +1,9 @@
 """Built-in data generators: offline, seeded, with the true parameters recorded in ``meta``.
 
-Each generator returns a :class:`core.loaders.RawData` (samples (M, n) float64, their convention,
+Each generator returns a :class:`boltzmann_lab.data.loaders.RawData` (samples (M, n) float64, their convention,
 ``image_shape`` for display, optional ``labels`` and ``meta``).  :func:`generate` runs the one named in a
 resolved ``[data]`` section (``generator = "..."`` plus that generator's keys, README "Config keys").
-Expensive ones (``ising``, ``sk``) are cached on disk (``core.cache``).
+Expensive ones (``ising``, ``sk``) are cached on disk (``boltzmann_lab.data.cache``).
 
 =====================  ==========  ============================================================
 generator              convention  what
@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-from .cache import cached
-from .loaders import LoadError, RawData
+from boltzmann_lab.data.cache import cached
+from boltzmann_lab.data.loaders import LoadError, RawData
 
 #: critical temperature of the 2D square-lattice Ising model (J = 1, k_B = 1)
 T_C = 2.0 / math.log(1.0 + math.sqrt(2.0))
@@ -56,7 +56,7 @@ def phase(T: float) -> str:
 def ising(L: int = 16, temperature: float = T_C, temperatures=None, samples: int = 1000,
           algorithm: str = "auto", seed: int = 0) -> RawData:
     """Equilibrium 2D Ising configurations (J = 1, H = 0, periodic), via
-    ``core.ising.sample_configurations`` (equilibrated and decorrelated by the measured
+    ``boltzmann_lab.models.ising.sample_configurations`` (equilibrated and decorrelated by the measured
     autocorrelation time; Wolff near T_c with ``algorithm = "auto"``).
 
     ``temperatures`` (a list) overrides ``temperature``; ``samples`` are drawn per temperature, with
@@ -69,7 +69,7 @@ def ising(L: int = 16, temperature: float = T_C, temperatures=None, samples: int
     seeds = np.random.SeedSequence(seed).spawn(len(temps))
 
     def compute():
-        from .ising import sample_configurations
+        from boltzmann_lab.models.ising import sample_configurations
         blocks = []
         for T, ss in zip(temps, seeds):
             s = int(ss.generate_state(1, np.uint32)[0])
@@ -258,7 +258,7 @@ def sk_couplings(n: int, beta: float, field: float, seed) -> tuple[np.ndarray, n
 
 def sk(n: int = 20, beta: float = 1.0, field: float = 0.0, samples: int = 10000, seed: int = 0) \
         -> RawData:
-    """Exact samples (by enumeration, ``core.enumeration.sample_exact``) of the
+    """Exact samples (by enumeration, ``boltzmann_lab.exact.enumeration.sample_exact``) of the
     Sherrington-Kirkpatrick model p(s) ∝ exp(sum_i h_i s_i + sum_{i<j} J_ij s_i s_j), s in {-1,+1}^n.
     ``meta`` holds the true ``h`` (n,) and ``J`` (n, n) and ``beta``: the inverse-Ising target."""
     ss = np.random.SeedSequence(seed).spawn(2)
@@ -266,7 +266,7 @@ def sk(n: int = 20, beta: float = 1.0, field: float = 0.0, samples: int = 10000,
     sample_seed = int(ss[1].generate_state(1, np.uint32)[0])
 
     def compute():
-        from .enumeration import sample_exact
+        from boltzmann_lab.exact.enumeration import sample_exact
         x = sample_exact(h, J, "spin", samples, sample_seed)
         return {"x": np.asarray(x, dtype=np.int8)}
 
@@ -282,7 +282,7 @@ def digits(seed: int = 0) -> RawData:
     """The 1797 8x8 handwritten digits (UCI optical digits, the copy scikit-learn ships as
     ``load_digits``), bundled in ``resources/data/digits8x8.npz`` so they work offline without
     scikit-learn; scaled to [0, 1] (pixel / 16); ``labels`` are the digit classes."""
-    from resources import resource_path
+    from boltzmann_lab.resources import resource_path
 
     path = resource_path("data", "digits8x8.npz")
     try:

@@ -9,7 +9,7 @@ K(x) = number of "on" units (x_i = 1 or s_i = +1).
 
 All 2^n configurations are summed with a stable log-sum-exp, so log Z stays finite for couplings
 of any size (e.g. J = 1e3).  The work is done by GEMMs over a split of the units into two halves
-(see :mod:`core.kernels.enumerate`); memory stays bounded (a few MiB) for n = 24.  Nothing here is
+(see :mod:`boltzmann_lab.kernels.enumerate`); memory stays bounded (a few MiB) for n = 24.  Nothing here is
 random except :func:`sample_exact`.
 
 Public functions: :func:`enumerate_stats`, :func:`log_z`, :func:`log_prob`, :func:`log_likelihood`,
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.conventions import CONVENTIONS, check_convention
-from core.kernels import enumerate as _kern
-from core.pairwise import check_data, check_params, energy
+from boltzmann_lab.data.conventions import CONVENTIONS, check_convention
+from boltzmann_lab.kernels import enumerate as _kern
+from boltzmann_lab.models.pairwise import check_data, check_params, energy
 
 MAX_UNITS = 24
 

@@ -23,7 +23,7 @@ enter the bound exactly.
 Compressed data: every function takes optional ``counts`` (M,) — the multiplicity of each row — so a
 data set may be passed as its distinct rows; M is then ``counts.sum()``.
 
-Models plug in through a small duck-typed protocol (``core.mixture.MixtureEM`` implements it):
+Models plug in through a small duck-typed protocol (``boltzmann_lab.models.mixture.MixtureEM`` implements it):
 
 * ``log_joint(x) -> (M, K)``; ``m_step(x, q, counts=None) -> model`` (the maximiser of the bound);
   ``log_prior() -> float`` (0 without a prior);

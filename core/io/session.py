@@ -23,7 +23,7 @@ Writes are atomic: the file is written next to the target under a temporary name
 place with :func:`os.replace`, so a crash never leaves a half-written session behind.
 
 Resuming: :func:`load_session` returns a :class:`Session`; ``build_trainer(session)`` rebuilds the
-trainer from the saved config (``core.build.make_trainer``) and loads the state, so
+trainer from the saved config (``boltzmann_lab.build.make_trainer``) and loads the state, so
 ``k`` steps + save + load + ``m`` steps gives exactly the parameters and chains of ``k + m``
 uninterrupted steps with the same seed.
 """
@@ -185,7 +185,7 @@ def save_session(path, config: dict, state: dict[str, Any],
 
 
 def save_trainer(path, config: dict, trainer, extra: dict | None = None) -> Path:
-    """:func:`save_session` for a :class:`core.trainer.Trainer` (its state and history)."""
+    """:func:`save_session` for a :class:`boltzmann_lab.learning.trainer.Trainer` (its state and history)."""
     return save_session(path, config, trainer.state_dict(), trainer.history, extra)
 
 
@@ -241,8 +241,8 @@ def restore(trainer, session: Session) -> None:
 
 def build_trainer(session: Session, dataset=None):
     """Rebuild the trainer of ``session`` from its config and restore its state."""
-    from .build import make_trainer
-    from .config import resolve
+    from boltzmann_lab.build import make_trainer
+    from boltzmann_lab.config import resolve
     cfg = resolve(session.config, source="session")
     trainer = make_trainer(cfg, dataset)
     restore(trainer, session)

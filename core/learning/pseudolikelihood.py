@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import check_convention
-from .kernels.enumerate import single_thread_blas
+from boltzmann_lab.data.conventions import check_convention
+from boltzmann_lab.kernels.enumerate import single_thread_blas
 
 # Rows per block: rows * n <= _BLOCK_ELEMENTS, between 256 and 4096 rows.  Moderate blocks keep
 # memory bounded and keep each GEMM small: OpenBLAS threads a single tall-skinny GEMM

@@ -1,4 +1,4 @@
-"""From a ``[data]`` config to a :class:`~core.dataset.Dataset`: load or generate, then prepare.
+"""From a ``[data]`` config to a :class:`~boltzmann_lab.data.dataset.Dataset`: load or generate, then prepare.
 
 Preparation (:func:`prepare`), in this order:
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dataset import Dataset
-from .loaders import LoadError, RawData, load_path
+from boltzmann_lab.data.dataset import Dataset
+from boltzmann_lab.data.loaders import LoadError, RawData, load_path
 
 #: model kinds that need binary {0,1} or spin {-1,+1} data
 DISCRETE_KINDS = ("maxent", "rbm", "dbm", "hopfield")
@@ -211,7 +211,7 @@ def load_raw(cfg: dict) -> RawData:
     if d.get("path"):
         return load_path(d["path"], key=d.get("key"), image_size=d.get("image_size"))
     if d.get("generator"):
-        from .generators import generate
+        from boltzmann_lab.data.generators import generate
         return generate(d)
     raise LoadError("[data] needs either path (a data file) or generator.")
 

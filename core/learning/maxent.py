@@ -5,7 +5,7 @@ reproduce; the maximum-entropy distribution with those constraints is
 
     p(x) = exp(-E(x)) / Z,   E(x) = -sum_i h_i x_i - sum_{i<j} J_ij x_i x_j + V[K(x)],
 
-(``binary`` x in {0,1} or ``spin`` x in {-1,+1}), a :class:`core.pairwise.PairwiseModel`.  The
+(``binary`` x in {0,1} or ``spin`` x in {-1,+1}), a :class:`boltzmann_lab.models.pairwise.PairwiseModel`.  The
 Lagrange multipliers belong to the chosen constraints (any combination):
 
 * ``means``      <x_i>               -> fields h_i;
@@ -28,7 +28,7 @@ Learning ascends the mean log-likelihood ell = <-E>_data - log Z, whose gradient
 The model term comes from an interchangeable estimator: ``exact`` (enumeration of all 2^n states,
 n <= 24), ``mcmc`` (persistent fantasy particles: ``chains`` Markov chains advanced ``sweeps``
 sweeps per step, never re-initialised) or ``pseudolikelihood`` (then the step ascends Besag's
-pseudo-log-likelihood instead, see :mod:`core.pseudolikelihood`).
+pseudo-log-likelihood instead, see :mod:`boltzmann_lab.learning.pseudolikelihood`).
 
 Penalties (only on the couplings J; fields h and the population potential V are never penalised):
 ``l2``: -(l2/2) sum_{i<j} J_ij^2, added to the gradient; ``l1``: -l1 sum_{i<j} |J_ij|, applied as a
@@ -56,11 +56,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import pseudolikelihood as _pl
-from .conventions import check_convention
-from .meanfield import naive_mean_field
-from .optim import SGD, make_optimizer, soft_threshold
-from .trainer import Learner, Trainer
+from boltzmann_lab.learning import pseudolikelihood as _pl
+from boltzmann_lab.data.conventions import check_convention
+from boltzmann_lab.learning.meanfield import naive_mean_field
+from boltzmann_lab.learning.optim import SGD, make_optimizer, soft_threshold
+from boltzmann_lab.learning.trainer import Learner, Trainer
 
 #: largest n for the exact estimator (enumeration of 2^n states)
 EXACT_MAX_UNITS = 24
@@ -283,7 +283,7 @@ class ExactEstimator:
     def moments(self, h, J, V) -> Moments:
         if not _finite(h, J, V):
             return Moments.nan(self.n)   # let NaN reach the parameters: the Trainer stops the run
-        from .enumeration import enumerate_stats
+        from boltzmann_lab.exact.enumeration import enumerate_stats
         s = enumerate_stats(h, J, self.convention, V)
         return Moments(s.mean, s.second, s.p_k)
 
@@ -295,7 +295,7 @@ class ExactEstimator:
 
 
 class MCMCEstimator:
-    """Model moments from persistent fantasy particles (:class:`core.pairwise.PairwiseSampler`).
+    """Model moments from persistent fantasy particles (:class:`boltzmann_lab.models.pairwise.PairwiseSampler`).
 
     ``chains`` chains start at randomly chosen data rows (drawn with ``seed``) and are never
     re-initialised; each call advances them ``sweeps`` sweeps at the current parameters and returns
@@ -305,7 +305,7 @@ class MCMCEstimator:
     name = "mcmc"
 
     def __init__(self, n, convention, chains, sweeps, method, seed, init_data):
-        from .pairwise import PairwiseSampler
+        from boltzmann_lab.models.pairwise import PairwiseSampler
         rng = np.random.default_rng(seed)
         self.n, self.convention, self.sweeps = n, convention, int(sweeps)
         self.sampler = PairwiseSampler(n, int(chains), convention, seed=int(rng.integers(2 ** 63)),
@@ -342,7 +342,7 @@ class MaxEntLearner(Learner):
     estimator : ``exact`` | ``mcmc`` | ``pseudolikelihood`` (model term of the gradient).
     init : ``zero`` | ``mean_field`` (naive MF, J = -C^{-1} restricted to the mask, fields from the
         MF self-consistency) | ``pseudolikelihood`` (the L-BFGS maximiser of the PLL, with ``l2``).
-    optimizer, learning_rate, momentum, schedule, decay : see :mod:`core.optim`.
+    optimizer, learning_rate, momentum, schedule, decay : see :mod:`boltzmann_lab.learning.optim`.
     l1, l2 : penalty strengths on the couplings (module docstring).
     chains, sweeps, sampler : MCMC settings (``sampler`` = gibbs | metropolis).
     tolerance : MCMC converges when the normalised error (or residual) < tolerance.
@@ -362,7 +362,7 @@ class MaxEntLearner(Learner):
                  sampler="gibbs", tolerance=1.0, strict_tolerance=0.05, seed=0,
                  image_shape=None):
         check_convention(convention, ("binary", "spin"))
-        from .pairwise import check_data
+        from boltzmann_lab.models.pairwise import check_data
         train = np.ascontiguousarray(train, dtype=np.float64)
         if train.ndim != 2 or len(train) == 0:
             raise ValueError("maxent needs a non-empty (M, n) training array")
@@ -435,8 +435,8 @@ class MaxEntLearner(Learner):
 
     @property
     def model(self):
-        """The current model, a :class:`core.pairwise.PairwiseModel` (copies of the parameters)."""
-        from .pairwise import PairwiseModel
+        """The current model, a :class:`boltzmann_lab.models.pairwise.PairwiseModel` (copies of the parameters)."""
+        from boltzmann_lab.models.pairwise import PairwiseModel
         h, J, V = self._hV()
         return PairwiseModel(h.copy(), J.copy(), self.convention,
                              V=None if V is None else V.copy())
@@ -620,7 +620,7 @@ class MaxEntLearner(Learner):
         if not _finite(h, J, V):
             return {"train_ll": float("nan")}
         if self.n <= EXACT_LL_MAX_UNITS:
-            from .enumeration import log_likelihood, log_z
+            from boltzmann_lab.exact.enumeration import log_likelihood, log_z
             lz = log_z(h, J, self.convention, V)
             out["train_ll"] = log_likelihood(self.train, h, J, self.convention, V, logz=lz)
             if len(self.val):
@@ -670,7 +670,7 @@ class MaxEntLearner(Learner):
 
     def _make_display(self, n_chains):
         # a few chains only for showing samples; seeded apart from the training chains
-        from .pairwise import PairwiseSampler
+        from boltzmann_lab.models.pairwise import PairwiseSampler
         rng = np.random.default_rng([self.seed, 2])
         self._display = PairwiseSampler(self.n, n_chains, self.convention,
                                         seed=int(rng.integers(2 ** 63)))
@@ -751,7 +751,7 @@ class MaxEntLearner(Learner):
 
 # -------------------------------------------------------------------------------- from config
 def make_learner(cfg, dataset) -> MaxEntLearner:
-    """The ``maxent`` learner for a resolved config and a :class:`core.dataset.Dataset`."""
+    """The ``maxent`` learner for a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
     if dataset is None:
         raise ValueError("maxent needs data: set [data] path or generator")
     if dataset.convention not in ("binary", "spin"):

@@ -39,7 +39,7 @@ class LoadError(ValueError):
 
 @dataclass
 class RawData:
-    """Samples as read from a file or made by a generator, before preparation (``core.data``).
+    """Samples as read from a file or made by a generator, before preparation (``boltzmann_lab.data.prepare``).
 
     ``x`` is a (M, n) float64 array; ``image_shape`` the shape of one sample for display;
     ``labels`` optional (M,) values (digit class, temperature, component...); ``convention`` the

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import rbm as _k
-from .rbm import EXACT_UNITS, lanes, logsumexp
+from boltzmann_lab.kernels import rbm as _k
+from boltzmann_lab.models.rbm import EXACT_UNITS, lanes, logsumexp
 
 
 @dataclass

@@ -17,7 +17,7 @@ Storage rules (all return a symmetric J with zero diagonal):
 * ``pseudoinverse`` (projection rule): J = (1/n) Xi^T C^+ Xi with C = Xi Xi^T / n (P x P), i.e.
   the orthogonal projector onto the span of the patterns, diagonal then set to zero.
 
-Recall dynamics and the tie rule are those of :mod:`core.kernels.hopfield`: at T = 0,
+Recall dynamics and the tie rule are those of :mod:`boltzmann_lab.kernels.hopfield`: at T = 0,
 s_i <- sign(H_i) with H_i = sum_j J_ij s_j + h_i and a tie (H_i = 0) *keeps* s_i; at T > 0 heat
 bath, P(s_i = +1) = 1/(1 + exp(-2 H_i / T)).  Asynchronous sweeps visit units in a fresh random
 order each sweep and at T > 0 sample p(s) ~ exp(-E(s)/T); synchronous sweeps update all units at
@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import hopfield as _k
-from .kernels.rng import seed_states
-from .trainer import Learner
+from boltzmann_lab.kernels import hopfield as _k
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.trainer import Learner
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
 UPDATES = ("async", "sync")
@@ -84,7 +84,7 @@ def hebbian(patterns):
 
 def storkey(patterns):
     """Storkey's incremental rule (patterns added in order), zero diagonal
-    (kernel ``core.kernels.hopfield.storkey_add``, O(n^2) per pattern)."""
+    (kernel ``boltzmann_lab.kernels.hopfield.storkey_add``, O(n^2) per pattern)."""
     xi_all = np.ascontiguousarray(patterns, dtype=np.float64)
     n = xi_all.shape[1]
     J = np.zeros((n, n))
@@ -672,7 +672,7 @@ def hopfield_to_rbm(model: HopfieldModel, tol=1e-10):
     """An RBM with spin visibles and Gaussian hidden units whose visible marginal is exactly the
     Hopfield distribution p(s) ~ exp(-E(s)) (T = 1).
 
-    With the RBM convention of :mod:`core.units` (raw coupling v.W.h, hidden self-energy
+    With the RBM convention of :mod:`boltzmann_lab.models.units` (raw coupling v.W.h, hidden self-energy
     h^2/(2 sigma^2)), summing out h gives couplings W diag(sigma^2) W^T and fields a + W sigma^2 b;
     for spins the diagonal of W diag(sigma^2) W^T is a constant.  Two constructions:
 
@@ -682,9 +682,9 @@ def hopfield_to_rbm(model: HopfieldModel, tol=1e-10):
       semi-definite; this only adds a constant for spins) = U diag(l) U^T, one hidden unit per
       positive eigenvalue, W = U sqrt(l), sigma = 1.
 
-    a = h and b = 0 in both cases.  Returns ``core.rbm.RBM`` (float64).
+    a = h and b = 0 in both cases.  Returns ``boltzmann_lab.models.rbm.RBM`` (float64).
     """
-    from .rbm import RBM      # lazy: core.rbm is the RBM engineer's module
+    from boltzmann_lab.models.rbm import RBM
 
     J = model.J
     n = model.n
@@ -716,11 +716,11 @@ def rbm_to_hopfield(rbm):
     J_full = W diag(sigma^2) W^T, f = a + W (sigma^2 b).  Spin visibles: J = J_full off the
     diagonal, h = f.  Binary visibles: the pairwise binary model has J_b = J_full off the diagonal and
     h_b = f + diag(J_full)/2 (v_i^2 = v_i); it is converted exactly to spins s = 2v - 1
-    (``core.conventions``), so the returned network describes s = 2v - 1.  The "patterns" are
+    (``boltzmann_lab.data.conventions``), so the returned network describes s = 2v - 1.  The "patterns" are
     xi^mu = sqrt(n) sigma_mu W[:, mu] (halved for binary visibles) so that J = (1/n) sum xi xi^T
     off the diagonal; they are real-valued in general (``rule = "rbm"``).
     """
-    from .conventions import pairwise_binary_to_spin
+    from boltzmann_lab.data.conventions import pairwise_binary_to_spin
 
     if getattr(rbm.hidden, "name", None) != "gaussian":
         raise ValueError(f"rbm_to_hopfield needs Gaussian hidden units, got {rbm.hidden.name}")
@@ -778,7 +778,7 @@ def compare_samplers(model: HopfieldModel, chains=32, sweeps=2000, burn_in=200, 
     tau is the integrated autocorrelation time in steps of that sampler and
     se = sqrt(var * tau / (chains * sweeps)).
     """
-    from .kernels.rng import seed_states as _lanes
+    from boltzmann_lab.kernels.rng import seed_states as _lanes
 
     rng = np.random.default_rng(seed)
     n = model.n

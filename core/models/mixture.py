@@ -59,9 +59,9 @@ import math
 
 import numpy as np
 
-from . import em as _em
-from .config import ConfigError
-from .trainer import Learner
+from boltzmann_lab.learning import em as _em
+from boltzmann_lab.config import ConfigError
+from boltzmann_lab.learning.trainer import Learner
 
 FAMILIES = ("binomial", "bernoulli", "gaussian")
 #: probabilities are kept in [PROB_EPS, 1 - PROB_EPS] by the M-step
@@ -310,7 +310,7 @@ def _gaussian_log_prob(x, means, covs, covariance):
 
 # ------------------------------------------------------------------------------ EM adapter
 class MixtureEM:
-    """A :class:`MixtureModel` plus its learning settings, implementing the ``core.em`` protocol.
+    """A :class:`MixtureModel` plus its learning settings, implementing the ``boltzmann_lab.learning.em`` protocol.
 
     Data passed to ``log_joint``/``m_step`` are ``model.features(x)`` (computed once by the
     learner).  ``free_vector`` layout: probability families — head probabilities (binomial K;
@@ -326,7 +326,7 @@ class MixtureEM:
     def _like(self, model):
         return MixtureEM(model, self.fit_weights, self.prior, self.floor)
 
-    # --- core.em protocol -----------------------------------------------------------------
+    # --- boltzmann_lab.learning.em protocol -----------------------------------------------------------------
     def log_joint(self, f):
         return self.model.log_joint_features(f)
 
@@ -914,7 +914,7 @@ def choose_family(family, dataset) -> str:
 
 
 def make_learner(cfg, dataset) -> MixtureLearner:
-    """The ``mixture`` learner for a resolved config and a :class:`~core.dataset.Dataset`."""
+    """The ``mixture`` learner for a resolved config and a :class:`~boltzmann_lab.data.dataset.Dataset`."""
     if dataset is None:
         raise ValueError("the mixture model needs data ([data] path or generator)")
     m, t = cfg["model"], cfg["training"]

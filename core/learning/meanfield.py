@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import check_convention
+from boltzmann_lab.data.conventions import check_convention
 
 _CLIP = 1e-6   # keeps atanh/logit finite for units that never (or always) switch on
 _RIDGE = 1e-6  # keeps C invertible when a unit has (almost) zero variance

@@ -10,7 +10,7 @@ evaluated at K(x) = number of "on" units (x_i = 1 or s_i = +1).
 
 import numpy as np
 
-from core.conventions import CONVENTIONS, check_convention
+from boltzmann_lab.data.conventions import CONVENTIONS, check_convention
 
 
 def check_params(h, J, V=None):
@@ -132,7 +132,7 @@ class PairwiseSampler:
     """
 
     def __init__(self, n, chains, convention, seed, method="gibbs", init=None):
-        from core.kernels import pairwise as kern
+        from boltzmann_lab.kernels import pairwise as kern
 
         self._kern = kern
         n = int(n)
@@ -150,7 +150,7 @@ class PairwiseSampler:
             on = rng.random((chains, n)) < 0.5
             off = -1.0 if convention == "spin" else 0.0
             init = np.where(on, 1.0, off)
-        # chains live in tiles of T lanes (see core.kernels.pairwise.run_sweeps); the last tile is
+        # chains live in tiles of T lanes (see boltzmann_lab.kernels.pairwise.run_sweeps); the last tile is
         # padded with chains that run but are never measured or returned
         T = kern.tile_size(n, chains)
         tiles = -(-chains // T)
@@ -350,7 +350,7 @@ class PairwiseModel:
 
     def log_prob(self, x):
         """Exact log p(x) per row (n <= 24)."""
-        from core import enumeration
+        from boltzmann_lab.exact import enumeration
 
         return enumeration.log_prob(x, self.h, self.J, self.convention, self.V)
 
@@ -366,7 +366,7 @@ class PairwiseModel:
         if n_samples < 0:
             raise ValueError(f"n_samples must be >= 0, got {n_samples}")
         if self.n <= self.EXACT_SAMPLE_MAX:
-            from core import enumeration
+            from boltzmann_lab.exact import enumeration
 
             return enumeration.sample_exact(self.h, self.J, self.convention, n_samples, seed,
                                             self.V)
@@ -391,7 +391,7 @@ class PairwiseModel:
         x = check_data(x, self.n, self.convention)
         pll = pseudo_log_likelihood(x, self.h, self.J, self.convention, self.V)
         if self.n <= self.EXACT_LL_MAX:
-            from core import enumeration
+            from boltzmann_lab.exact import enumeration
 
             ll = enumeration.log_likelihood(x, self.h, self.J, self.convention, self.V)
             return {"ll": ll, "ll_method": "exact", "pseudo_ll": pll}
@@ -399,7 +399,7 @@ class PairwiseModel:
 
     def to_convention(self, name):
         """The same distribution in convention ``name`` (exact; V is unchanged, log Z shifts)."""
-        from core.conventions import pairwise_binary_to_spin, pairwise_spin_to_binary
+        from boltzmann_lab.data.conventions import pairwise_binary_to_spin, pairwise_spin_to_binary
 
         check_convention(name, CONVENTIONS)
         if name == self.convention:

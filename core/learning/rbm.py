@@ -1,7 +1,7 @@
 """Training an RBM by (persistent) contrastive divergence: the learner for kind ``rbm``.
 
-Gradient of the mean log-likelihood (ascended by :mod:`core.optim`; identical for every unit type
-because the coupling uses the raw unit values, see :mod:`core.units`)::
+Gradient of the mean log-likelihood (ascended by :mod:`boltzmann_lab.learning.optim`; identical for every unit type
+because the coupling uses the raw unit values, see :mod:`boltzmann_lab.models.units`)::
 
     dW = <v E[h|v]>_data - <v E[h|v]>_model - l2 W - l1 sign(W)
     da = <v>_data - <v>_model,          db = <E[h|v]>_data - <E[h|v]>_model
@@ -40,11 +40,11 @@ import math
 
 import numpy as np
 
-from .kernels.rng import seed_states
-from .minibatches import Minibatches
-from .optim import SGD, l1_l2_penalty_grad, make_optimizer
-from .rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
-from .trainer import Learner
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.minibatches import Minibatches
+from boltzmann_lab.learning.optim import SGD, l1_l2_penalty_grad, make_optimizer
+from boltzmann_lab.models.rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
+from boltzmann_lab.learning.trainer import Learner
 
 EVAL_ROWS = 1000
 RECON_ROWS = 10
@@ -61,7 +61,7 @@ def visible_units_for(dataset, requested):
 
 def data_for_units(x, convention, units_name):
     """Convert data to the visible units' convention (binary <-> spin), or explain the mismatch."""
-    from .conventions import convert_data
+    from boltzmann_lab.data.conventions import convert_data
     x = np.asarray(x, np.float64)
     target = {"binary": "binary", "spin": "spin", "gaussian": "real"}[units_name]
     if target == convention or target == "real":
@@ -231,7 +231,7 @@ class RBMLearner(Learner):
         """PCD-k / CD-k for binary x binary float32: BLAS products into preallocated buffers,
         fused sigmoid + Bernoulli kernels, and the weight gradient as ONE product
         [v; v_neg]^T [E[h|v]/B; -E[h|v_neg]/C].  Returns (grads, recon_error)."""
-        from .kernels.rbm import fast_sigmoid_bernoulli as fsb
+        from boltzmann_lab.kernels.rbm import fast_sigmoid_bernoulli as fsb
         m = self.model
         W, a, b = m.W, m.a, m.b
         idx = self._batch_indices()
@@ -416,7 +416,7 @@ class RBMLearner(Learner):
 
 
 def make_learner(cfg, dataset):
-    """The ``rbm`` learner from a resolved config and a :class:`core.dataset.Dataset`."""
+    """The ``rbm`` learner from a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
     if dataset is None:
         raise ValueError("an RBM needs training data ([data] path or generator)")
     mcfg, t = cfg["model"], cfg["training"]

@@ -39,15 +39,15 @@ W[:, mu]``.
 Gradient terms: since the coupling uses the raw values, d(-E)/dW = v h^T and d(-E)/d(bias) = x
 for every type (``sufficient statistic`` = the unit value).  Sigma is a fixed hyperparameter here.
 
-Sampling uses the explicit per-row RNG lanes of :mod:`core.kernels.rng` (one uint64 state per row
-of ``phi``) through the fused kernels of :mod:`core.kernels.rbm`; results are reproducible.
+Sampling uses the explicit per-row RNG lanes of :mod:`boltzmann_lab.kernels.rng` (one uint64 state per row
+of ``phi``) through the fused kernels of :mod:`boltzmann_lab.kernels.rbm`; results are reproducible.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .kernels import rbm as _k
+from boltzmann_lab.kernels import rbm as _k
 
 UNIT_NAMES = ("binary", "spin", "gaussian")
 

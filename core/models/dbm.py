@@ -9,7 +9,7 @@ RBM whose "visible" part is the even layers and whose "hidden" part is the odd l
 weight matrix (:meth:`DBM.as_rbm`).  Hence
 
 * ``log Z`` is that RBM's log Z — exact by enumerating the smaller side when it has at most
-  ``max_units`` units, else AIS (Salakhutdinov & Murray's estimator, :mod:`core.ais`: the odd
+  ``max_units`` units, else AIS (Salakhutdinov & Murray's estimator, :mod:`boltzmann_lab.sampling.ais`: the odd
   layers are summed out analytically and the even layers annealed, as Salakhutdinov & Hinton 2009);
 * block Gibbs sampling alternates even and odd layers;
 * the exact unnormalised log p*(v) sums out the odd layers and enumerates the even hidden layer
@@ -34,7 +34,7 @@ under RBM l); the DBM takes the RBM weights W_l and biases, with the bias of a m
 the mean of the two RBMs' biases for it (no weight doubling/halving).  Then joint training: the
 positive phase is the mean-field posterior of each minibatch row, the negative phase is ``chains``
 persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
-:mod:`core.optim`, L1/L2 on weights):
+:mod:`boltzmann_lab.learning.optim`, L1/L2 on weights):
 
     dW_l = <mu_l mu_{l+1}^T>_data - <x_l x_{l+1}^T>_chains,     db_l = <mu_l>_data - <x_l>_chains.
 """
@@ -45,12 +45,12 @@ import math
 
 import numpy as np
 
-from .kernels.rng import seed_states
-from .minibatches import Minibatches
-from .optim import l1_l2_penalty_grad, make_optimizer
-from .rbm import RBM, lanes, layer_states, logsumexp
-from .trainer import Learner
-from .units import Binary
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.minibatches import Minibatches
+from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
+from boltzmann_lab.models.rbm import RBM, lanes, layer_states, logsumexp
+from boltzmann_lab.learning.trainer import Learner
+from boltzmann_lab.models.units import Binary
 
 EXACT_UNITS = 20
 _B = Binary()
@@ -129,7 +129,7 @@ class DBM:
         rbm = self.as_rbm()
         if rbm.exact_layer(max_units) is not None:
             return rbm.log_partition(max_units), "exact"
-        from .ais import ais, base_rate_bias
+        from boltzmann_lab.sampling.ais import ais, base_rate_bias
         base = np.zeros(rbm.n_visible)
         if data is not None:
             base[:self.n_visible] = base_rate_bias(RBM(np.zeros((self.n_visible, 1))), data)
@@ -260,7 +260,7 @@ class DBM:
 # ----------------------------------------------------------------------------------- learner
 def pretrain(data, hidden, epochs, seed=0, learning_rate=0.01, batch_size=100, chains=100):
     """Greedy layerwise RBM pretraining (module docstring); returns a :class:`DBM`."""
-    from .rbm_training import RBMLearner
+    from boltzmann_lab.learning.rbm import RBMLearner
     sizes = [data.shape[1]] + list(hidden)
     W, b_up, b_down = [], [], []
     x = np.asarray(data, np.float64)
@@ -414,12 +414,12 @@ class DBMLearner(Learner):
 
 
 def make_learner(cfg, dataset):
-    """The ``dbm`` learner from a resolved config and a :class:`core.dataset.Dataset`."""
+    """The ``dbm`` learner from a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
     if dataset is None:
         raise ValueError("a DBM needs training data ([data] path or generator)")
     if dataset.convention not in ("binary", "spin"):
         raise ValueError("a DBM has binary units: set [data] binarize for real-valued data")
-    from .rbm_training import data_for_units
+    from boltzmann_lab.learning.rbm import data_for_units
     train = data_for_units(dataset.train, dataset.convention, "binary")
     val = data_for_units(dataset.val, dataset.convention, "binary") if len(dataset.val) else None
     m, t = cfg["model"], cfg["training"]

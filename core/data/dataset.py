@@ -2,7 +2,7 @@
 
 A :class:`Dataset` holds a 2-D float array of samples (``train`` and ``val``, shape (M, n)), the
 unit convention of its values, and the shape in which one sample is drawn (``image_shape``).
-Loaders and generators (``core.loaders``, ``core.generators``) produce it; ``core.data.prepare``
+Loaders and generators (``boltzmann_lab.data.loaders``, ``boltzmann_lab.data.generators``) produce it; ``boltzmann_lab.data.prepare.prepare``
 applies binarisation, convention and the validation split according to the ``[data]`` config.
 """
 

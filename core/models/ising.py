@@ -9,8 +9,8 @@ p(s) ∝ exp(-E(s)/T), k_B = 1.  Observables are per spin: e = E/N, m = M/N, N =
 Public API
 ----------
 * :class:`Lattice` — spins (L, L) int8 + explicit RNG states; ``sweep(n, algorithm)`` runs
-  ``metropolis`` / ``heatbath`` (checkerboard, SIMD kernels in :mod:`core.kernels.lattice`, even L)
-  or ``wolff`` (cluster updates, H = 0, :mod:`core.kernels.wolff`) and returns e and m after each
+  ``metropolis`` / ``heatbath`` (checkerboard, SIMD kernels in :mod:`boltzmann_lab.kernels.lattice`, even L)
+  or ``wolff`` (cluster updates, H = 0, :mod:`boltzmann_lab.kernels.wolff`) and returns e and m after each
   sweep.  A Wolff "sweep" is as many clusters as it takes to flip >= N spins.
 * estimators: :func:`specific_heat`, :func:`susceptibility`, :func:`autocorrelation`,
   :func:`integrated_autocorrelation_time` (Sokal's automatic window), :func:`standard_error`
@@ -19,7 +19,7 @@ Public API
 * :class:`IsingModel` (model protocol, kind ``ising``) and :func:`make_learner` for
   ``[model] kind = "ising"`` (a live simulation: nothing is learned).
 
-Exact references for J > 0, H = 0 are in :mod:`core.onsager`.
+Exact references for J > 0, H = 0 are in :mod:`boltzmann_lab.exact.onsager`.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import math
 
 import numpy as np
 
-from . import onsager
-from .kernels import lattice as _lk
-from .kernels import wolff as _wk
-from .kernels.rng import seed_states
-from .trainer import Learner
+from boltzmann_lab.exact import onsager
+from boltzmann_lab.kernels import lattice as _lk
+from boltzmann_lab.kernels import wolff as _wk
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.trainer import Learner
 
 ALGORITHMS = ("metropolis", "heatbath", "wolff")
 

@@ -1,6 +1,6 @@
 """Restricted Boltzmann machine with pluggable unit types (binary, spin, Gaussian).
 
-Energy (see :mod:`core.units` for the unit types and the Gaussian self-energy ``Q``)::
+Energy (see :mod:`boltzmann_lab.models.units` for the unit types and the Gaussian self-energy ``Q``)::
 
     E(v, h) = -a.v - b.h - v.W.h + Q_v(v) + Q_h(h),      p(v, h) = exp(-E(v, h)) / Z
 
@@ -12,22 +12,22 @@ hidden layer gives the free energy
 and summing out the visible layer gives ``F_h(h) = -b.h + Q_h(h) - sum_i log_partition_v(a_i +
 (W h)_i)``.  Log-likelihoods are ``log p(v) = -F(v) - log Z`` in nats (a density for Gaussian
 visibles).  Hidden Gaussian units with std ``sigma_h`` give the pairwise visible model
-``J = W diag(sigma_h^2) W^T`` (formula in :mod:`core.units`).
+``J = W diag(sigma_h^2) W^T`` (formula in :mod:`boltzmann_lab.models.units`).
 
 ``log_partition()`` is exact: it enumerates the smaller *discrete* layer (up to ``max_units``
 units, chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
-it is the closed-form Gaussian integral.  Larger models use AIS (:mod:`core.ais`).
+it is the closed-form Gaussian integral.  Larger models use AIS (:mod:`boltzmann_lab.sampling.ais`).
 
 Randomness: every stochastic method takes ``rng`` = an int seed, a ``numpy.random.Generator``, or
-an array of uint64 lane states (one per row, advanced in place; see :mod:`core.kernels.rng`).
+an array of uint64 lane states (one per row, advanced in place; see :mod:`boltzmann_lab.kernels.rng`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .kernels.rng import seed_states
-from .units import Units, make_units
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.models.units import Units, make_units
 
 #: exact log Z when the enumerated layer has at most this many units (evaluate's default)
 EXACT_UNITS = 20
@@ -63,7 +63,7 @@ class RBM:
     Parameters
     ----------
     W : (n_visible, n_hidden) weights.  a, b : visible / hidden biases (default zeros).
-    visible, hidden : unit types (``binary``, ``spin``, ``gaussian`` or a :class:`core.units.Units`).
+    visible, hidden : unit types (``binary``, ``spin``, ``gaussian`` or a :class:`boltzmann_lab.models.units.Units`).
     sigma_v, sigma_h : std of Gaussian units (scalar or per unit; ignored for discrete units).
     dtype : float dtype of the parameter arrays (float32 is faster for training; exact quantities
         are always computed in float64).
@@ -181,7 +181,7 @@ class RBM:
 
     def log_partition(self, max_units=24):
         """Exact log Z (float).  Raises ValueError when the smaller discrete layer has more than
-        ``max_units`` units (use :func:`core.ais.ais` instead)."""
+        ``max_units`` units (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
         layer = self.exact_layer(max_units)
         if layer is None:
             raise ValueError(f"exact log Z needs a discrete layer with at most {max_units} units "
@@ -365,7 +365,7 @@ class RBM:
             lz = self.log_partition(max_units)
             out.update(ll=float(-fe.mean() - lz), ll_method="exact", log_z=lz)
         else:
-            from .ais import ais
+            from boltzmann_lab.sampling.ais import ais
             res = ais(self, n_betas=ais_betas, n_runs=ais_runs, seed=seed, data=x)
             out.update(ll=float(-fe.mean() - res.log_z), ll_method="ais", log_z=res.log_z,
                        log_z_se=res.log_z_se, log_z_reverse=res.log_z_reverse,

@@ -60,9 +60,9 @@ class Snapshot:
 
 
 class Learner:
-    """Interface implemented by each model kind (``core.maxent``, ``core.rbm``, ``core.mixture``...).
+    """Interface implemented by each model kind (``boltzmann_lab.learning.maxent``, ``boltzmann_lab.models.rbm``, ``boltzmann_lab.models.mixture``...).
 
-    Required attributes: ``kind``, ``model`` (saveable, see ``core.modelio``), ``convention``,
+    Required attributes: ``kind``, ``model`` (saveable, see ``boltzmann_lab.io.modelio``), ``convention``,
     ``image_shape``, ``steps_per_epoch`` (steps for one pass over the training data), ``params``
     (dict name -> numpy array, the *live* learned parameters; the trainer checks and checkpoints
     them).

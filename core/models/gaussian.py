@@ -30,8 +30,8 @@ import math
 
 import numpy as np
 
-from .kernels.enumerate import single_thread_blas
-from .trainer import Learner
+from boltzmann_lab.kernels.enumerate import single_thread_blas
+from boltzmann_lab.learning.trainer import Learner
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -334,8 +334,8 @@ class GaussianLearner(Learner):
 
 
 def make_learner(cfg, dataset) -> GaussianLearner:
-    """The ``gaussian`` learner for a resolved config and a :class:`core.dataset.Dataset`."""
-    from .maxent import pair_mask
+    """The ``gaussian`` learner for a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
+    from boltzmann_lab.learning.maxent import pair_mask
     if dataset is None:
         raise ValueError("gaussian needs data: set [data] path or generator")
     m, t = cfg["model"], cfg["training"]
