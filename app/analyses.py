@@ -89,7 +89,7 @@ def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinve
 
 def lambda_curves(cfg, dataset, lambdas=None, max_steps=300):
     """``boltzmann_lab.learning.maxent.lambda_sweep`` over a log grid of L1 strengths."""
-    from boltzmann_lab.learning.maxent import lambda_sweep
+    from boltzmann_lab.learning.lambda_sweep import lambda_sweep
     lambdas = list(np.geomspace(1e-4, 0.1, 9)) if lambdas is None else list(lambdas)
     return lambda_sweep(cfg, dataset, lambdas=lambdas, penalty="l1", max_steps=max_steps)
 

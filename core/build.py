@@ -18,7 +18,7 @@ LEARNERS = {
     "maxent": "boltzmann_lab.learning.maxent",
     "gaussian": "boltzmann_lab.models.gaussian",
     "rbm": "boltzmann_lab.learning.rbm",
-    "dbm": "boltzmann_lab.models.dbm",
+    "dbm": "boltzmann_lab.learning.dbm",
     "hopfield": "boltzmann_lab.models.hopfield",
     "mixture": "boltzmann_lab.models.mixture",
     "ising": "boltzmann_lab.models.ising",

@@ -335,7 +335,7 @@ class GaussianLearner(Learner):
 
 def make_learner(cfg, dataset) -> GaussianLearner:
     """The ``gaussian`` learner for a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
-    from boltzmann_lab.learning.maxent import pair_mask
+    from boltzmann_lab.learning.constraints import pair_mask
     if dataset is None:
         raise ValueError("gaussian needs data: set [data] path or generator")
     m, t = cfg["model"], cfg["training"]

@@ -7,7 +7,8 @@ import pytest
 
 from boltzmann_lab.config import resolve
 from boltzmann_lab.data.dataset import Dataset
-from boltzmann_lab.models.dbm import DBM, DBMLearner, make_learner
+from boltzmann_lab.models.dbm import DBM
+from boltzmann_lab.learning.dbm import DBMLearner, make_learner
 from boltzmann_lab.models.rbm import layer_states
 from boltzmann_lab.learning.trainer import Trainer
 
