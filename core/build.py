@@ -16,12 +16,12 @@ from boltzmann_lab.learning.trainer import Trainer
 #: model kind -> module that provides ``make_learner(cfg, dataset)``
 LEARNERS = {
     "maxent": "boltzmann_lab.learning.maxent",
-    "gaussian": "boltzmann_lab.models.gaussian",
+    "gaussian": "boltzmann_lab.learning.gaussian",
     "rbm": "boltzmann_lab.learning.rbm",
     "dbm": "boltzmann_lab.learning.dbm",
-    "hopfield": "boltzmann_lab.models.hopfield",
-    "mixture": "boltzmann_lab.models.mixture",
-    "ising": "boltzmann_lab.models.ising",
+    "hopfield": "boltzmann_lab.learning.hopfield",
+    "mixture": "boltzmann_lab.learning.mixture",
+    "ising": "boltzmann_lab.learning.ising",
 }
 
 

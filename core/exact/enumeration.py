@@ -13,7 +13,8 @@ of any size (e.g. J = 1e3).  The work is done by GEMMs over a split of the units
 random except :func:`sample_exact`.
 
 Public functions: :func:`enumerate_stats`, :func:`log_z`, :func:`log_prob`, :func:`log_likelihood`,
-:func:`sample_exact`.
+:func:`sample_exact`, and :func:`states` (configurations in order, for brute-force checks and RBM
+layers).  ``MAX_UNITS`` is the one enumeration limit of the project.
 """
 
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ import numpy as np
 
 from boltzmann_lab.data.conventions import CONVENTIONS, check_convention
 from boltzmann_lab.kernels import enumerate as _kern
+from boltzmann_lab.kernels.enumerate import states  # noqa: F401  (public here)
 from boltzmann_lab.models.pairwise import check_data, check_params, energy
 
+#: the most units any exact enumeration in the project handles (2^24 ≈ 1.7e7 configurations)
 MAX_UNITS = 24
 
 

@@ -21,7 +21,8 @@ from boltzmann_lab.kernels.rng import seed_states
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.learning.trainer import Learner
-from boltzmann_lab.models.dbm import DBM, EXACT_UNITS, _B, _sigmoid
+from boltzmann_lab.models.dbm import DBM, EXACT_UNITS, _B
+from boltzmann_lab.stats.numerics import sigmoid
 
 
 def pretrain(data, hidden, epochs, seed=0, learning_rate=0.01, batch_size=100, chains=100):
@@ -121,7 +122,7 @@ class DBMLearner(Learner):
             grads[f"b{l}"] = mu[l].mean(0) - x[l].mean(0)
         lr = self.opt.lr
         r = min(B, 10)
-        rec = _sigmoid(m.b[0] + mu[1][:r] @ m.W[0].T)
+        rec = sigmoid(m.b[0] + mu[1][:r] @ m.W[0].T)
         self.opt.step(self.params, grads)
         self.step_count += 1
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}

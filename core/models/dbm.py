@@ -35,15 +35,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from boltzmann_lab.models.rbm import RBM, lanes, layer_states, logsumexp
+from boltzmann_lab.kernels.enumerate import states
+from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.models.rbm import RBM
+from boltzmann_lab.stats.numerics import logsumexp, sigmoid
 from boltzmann_lab.models.units import Binary
 
 EXACT_UNITS = 20
 _B = Binary()
-
-
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 class DBM:
@@ -137,7 +136,7 @@ class DBM:
         out = np.full(len(v), -np.inf)
         step = 1 << min(n2, 12)
         for start in range(0, 1 << n2, step):
-            h2 = layer_states((0.0, 1.0), n2, start, min(1 << n2, start + step))  # (K, n2)
+            h2 = states(n2, (0.0, 1.0), start, min(1 << n2, start + step))  # (K, n2)
             t = h2 @ b[2]                                                    # (K,)
             if len(W) == 3:
                 t = t + np.logaddexp(0.0, h2 @ W[2] + b[3]).sum(1)
@@ -160,13 +159,13 @@ class DBM:
         mu = [v]
         for l in range(1, L + 1):                      # bottom-up init, doubled below the top
             factor = 2.0 if l < L else 1.0
-            mu.append(_sigmoid(b[l] + factor * (mu[l - 1] @ W[l - 1])))
+            mu.append(sigmoid(b[l] + factor * (mu[l - 1] @ W[l - 1])))
         for _ in range(int(iterations)):
             for l in range(1, L + 1):
                 x = b[l] + mu[l - 1] @ W[l - 1]
                 if l < L:
                     x = x + mu[l + 1] @ W[l].T
-                mu[l] = _sigmoid(x)
+                mu[l] = sigmoid(x)
         return mu[1:]
 
     def bound_terms(self, v, iterations=10):
@@ -192,7 +191,7 @@ class DBM:
         """Block Gibbs on a list of layer states (rows = chains): odd layers given even, then
         even given odd.  ``rng`` seed / Generator / lane array (one per chain)."""
         x = [np.array(s, np.float64) for s in states]
-        st = lanes(rng, len(x[0]))
+        st = as_lanes(rng, len(x[0]))
         L = len(x) - 1
         for _ in range(int(sweeps)):
             for parity in (1, 0):
@@ -207,12 +206,12 @@ class DBM:
         """Visible fantasy particles from random starts after ``sweeps`` block-Gibbs sweeps."""
         rng = np.random.default_rng(seed)
         x = [rng.integers(0, 2, (n_samples, n)).astype(np.float64) for n in self.sizes]
-        return self.gibbs_states(x, sweeps, lanes(rng, n_samples))[0]
+        return self.gibbs_states(x, sweeps, as_lanes(rng, n_samples))[0]
 
     def reconstruct(self, v, iterations=10):
         """E[v | h_1 = mu_1] with mu the mean-field posterior of v."""
         mu1 = self.mean_field(v, iterations)[0]
-        return _sigmoid(self.b[0] + mu1 @ self.W[0].T)
+        return sigmoid(self.b[0] + mu1 @ self.W[0].T)
 
     # --- model protocol -------------------------------------------------------------------
     def evaluate(self, x, seed=0, iterations=10, ais_betas=10000, ais_runs=100):

@@ -26,35 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.kernels.enumerate import states
+from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.stats.numerics import logsumexp
 from boltzmann_lab.models.units import Units, make_units
 
 #: exact log Z when the enumerated layer has at most this many units (evaluate's default)
 EXACT_UNITS = 20
-
-
-def lanes(rng, n):
-    """uint64 RNG lane states for ``n`` rows from a seed, a Generator or an existing lane array."""
-    if isinstance(rng, np.ndarray) and rng.dtype == np.uint64:
-        if rng.shape != (n,):
-            raise ValueError(f"expected {n} RNG lane states, got shape {rng.shape}")
-        return rng
-    return seed_states(n, rng)
-
-
-def logsumexp(x, axis=None):
-    x = np.asarray(x, dtype=np.float64)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out.item() if axis is None else np.squeeze(out, axis=axis)
-
-
-def layer_states(values, k, start, stop):
-    """States number ``start..stop-1`` of ``k`` discrete units (bit i of the index -> unit i)."""
-    idx = np.arange(start, stop, dtype=np.int64)
-    bits = (idx[:, None] >> np.arange(k, dtype=np.int64)) & 1
-    return np.where(bits == 1, values[1], values[0]).astype(np.float64)
 
 
 class RBM:
@@ -176,7 +154,7 @@ class RBM:
         total = 1 << k
         step = 1 << min(k, chunk_bits)
         for start in range(0, total, step):
-            s = layer_states(units.values, k, start, min(total, start + step))
+            s = states(k, units.values, start, min(total, start + step))
             yield s, -fe(s)
 
     def log_partition(self, max_units=24):
@@ -230,7 +208,7 @@ class RBM:
         p = np.exp(nf - nf.max())
         idx = rng.choice(len(p), size=n_samples, p=p / p.sum())
         x = states[idx]
-        st = lanes(rng, n_samples)
+        st = as_lanes(rng, n_samples)
         if layer == "hidden":
             h = x
             _, v = self.visible.sample(np.asarray(self.visible_field(h), np.float64), st)
@@ -243,12 +221,12 @@ class RBM:
     def sample_hidden(self, v, rng=0):
         """(mean, sample) of h | v; ``rng`` seed / Generator / lane states (one per row)."""
         phi = self.hidden_field(v)
-        return self.hidden.sample(phi, lanes(rng, phi.shape[0]), mean_out=phi)
+        return self.hidden.sample(phi, as_lanes(rng, phi.shape[0]), mean_out=phi)
 
     def sample_visible(self, h, rng=0):
         """(mean, sample) of v | h."""
         phi = self.visible_field(h)
-        return self.visible.sample(phi, lanes(rng, phi.shape[0]), mean_out=phi)
+        return self.visible.sample(phi, as_lanes(rng, phi.shape[0]), mean_out=phi)
 
     def gibbs(self, v, k=1, rng=0, clamp=None, clamp_values=None):
         """``k`` block-Gibbs sweeps v -> h -> v starting from ``v`` (M, n_visible).
@@ -258,7 +236,7 @@ class RBM:
         Returns the final visible sample (model dtype).
         """
         v = self._x(v, self.n_visible, "visible states").astype(self.dtype, copy=True)
-        st = lanes(rng, v.shape[0])
+        st = as_lanes(rng, v.shape[0])
         if clamp is not None:
             clamp = np.broadcast_to(np.asarray(clamp, bool), v.shape)
             known = v.copy() if clamp_values is None else np.broadcast_to(
@@ -281,7 +259,7 @@ class RBM:
         Returns (n_samples, n_visible) float64 in the visible convention."""
         rng = np.random.default_rng(seed)
         v = self.random_visible(n_samples, rng) if init is None else np.array(init, self.dtype)
-        return self.gibbs(v, sweeps, lanes(rng, len(v))).astype(np.float64)
+        return self.gibbs(v, sweeps, as_lanes(rng, len(v))).astype(np.float64)
 
     sample_fantasy = sample
 
@@ -297,7 +275,7 @@ class RBM:
         known = np.broadcast_to(np.asarray(known, bool), v.shape)
         rng = np.random.default_rng(seed)
         start = np.where(known, v, self.random_visible(len(v), rng))
-        st = lanes(rng, len(v))
+        st = as_lanes(rng, len(v))
         x = self.gibbs(start, max(int(sweeps) - 1, 0), st, clamp=known, clamp_values=v)
         if not mean:
             x = self.gibbs(x, 1, st, clamp=known, clamp_values=v)
@@ -311,7 +289,7 @@ class RBM:
         conditional mean E[v | h] of the last sweep (use :meth:`fill_in` when some visibles are
         known to be right)."""
         v = self._x(v, self.n_visible, "visible states")
-        st = lanes(seed, len(v))
+        st = as_lanes(seed, len(v))
         x = self.gibbs(v, max(int(sweeps) - 1, 0), st)
         _, h = self.sample_hidden(x, st)
         return self.visible.mean(np.asarray(self.visible_field(h), np.float64))

@@ -39,7 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from boltzmann_lab.kernels import rbm as _k
-from boltzmann_lab.models.rbm import EXACT_UNITS, lanes, logsumexp
+from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.models.rbm import EXACT_UNITS
+from boltzmann_lab.stats.numerics import logsumexp
 
 
 @dataclass
@@ -173,7 +175,7 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
     path = _Path(rbm, base_rate_bias(rbm, data) if base_bias is None else base_bias)
     log_z_base = float(rbm.visible.log_partition(path.a_base).sum()
                        + rbm.hidden.log_partition(np.zeros(rbm.n_hidden)).sum())
-    st = lanes(rng, R)
+    st = as_lanes(rng, R)
 
     # forward: v ~ base model (independent visibles with field a_base)
     phi0 = np.broadcast_to(path.a_base.astype(rbm.dtype), (R, rbm.n_visible)).copy()

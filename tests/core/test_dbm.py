@@ -9,7 +9,7 @@ from boltzmann_lab.config import resolve
 from boltzmann_lab.data.dataset import Dataset
 from boltzmann_lab.models.dbm import DBM
 from boltzmann_lab.learning.dbm import DBMLearner, make_learner
-from boltzmann_lab.models.rbm import layer_states
+from boltzmann_lab.exact.enumeration import states
 from boltzmann_lab.learning.trainer import Trainer
 
 
@@ -46,7 +46,7 @@ def test_exact_log_z_and_log_p_equal_brute_force(sizes):
 @pytest.mark.parametrize("sizes", [[5, 4, 3], [4, 3, 3, 2]])
 def test_bound_is_below_exact_log_likelihood(sizes):
     d = tiny_dbm(sizes, seed=1, scale=1.5)
-    V = layer_states((0, 1), sizes[0], 0, 1 << sizes[0])
+    V = states(sizes[0], (0, 1), 0, 1 << sizes[0])
     lz = d.log_partition()[0]
     exact = d.unnormalized_log_prob(V) - lz
     for it in (1, 5, 30):
@@ -61,7 +61,7 @@ def test_bound_is_below_exact_log_likelihood(sizes):
 
 def test_gibbs_sampling_matches_exact_marginal():
     d = tiny_dbm([4, 3, 3], seed=3)
-    V = layer_states((0, 1), 4, 0, 16)
+    V = states(4, (0, 1), 0, 16)
     p = np.exp(d.log_prob(V))
     n = 4000
     x = d.sample(n, seed=1, sweeps=40)
