@@ -21,7 +21,7 @@ from boltzmann_lab.kernels.rng import seed_states
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.learning.trainer import Learner
-from boltzmann_lab.models.dbm import DBM, EXACT_UNITS, _B
+from boltzmann_lab.models.dbm import DBM, _B
 from boltzmann_lab.stats.numerics import sigmoid
 
 
@@ -129,12 +129,13 @@ class DBMLearner(Learner):
 
     def evaluate(self):
         m = self.model
-        lz, how = m.log_partition(ais_betas=self.ais_betas, ais_runs=self.ais_runs,
-                                  seed=[self.seed, 4, self.step_count], data=self.train)
+        lz, how = m.log_partition_with_method("auto", self.ais_betas, self.ais_runs,
+                                              seed=[self.seed, 4, self.step_count],
+                                              data=self.train)
         out = {"log_z": lz, "train_ll": m.bound(self.eval_train, lz, self.iterations)}
         if len(self.eval_val):
             out["val_ll"] = m.bound(self.eval_val, lz, self.iterations)
-        if how == "exact" and m.sizes[2] <= EXACT_UNITS:
+        if how == "exact" and m.exact_ll_feasible():
             out["train_ll_exact"] = float(np.mean(m.unnormalized_log_prob(self.eval_train)) - lz)
         return out
 

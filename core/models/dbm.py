@@ -9,11 +9,11 @@ RBM whose "visible" part is the even layers and whose "hidden" part is the odd l
 weight matrix (:meth:`DBM.as_rbm`).  Hence
 
 * ``log Z`` is that RBM's log Z — exact by enumerating the smaller side when it has at most
-  ``max_units`` units, else AIS (Salakhutdinov & Murray's estimator, :mod:`boltzmann_lab.sampling.ais`: the odd
+  few enough units (:func:`boltzmann_lab.exact.enumeration.affordable`), else AIS (Salakhutdinov & Murray's estimator, :mod:`boltzmann_lab.sampling.ais`: the odd
   layers are summed out analytically and the even layers annealed, as Salakhutdinov & Hinton 2009);
 * block Gibbs sampling alternates even and odd layers;
 * the exact unnormalised log p*(v) sums out the odd layers and enumerates the even hidden layer
-  h2 (when it has at most ``max_units`` units).
+  h2 (when affordable).
 
 Variational lower bound (mean-field q(h) = prod_l prod_j Bernoulli(mu_lj))::
 
@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from boltzmann_lab.exact.enumeration import affordable
 from boltzmann_lab.kernels.enumerate import states
 from boltzmann_lab.kernels.rng import as_lanes
 from boltzmann_lab.models.rbm import RBM
 from boltzmann_lab.stats.numerics import logsumexp, sigmoid
 from boltzmann_lab.models.units import Binary
 
-EXACT_UNITS = 20
 _B = Binary()
 
 
@@ -104,16 +104,31 @@ class DBM:
                    np.concatenate([self.b[l] for l in odd]))
 
     # --- partition function and likelihoods -----------------------------------------------
-    def exact_feasible(self, max_units=EXACT_UNITS):
-        even, odd = self._even_odd()
-        return min(sum(self.sizes[l] for l in even), sum(self.sizes[l] for l in odd)) <= max_units
+    def exact_feasible(self):
+        """log Z can be enumerated: one side of the even/odd bipartition is small enough
+        (:func:`boltzmann_lab.exact.enumeration.affordable`)."""
+        return self.as_rbm().exact_layer() is not None
 
-    def log_partition(self, max_units=24, ais_betas=10000, ais_runs=100, seed=0, data=None):
-        """(log Z, method): exact when a side of the bipartition has <= ``max_units`` units,
-        else forward AIS on the equivalent RBM (base: data base rates on v, zero elsewhere)."""
+    def exact_ll_feasible(self):
+        """Exact log p(v) is affordable too: log Z enumerable and the h2 layer enumerable (its
+        2^n2 states each cost a pass over h1, h3)."""
+        n2 = self.sizes[2]
+        return self.exact_feasible() and affordable(n2, sum(self.sizes[1:]))
+
+    def log_partition(self, method="auto", ais_betas=10000, ais_runs=100, seed=0, data=None):
+        """log Z (float); see :meth:`log_partition_with_method`."""
+        return self.log_partition_with_method(method, ais_betas, ais_runs, seed, data)[0]
+
+    def log_partition_with_method(self, method="auto", ais_betas=10000, ais_runs=100, seed=0,
+                                  data=None):
+        """(log Z, method): ``auto`` is exact when a side of the bipartition is enumerable, else
+        forward AIS on the equivalent RBM (base: data base rates on v, zero elsewhere; random:
+        ``seed``); ``exact`` or ``ais`` force one."""
+        if method not in ("auto", "exact", "ais"):
+            raise ValueError(f"method must be auto, exact or ais, got {method!r}")
         rbm = self.as_rbm()
-        if rbm.exact_layer(max_units) is not None:
-            return rbm.log_partition(max_units), "exact"
+        if method == "exact" or (method == "auto" and rbm.exact_layer() is not None):
+            return rbm.log_partition(), "exact"
         from boltzmann_lab.sampling.ais import ais, base_rate_bias
         base = np.zeros(rbm.n_visible)
         if data is not None:
@@ -122,15 +137,15 @@ class DBM:
                   reverse=False)
         return res.log_z, "ais"
 
-    def unnormalized_log_prob(self, v, max_units=EXACT_UNITS):
+    def unnormalized_log_prob(self, v):
         """log p*(v) = log sum_h exp(-E(v, h)) exactly: odd layers summed out analytically, the
-        even hidden layer h2 (if any) enumerated (at most ``max_units`` units)."""
+        even hidden layer h2 enumerated (when affordable)."""
         v = np.asarray(v, np.float64)
         W, b = self.W, self.b
         n2 = self.sizes[2]
-        if n2 > max_units:
-            raise ValueError(f"exact log p*(v) enumerates h2, which has {n2} > {max_units} "
-                             "units")
+        if not affordable(n2, sum(self.sizes[1:])):
+            raise ValueError(f"exact log p*(v) enumerates h2, which has {n2} units: not "
+                             "affordable")
         base = v @ b[0]
         in1 = v @ W[0] + b[1]                       # (M, n1)
         out = np.full(len(v), -np.inf)
@@ -147,7 +162,7 @@ class DBM:
 
     def log_prob(self, v, log_z=None):
         if log_z is None:
-            log_z = self.log_partition()[0]
+            log_z = self.log_partition()
         return self.unnormalized_log_prob(v) - log_z
 
     # --- mean field and the bound ---------------------------------------------------------
@@ -183,7 +198,7 @@ class DBM:
     def bound(self, v, log_z=None, iterations=10):
         """Mean variational lower bound on log p(v) (nats per sample)."""
         if log_z is None:
-            log_z = self.log_partition()[0]
+            log_z = self.log_partition()
         return float(np.mean(self.bound_terms(v, iterations)[0]) - log_z)
 
     # --- sampling -------------------------------------------------------------------------
@@ -220,10 +235,10 @@ class DBM:
         ``recon_error``."""
         x = np.asarray(x, np.float64)
         _B.check(x, "data")
-        lz, how = self.log_partition(ais_betas=ais_betas, ais_runs=ais_runs, seed=seed, data=x)
+        lz, how = self.log_partition_with_method("auto", ais_betas, ais_runs, seed, x)
         out = {"ll": self.bound(x, lz, iterations), "ll_method": "bound", "log_z": lz,
                "log_z_method": how}
-        if how == "exact" and self.sizes[2] <= EXACT_UNITS:
+        if how == "exact" and self.exact_ll_feasible():
             out["ll_exact"] = float(np.mean(self.unnormalized_log_prob(x)) - lz)
         out["recon_error"] = float(np.mean((x - self.reconstruct(x, iterations)) ** 2))
         return out

@@ -14,8 +14,8 @@ and summing out the visible layer gives ``F_h(h) = -b.h + Q_h(h) - sum_i log_par
 visibles).  Hidden Gaussian units with std ``sigma_h`` give the pairwise visible model
 ``J = W diag(sigma_h^2) W^T`` (formula in :mod:`boltzmann_lab.models.units`).
 
-``log_partition()`` is exact: it enumerates the smaller *discrete* layer (up to ``max_units``
-units, chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
+``log_partition()`` is exact: it enumerates the smaller *discrete* layer (when affordable,
+:func:`boltzmann_lab.exact.enumeration.affordable`; chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
 it is the closed-form Gaussian integral.  Larger models use AIS (:mod:`boltzmann_lab.sampling.ais`).
 
 Randomness: every stochastic method takes ``rng`` = an int seed, a ``numpy.random.Generator``, or
@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from boltzmann_lab.exact.enumeration import affordable
 from boltzmann_lab.kernels.enumerate import states
 from boltzmann_lab.kernels.rng import as_lanes
 from boltzmann_lab.stats.numerics import logsumexp
 from boltzmann_lab.models.units import Units, make_units
 
 #: exact log Z when the enumerated layer has at most this many units (evaluate's default)
-EXACT_UNITS = 20
 
 
 class RBM:
@@ -133,13 +133,15 @@ class RBM:
                 - self.visible.log_partition(h @ W.T + a).sum(axis=1))
 
     # --- exact partition function ---------------------------------------------------------
-    def exact_layer(self, max_units=24):
+    def exact_layer(self):
         """Which layer ``log_partition`` enumerates: ``"visible"``, ``"hidden"``, ``"gaussian"``
-        (both Gaussian: closed form) or ``None`` when no exact computation is feasible."""
+        (both Gaussian: closed form) or ``None`` when no exact computation is affordable
+        (:func:`boltzmann_lab.exact.enumeration.affordable`: 2^k states of the smaller discrete
+        layer, each costing the other layer's size)."""
         cand = []
-        if self.visible.discrete and self.n_visible <= max_units:
+        if self.visible.discrete and affordable(self.n_visible, self.n_hidden):
             cand.append((self.n_visible, "visible"))
-        if self.hidden.discrete and self.n_hidden <= max_units:
+        if self.hidden.discrete and affordable(self.n_hidden, self.n_visible):
             cand.append((self.n_hidden, "hidden"))
         if cand:
             return min(cand)[1]
@@ -157,13 +159,13 @@ class RBM:
             s = states(k, units.values, start, min(total, start + step))
             yield s, -fe(s)
 
-    def log_partition(self, max_units=24):
-        """Exact log Z (float).  Raises ValueError when the smaller discrete layer has more than
-        ``max_units`` units (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
-        layer = self.exact_layer(max_units)
+    def log_partition(self):
+        """Exact log Z (float).  Raises ValueError when no layer can be enumerated affordably
+        (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
+        layer = self.exact_layer()
         if layer is None:
-            raise ValueError(f"exact log Z needs a discrete layer with at most {max_units} units "
-                             f"({self!r}); use AIS")
+            raise ValueError(f"exact log Z needs a small discrete layer ({self!r}: enumeration is "
+                             f"not affordable); use AIS")
         if layer == "gaussian":
             return self._gaussian_log_partition()
         parts = [logsumexp(nf) for _, nf in self._enumerate_neg_free(layer)]
@@ -195,13 +197,13 @@ class RBM:
         """Mean log p(v) in nats per sample."""
         return float(np.mean(self.log_prob(v, log_z)))
 
-    def sample_exact(self, n_samples, seed=0, max_units=20):
+    def sample_exact(self, n_samples, seed=0):
         """Independent exact samples (v, h) by enumerating the smaller discrete layer: draw it
         from its marginal, then the other layer from its conditional."""
-        layer = self.exact_layer(max_units)
+        layer = self.exact_layer()
         if layer not in ("visible", "hidden"):
-            raise ValueError("exact sampling needs a discrete layer with at most "
-                             f"{max_units} units")
+            raise ValueError("exact sampling needs a small discrete layer (enumeration is not "
+                             "affordable for this RBM)")
         rng = np.random.default_rng(seed)
         states, nf = zip(*self._enumerate_neg_free(layer))
         states, nf = np.concatenate(states), np.concatenate(nf)
@@ -327,9 +329,9 @@ class RBM:
         return float(total.mean())
 
     # --- model protocol -------------------------------------------------------------------
-    def evaluate(self, x, seed=0, max_units=EXACT_UNITS, ais_betas=10000, ais_runs=100):
-        """Metrics on data ``x``: ``ll`` exact (``ll_method`` "exact") when a discrete layer has
-        at most ``max_units`` units, else forward AIS (``ll_method`` "ais") with the reverse-AIS
+    def evaluate(self, x, seed=0, ais_betas=10000, ais_runs=100, method="auto"):
+        """Metrics on data ``x``: ``ll`` exact (``ll_method`` "exact") when a discrete layer can be
+        enumerated (:meth:`exact_layer`; ``method = "ais"`` forces AIS), else forward AIS (``ll_method`` "ais") with the reverse-AIS
         value ``ll_reverse`` and ``log_z``/``log_z_reverse``/``log_z_se``; plus ``pll`` (discrete
         visibles; exact up to 100 visibles, else the one-random-unit estimate), ``recon_error``
         and ``free_energy`` (mean F)."""
@@ -338,9 +340,9 @@ class RBM:
         out = {}
         fe = self.free_energy(x)
         out["free_energy"] = float(fe.mean())
-        layer = self.exact_layer(max_units)
+        layer = self.exact_layer() if method != "ais" else None
         if layer is not None:
-            lz = self.log_partition(max_units)
+            lz = self.log_partition()
             out.update(ll=float(-fe.mean() - lz), ll_method="exact", log_z=lz)
         else:
             from boltzmann_lab.sampling.ais import ais

@@ -40,7 +40,6 @@ import numpy as np
 
 from boltzmann_lab.kernels import rbm as _k
 from boltzmann_lab.kernels.rng import as_lanes
-from boltzmann_lab.models.rbm import EXACT_UNITS
 from boltzmann_lab.stats.numerics import logsumexp
 
 
@@ -152,7 +151,7 @@ class _Path:
 
 
 def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=True,
-        reverse_init=None, reverse_sweeps=1000, max_units=EXACT_UNITS, base_bias=None):
+        reverse_init=None, reverse_sweeps=1000, base_bias=None):
     """Forward (and reverse) AIS estimates of log Z for ``rbm`` (see the module docstring).
 
     Parameters
@@ -196,8 +195,8 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
             init = np.asarray(reverse_init, rbm.dtype)
             v = init[np.arange(R) % len(init)].copy()
             how = "given"
-        elif rbm.exact_layer(max_units) in ("visible", "hidden"):
-            v = rbm.sample_exact(R, rng, max_units)[0].astype(rbm.dtype)
+        elif rbm.exact_layer() in ("visible", "hidden"):
+            v = rbm.sample_exact(R, rng)[0].astype(rbm.dtype)
             how = "exact"
         else:
             v = rbm.gibbs(v, reverse_sweeps, st)
