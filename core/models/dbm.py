@@ -230,16 +230,19 @@ class DBM:
 
     # --- model protocol -------------------------------------------------------------------
     def evaluate(self, x, seed=0, iterations=10, ais_betas=10000, ais_runs=100):
-        """``ll`` = mean variational lower bound (``ll_method`` "bound"), ``log_z`` and
-        ``log_z_method``; ``ll_exact`` when h2 and a bipartition side are small enough;
-        ``recon_error``."""
+        """``ll`` is the best available estimate: the exact mean log-likelihood (``ll_method``
+        "exact") when log Z and the h2 layer can be enumerated (:meth:`exact_ll_feasible`), else
+        the mean-field variational lower bound (``ll_method`` "bound", with the exact or AIS log Z:
+        ``log_z_method``).  ``ll_bound`` is the bound in either case; ``recon_error``."""
         x = np.asarray(x, np.float64)
         _B.check(x, "data")
         lz, how = self.log_partition_with_method("auto", ais_betas, ais_runs, seed, x)
-        out = {"ll": self.bound(x, lz, iterations), "ll_method": "bound", "log_z": lz,
+        bound = self.bound(x, lz, iterations)
+        out = {"ll": bound, "ll_method": "bound", "ll_bound": bound, "log_z": lz,
                "log_z_method": how}
         if how == "exact" and self.exact_ll_feasible():
-            out["ll_exact"] = float(np.mean(self.unnormalized_log_prob(x)) - lz)
+            out["ll"] = float(np.mean(self.unnormalized_log_prob(x)) - lz)
+            out["ll_method"] = "exact"
         out["recon_error"] = float(np.mean((x - self.reconstruct(x, iterations)) ** 2))
         return out
 

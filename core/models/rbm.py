@@ -330,11 +330,17 @@ class RBM:
 
     # --- model protocol -------------------------------------------------------------------
     def evaluate(self, x, seed=0, ais_betas=10000, ais_runs=100, method="auto"):
-        """Metrics on data ``x``: ``ll`` exact (``ll_method`` "exact") when a discrete layer can be
-        enumerated (:meth:`exact_layer`; ``method = "ais"`` forces AIS), else forward AIS (``ll_method`` "ais") with the reverse-AIS
-        value ``ll_reverse`` and ``log_z``/``log_z_reverse``/``log_z_se``; plus ``pll`` (discrete
-        visibles; exact up to 100 visibles, else the one-random-unit estimate), ``recon_error``
-        and ``free_energy`` (mean F)."""
+        """Metrics on data ``x`` (nats per sample).
+
+        ``ll`` is the best available estimate: exact (``ll_method`` "exact") when a discrete layer
+        can be enumerated (:meth:`exact_layer`; ``method = "ais"`` forces AIS), else forward AIS
+        (``ll_method`` "ais", a stochastic lower bound; ``ll_se`` its standard error, ``log_z``,
+        ``log_z_se``).  Reverse AIS is reported as ``ll_reverse`` with ``reverse_start`` (how its
+        runs were started, :func:`boltzmann_lab.sampling.ais.ais`); only from exact model samples
+        is it a stochastic upper bound, and only then is it also given as ``ll_upper`` — the
+        bracket [ll, ll_upper].  From approximate starts it is a diagnostic: far below ``ll``
+        means the chains mix slowly.  Plus ``pll`` (discrete visibles; exact up to 100 visibles,
+        else the one-random-unit estimate), ``recon_error`` and ``free_energy`` (mean F)."""
         x = self._x(x, self.n_visible, "data")
         self.visible.check(x, "data")
         out = {}
@@ -347,9 +353,12 @@ class RBM:
         else:
             from boltzmann_lab.sampling.ais import ais
             res = ais(self, n_betas=ais_betas, n_runs=ais_runs, seed=seed, data=x)
-            out.update(ll=float(-fe.mean() - res.log_z), ll_method="ais", log_z=res.log_z,
-                       log_z_se=res.log_z_se, log_z_reverse=res.log_z_reverse,
-                       ll_reverse=float(-fe.mean() - res.log_z_reverse))
+            out.update(ll=float(-fe.mean() - res.log_z), ll_method="ais", ll_se=res.log_z_se,
+                       log_z=res.log_z, log_z_se=res.log_z_se, log_z_reverse=res.log_z_reverse,
+                       ll_reverse=float(-fe.mean() - res.log_z_reverse),
+                       reverse_start=res.reverse_start)
+            if res.reverse_start == "exact":
+                out["ll_upper"] = out["ll_reverse"]
         if self.visible.discrete:
             # exact PLL costs n_visible free energies per row: estimate it for wide models
             out["pll"] = (self.pll(x) if self.n_visible <= 100 else

@@ -113,10 +113,11 @@ def test_training_improves_the_bound_and_exact_likelihood():
     first = lr.evaluate()
     snap = Trainer(lr, max_steps=2000, eval_every=2000).run()
     last = snap.metrics
-    assert last["train_ll"] <= last["train_ll_exact"] + 1e-9
-    assert last["train_ll"] > first["train_ll"] + 0.5
-    assert last["train_ll_exact"] > first["train_ll_exact"]
-    assert last["train_ll_exact"] > -np.log(14) - 1.5     # optimum -ln 14 = -2.64
+    # a 9-pixel DBM is enumerable: train_ll is exact and the bound lies below it
+    assert last["train_bound"] <= last["train_ll"] + 1e-9
+    assert last["train_bound"] > first["train_bound"] + 0.5
+    assert last["train_ll"] > first["train_ll"]
+    assert last["train_ll"] > -np.log(14) - 1.5     # optimum -ln 14 = -2.64
 
 
 def test_state_dict_resumes_bit_for_bit_and_protocol():
@@ -138,7 +139,8 @@ def test_state_dict_resumes_bit_for_bit_and_protocol():
     assert set(arrays) == {"W0", "W1", "b0", "b1", "b2"}
     m2 = DBM.from_arrays(meta, arrays)
     res = m2.evaluate(X)
-    assert res["ll_method"] == "bound" and res["ll"] <= res["ll_exact"] + 1e-9
+    # the best estimate is the exact value when it is affordable; the bound lies below it
+    assert res["ll_method"] == "exact" and res["ll_bound"] <= res["ll"] + 1e-9
     assert set(a.views()) >= {"data", "reconstruction", "fantasy", "filters", "state"}
     with pytest.raises(ValueError, match="2 or 3"):
         DBMLearner(X, hidden=(4,), pretrain_epochs=0)
