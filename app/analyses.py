@@ -3,14 +3,18 @@
 * **Denoising** (RBM): 16 images with 15 % of their pixels flipped, cleaned by one mean-field
   up-down pass E[v | E[h | v]] of the current model — clean | corrupted | denoised.  Runs on the
   worker thread between two steps (``Worker.call``), so it sees one consistent model.
-* **Capacity sweep** (Hopfield): ``boltzmann_lab.models.hopfield.capacity_sweep`` — final overlap after recall
-  from a 10 % noisy cue versus the load α = P/N for the Hebbian, Storkey and pseudo-inverse rules.
-* **Λ sweep** (MaxEnt): ``boltzmann_lab.learning.maxent.lambda_sweep`` — train and validation log-likelihood (or
-  pseudo-log-likelihood) and the number of non-zero couplings versus the penalty strength Λ.
+* **Capacity sweep** (Hopfield): ``boltzmann_lab.sweeps.capacity.capacity_curves`` — final overlap
+  after recall from a 10 % noisy cue versus the load α = P/N for the Hebbian, Storkey and
+  pseudo-inverse rules, one sweep task per (rule, α).
+* **Λ sweep** (MaxEnt): ``boltzmann_lab.sweeps.lambda_sweep.lambda_paths`` — train and validation
+  log-likelihood (or pseudo-log-likelihood) and the number of non-zero couplings versus the penalty
+  strength Λ; the warm-started path is one sweep task.
 
-The sweeps are independent computations on copies of the data: they run on a plain Python thread
-(the kernels release the GIL), never on the training worker, and the window shows "running…"
-until the result arrives (polled, no cross-thread widget access).
+Both run through the sweep mechanism (``boltzmann_lab.sweeps.map_tasks``): serially in this process
+unless ``$BOLTZMANN_LAB_SCHEDULER`` names a dask cluster (starting a cluster for seconds of work
+would cost more than it saves).  They are independent computations on copies of the data: they run
+on a plain Python thread (the kernels release the GIL), never on the training worker, and the window
+shows "running…" until the result arrives (polled, no cross-thread widget access).
 """
 
 from __future__ import annotations
@@ -78,20 +82,23 @@ def denoise_on_worker(worker, flip=DENOISE_FLIP, rows=DENOISE_ROWS, seed=0):
 
 
 def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinverse"),
-                    cue_noise=0.1, seed=0):
-    """Mean final overlap versus α for each storage rule (``boltzmann_lab.models.hopfield.capacity_sweep``)."""
-    from boltzmann_lab.sweeps.capacity import capacity_sweep
+                    cue_noise=0.1, seed=0, scheduler=None):
+    """Mean final overlap versus α for each storage rule
+    (``boltzmann_lab.sweeps.capacity.capacity_curves``, one sweep task per rule and α)."""
+    from boltzmann_lab.sweeps.capacity import capacity_curves as curves
     alphas = np.linspace(0.02, 0.3, 15) if alphas is None else np.asarray(alphas)
-    return {rule: capacity_sweep(n, alphas, rule=rule, cue_noise=cue_noise, trials=1,
-                                 max_cues=20, seed=seed)
-            for rule in rules}
+    return curves(n, alphas, rules=rules, cue_noise=cue_noise, trials=1, max_cues=20, seed=seed,
+                  scheduler=scheduler)
 
 
-def lambda_curves(cfg, dataset, lambdas=None, max_steps=300):
-    """``boltzmann_lab.learning.maxent.lambda_sweep`` over a log grid of L1 strengths."""
-    from boltzmann_lab.sweeps.lambda_sweep import lambda_sweep
+def lambda_curves(cfg, dataset, lambdas=None, max_steps=300, scheduler=None):
+    """The warm-started L1 path over a log grid of Λ (``boltzmann_lab.sweeps.lambda_sweep``), run
+    as one task of the sweep mechanism (``lambda_paths``)."""
+    from boltzmann_lab.sweeps.lambda_sweep import lambda_paths
     lambdas = list(np.geomspace(1e-4, 0.1, 9)) if lambdas is None else list(lambdas)
-    return lambda_sweep(cfg, dataset, lambdas=lambdas, penalty="l1", max_steps=max_steps)
+    paths = lambda_paths(cfg, dataset, lambdas=lambdas, penalties=("l1",), max_steps=max_steps,
+                         scheduler=scheduler)
+    return paths[("l1", 0)]
 
 
 # ----------------------------------------------------------------------------- windows

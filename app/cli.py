@@ -8,6 +8,7 @@
     boltzmann-lab train run.toml --out runs/a       # headless training
     boltzmann-lab sample runs/a/model.npz -n 100 --out fantasies.npy
     boltzmann-lab evaluate runs/a/model.npz data.npy
+    boltzmann-lab sweep run.toml --grid training.l1=0,0.01 --seeds 3 --out sweeps/l1
 
 Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available); 2 bad usage or
 input (config errors, unreadable data, bad model files).  Errors are one paragraph on stderr; ``--debug``
@@ -50,6 +51,7 @@ examples:
   boltzmann-lab train run.toml --out runs/first   train without the window
   boltzmann-lab sample runs/first/model.npz -n 100 --out samples.npy
   boltzmann-lab evaluate runs/first/model.npz data.npy
+  boltzmann-lab sweep run.toml --grid training.l1=0,0.01,0.03 --seeds 3 --out sweeps/l1
 
 exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input.
 """
@@ -83,6 +85,25 @@ to the model's convention first.
 examples:
   boltzmann-lab evaluate runs/rbm/model.npz test.npy
   boltzmann-lab evaluate runs/rbm/model.npz data.npz --key test
+"""
+
+
+_SWEEP_EPILOG = """\
+writes into DIR:
+  <point>/       one folder per point: config.toml, model.npz, metrics.jsonl (as train writes
+                 them), session.npz (opens in the app) and result.json (written last: finished)
+  results.csv    one row per point: the swept keys, seed, status, final metrics, best_<val metric>
+  sweep.json     the base config, the grid and the points
+
+Values are typed by the config schema (numbers, true/false, strings, [TOML,arrays]); every point
+is checked before anything runs.  A rerun with the same --out skips finished points; a point whose
+worker dies is retried; Ctrl-C cancels the rest and keeps what finished.
+
+examples:
+  boltzmann-lab sweep run.toml --grid training.l1=0,0.003,0.01 --grid model.hidden=16,32 \\
+      --seeds 3 --out sweeps/l1
+  boltzmann-lab sweep run.toml --grid training.learning_rate=0.01,0.1 --out s --serial
+  boltzmann-lab sweep run.toml --grid model.hidden=16,32,64 --out s --scheduler tcp://head:8786
 """
 
 
@@ -150,6 +171,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="seed for stochastic estimators (AIS)")
     debug_flag(sp)
     sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("sweep", help="a grid of runs, on all cores or a dask cluster",
+                        formatter_class=fmt, epilog=_SWEEP_EPILOG,
+                        description="Train one run per grid point (and seed) of a TOML run config, "
+                                    "on a local dask cluster (default), a running dask scheduler "
+                                    "or serially.")
+    sp.add_argument("config", metavar="CONFIG.toml", help="base run config (TOML)")
+    sp.add_argument("--grid", metavar="SECTION.KEY=V1,V2,…", action="append", default=[],
+                    help="values of one config key (repeat for more keys; points are all "
+                         "combinations)")
+    sp.add_argument("--seeds", metavar="N", type=int, default=1,
+                    help="runs per grid point, [training] seed = base seed + 0..N-1 (default 1)")
+    sp.add_argument("--out", metavar="DIR", required=True,
+                    help="sweep directory (a rerun with the same DIR skips finished points)")
+    where = sp.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running dask scheduler, e.g. tcp://HOST:8786 (default: start a "
+                            "local cluster)")
+    where.add_argument("--serial", action="store_true",
+                       help="run the points one after another in this process (no dask)")
+    sp.add_argument("--workers", metavar="N", type=int,
+                    help="local cluster: worker processes (default: the usable cores)")
+    sp.add_argument("--memory-limit", metavar="SIZE", default="auto",
+                    help="local cluster: memory per worker, e.g. 4GB (default: memory / workers)")
+    debug_flag(sp)
+    sp.set_defaults(func=cmd_sweep)
     return p
 
 
@@ -281,17 +328,6 @@ def _json_safe(value):
     return value
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _make_trainer(cfg):
     from boltzmann_lab.build import make_trainer
 
@@ -306,7 +342,7 @@ def _make_trainer(cfg):
 
 def cmd_train(args) -> int:
     from boltzmann_lab import config
-    from boltzmann_lab.io.modelio import save_model
+    from boltzmann_lab.io.rundir import RunWriter
 
     cfg = config.load(args.config)
     out = Path(args.out)
@@ -336,33 +372,22 @@ def cmd_train(args) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, on_sigint) if in_main else None
     hard_stop = False
-    # Metrics are streamed row by row (the trainer's in-memory history is bounded, and an
-    # open-ended run may take millions of steps); the file is renamed into place at the end.
-    fd, metrics_tmp = tempfile.mkstemp(dir=out, prefix=".metrics.jsonl.", suffix=".tmp")
-    last = {}
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as metrics_file:
-            try:
-                while not trainer.done:
-                    snap = trainer.step(with_views=False)   # the CLI draws nothing
-                    if snap.metrics:
-                        row = {"step": snap.step, "epoch": snap.epoch, **snap.metrics}
-                        metrics_file.write(json.dumps({k: _json_safe(v) for k, v in row.items()})
-                                           + "\n")
-                        last.update(snap.metrics)
-                    progress.update(snap, force=snap.done)
-            except KeyboardInterrupt:
-                hard_stop = True
-            finally:
-                if in_main:
-                    signal.signal(signal.SIGINT, old)
-                progress.close()
-        save_model(out / "model.npz", trainer.learner.model)
-        os.replace(metrics_tmp, out / "metrics.jsonl")
-    finally:
-        if os.path.exists(metrics_tmp):
-            os.unlink(metrics_tmp)
-    _atomic_write_text(out / "config.toml", config.dumps(cfg))
+    # The run directory is written by the same code as every sweep point's
+    # (boltzmann_lab.io.rundir): metrics streamed row by row, each file written atomically.
+    with RunWriter(out) as writer:
+        try:
+            while not trainer.done:
+                snap = trainer.step(with_views=False)   # the CLI draws nothing
+                writer.log(snap)
+                progress.update(snap, force=snap.done)
+        except KeyboardInterrupt:
+            hard_stop = True
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, old)
+            progress.close()
+        writer.finish(trainer.learner.model, cfg)
+    last = writer.last
     message = trainer.message or ("interrupted (second Ctrl-C)" if hard_stop else "stopped")
     if hard_stop:
         message = f"interrupted at step {trainer.step_count}"
@@ -445,4 +470,82 @@ def cmd_evaluate(args) -> int:
             result[k] = _json_safe(float(v)) if isinstance(v, float) else v
     result.setdefault("samples", int(len(ds.train)))
     print(json.dumps(result))
+    return 0
+
+
+# ------------------------------------------------------------------------------ sweep
+#: metrics shown in the final table when present (all of them are in DIR/results.csv)
+_SWEEP_METRICS = ("train_ll", "val_ll", "train_pll", "val_pll", "bound", "energy", "overlap")
+
+
+def cmd_sweep(args) -> int:
+    from boltzmann_lab.sweeps import SweepError, parse_grid_args, sweep
+    from boltzmann_lab.sweeps.results import format_table
+
+    if args.workers is not None and (args.scheduler or args.serial):
+        raise UsageError("--workers sets the size of the local cluster; it cannot be combined "
+                         "with --scheduler (the cluster has its own workers) or --serial")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least one worker is needed")
+    memory_limit = args.memory_limit
+    if memory_limit != "auto":
+        from dask.utils import parse_bytes
+        try:
+            memory_limit = parse_bytes(memory_limit)
+        except (ValueError, TypeError):
+            raise UsageError(f"--memory-limit {args.memory_limit}: write a size such as 4GB or "
+                             f"500MB") from None
+    grid = parse_grid_args(args.grid)
+    tty = sys.stderr.isatty()
+
+    def progress(event):
+        if event.kind == "start":
+            print(f"{PROG} sweep: {event.message}", file=sys.stderr)
+            return
+        if event.kind == "skipped":
+            return
+        name = event.point.name.rsplit("-", 1)[0]
+        status = event.row["status"]
+        if tty:
+            frac = event.done / max(event.total, 1)
+            bar = "[" + "#" * int(30 * frac) + "." * (30 - int(30 * frac)) + "]"
+            sys.stderr.write(f"\r{bar} {event.done}/{event.total} points  {name}: "
+                             f"{status[:40]}".ljust(100)[:120])
+            sys.stderr.flush()
+        else:
+            print(f"{event.done}/{event.total} {name}: {status}", file=sys.stderr)
+
+    scheduler = "serial" if args.serial else args.scheduler
+    interrupted = False
+    try:
+        table = sweep(args.config, grid, seeds=args.seeds, out=args.out, scheduler=scheduler,
+                      workers=args.workers, memory_limit=memory_limit, progress=progress)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        interrupted = True
+        table = None
+    finally:
+        if tty:
+            sys.stderr.write("\n")
+    out = Path(args.out)
+    if interrupted:
+        print(f"{PROG} sweep: interrupted; the finished points are kept in {out} "
+              f"({out / 'results.csv'}). Run the same command again to continue.",
+              file=sys.stderr)
+        return 130
+    shown = [c for c in table.columns if c not in ("point", "status", "step", "epoch")
+             and (c.startswith(("training.", "model.", "data.")) or c == "seed")]
+    shown += ["status"] + [c for c in _SWEEP_METRICS if c in table.columns]
+    shown += [c for c in table.columns if c.startswith("best_") and c != "best_step"]
+    rows = [{**r, "status": "diverged" if str(r["status"]).startswith("training diverged")
+             else r["status"]} for r in table]
+    print(format_table(rows, shown))
+    failed = table.failed
+    print(f"{len(table) - len(failed)} of {len(table)} points finished; results in "
+          f"{out / 'results.csv'}, one folder per point in {out}")
+    if failed:
+        print(f"{PROG} sweep: {len(failed)} point(s) failed (status column); run the same "
+              f"command again to retry them.", file=sys.stderr)
+        return 1
     return 0

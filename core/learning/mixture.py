@@ -32,6 +32,11 @@ from boltzmann_lab.models.mixture import FAMILIES
 from boltzmann_lab.stats.numerics import logsumexp
 
 
+def _restart_objective(em0, f, counts, max_iter, tolerance) -> float:
+    """Final objective of one EM restart run from ``em0`` (a sweep task; ``em0`` is not changed)."""
+    return run_em(em0, f, counts, max_iter, tolerance)[1]
+
+
 # ----------------------------------------------------------------------------------- learner
 class MixtureLearner(Learner):
     """EM for a mixture, one iteration per :meth:`step` (``steps_per_epoch`` = 1).
@@ -83,14 +88,15 @@ class MixtureLearner(Learner):
         # restarts: run each to the end, keep the best, replay it live from its start
         if init == "given":
             restarts = 1
-        starts, finals = [], []
-        for r in range(int(restarts)):
-            rng = np.random.default_rng([int(seed), r])
-            em0 = initial_model(family, self._f, self._counts, K, convention, covariance, floor,
-                                init, init_params, fit_weights, prior, rng, n)
-            starts.append(em0)
-            if restarts > 1:
-                finals.append(run_em(em0, self._f, self._counts, max_iter, self.tolerance)[1])
+        starts = [initial_model(family, self._f, self._counts, K, convention, covariance, floor,
+                                init, init_params, fit_weights, prior,
+                                np.random.default_rng([int(seed), r]), n)
+                  for r in range(int(restarts))]
+        finals = []
+        if restarts > 1:     # one task each, through the sweep mechanism (serial by default)
+            from boltzmann_lab.sweeps.executor import map_tasks
+            finals = map_tasks(_restart_objective, starts,
+                               common=(self._f, self._counts, max_iter, self.tolerance))
         self.restart_results = finals                 # final objective of each restart
         self.restart = int(np.nanargmax(finals)) if finals else 0
         self.em = starts[self.restart]

@@ -1,5 +1,11 @@
 """The Λ sweep of section 15.3.2: fit a MaxEnt model along a grid of penalty strengths and compare
-training and validation likelihoods and the number of non-zero couplings."""
+training and validation likelihoods and the number of non-zero couplings.
+
+A Λ path is warm-started — each fit starts from the previous Λ's parameters, following the
+regularisation path — so one path is inherently one serial task.  :func:`lambda_paths` runs several
+paths (penalty kinds × seeds) through the sweep mechanism (:func:`boltzmann_lab.sweeps.map_tasks`),
+one task per path, serially or on a dask cluster with identical results.
+"""
 
 from __future__ import annotations
 
@@ -70,3 +76,44 @@ def best_lambda(results):
     use = "val" if all(r["val"] is not None for r in results) else "train"
     finite = [r for r in results if r[use] is not None and math.isfinite(r[use])]
     return max(finite, key=lambda r: r[use]) if finite else None
+
+
+def _path_task(item, cfg, dataset, lambdas, max_steps):
+    """One Λ path (a sweep task): ``item`` = (penalty, seed index); seed = base seed + index."""
+    import copy
+
+    from threadpoolctl import threadpool_limits
+
+    penalty, s = item
+    cfg = copy.deepcopy(cfg)
+    cfg["training"]["seed"] = int(cfg["training"]["seed"]) + int(s)
+    if dataset is None:
+        from boltzmann_lab.data.prepare import load_dataset
+        dataset = load_dataset(cfg)
+    with threadpool_limits(1):        # the same numbers wherever the task runs
+        return lambda_sweep(cfg, dataset, lambdas=lambdas, penalty=penalty, max_steps=max_steps)
+
+
+def lambda_paths(cfg, dataset=None, lambdas=None, penalties=None, seeds=1, max_steps=None,
+                 scheduler=None):
+    """Several Λ paths through the sweep mechanism, one task per (penalty, seed) path.
+
+    Parameters
+    ----------
+    cfg : resolved MaxEnt run config.
+    dataset : the data (default: loaded from ``cfg`` where each path runs).
+    lambdas, max_steps : as :func:`lambda_sweep` (``lambdas`` default ``[training] lambdas``).
+    penalties : penalty kinds, default ``([training] lambda_penalty,)``.
+    seeds : seed indices per penalty (``[training] seed`` = base seed + index; only stochastic
+        estimators differ between seeds).
+    scheduler : as :func:`boltzmann_lab.sweeps.map_tasks` (default serial in this process).
+
+    Returns ``{(penalty, seed index): lambda_sweep results}``.
+    """
+    from boltzmann_lab.sweeps.executor import map_tasks
+
+    penalties = tuple(penalties or (cfg["training"].get("lambda_penalty", "l1"),))
+    items = [(p, s) for p in penalties for s in range(int(seeds))]
+    results = map_tasks(_path_task, items, common=(cfg, dataset, lambdas, max_steps),
+                        scheduler=scheduler)
+    return dict(zip(items, results))
