@@ -44,6 +44,7 @@ class Lecture(QObject):
         super().__init__(window)
         self.window = window
         self.result_windows: list = []
+        self.sweep_dialog = None
         self.gallery: Gallery | None = None
         self.last_saved: Path | None = None
         self._worker = None
@@ -131,6 +132,10 @@ class Lecture(QObject):
         session_menu.addAction(self.save_session_action)
         session_menu.addAction(self.open_session_action)
         session_menu.addMenu(self.recent_menu)
+        self.sweep_action = QAction("Sweep a grid of runs…", w)    # boltzmann_lab.app.sweep_dialog
+        self.sweep_action.triggered.connect(self.show_sweep_dialog)
+        session_menu.addSeparator()
+        session_menu.addAction(self.sweep_action)
         self.session_menu = session_menu
         tb.addWidget(self._menu_button("Session", session_menu,
                                        "save the run mid-training and continue it later "
@@ -344,6 +349,16 @@ class Lecture(QObject):
             self.copy_view(views[0])
 
     # ------------------------------------------------------------------ analyses
+    def show_sweep_dialog(self):
+        """The Sweep dialog (one per window), its base the current run's config."""
+        from .sweep_dialog import SweepDialog
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.window)
+        self.sweep_dialog.refresh()
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
+
     def run_analysis(self, name):
         w = self.window
         if name == "denoise":
@@ -380,6 +395,8 @@ class _CloseWatcher(QObject):
                     settings.save_window(obj)
             except Exception:
                 pass
+            if self.lecture.sweep_dialog is not None:    # a running sweep stops with the app
+                self.lecture.sweep_dialog.shutdown()
         return False
 
 
