@@ -22,8 +22,10 @@ where it ran.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -59,6 +61,21 @@ class Outcome:
     index: int
     value: Any = None
     error: str | None = None
+
+
+_task = threading.local()
+
+
+@contextlib.contextmanager
+def inside_task():
+    """Marks the current thread as running a sweep task: :func:`map_tasks` inside it (EM
+    restarts of a sweep point) runs serially instead of starting a cluster within a worker."""
+    before = getattr(_task, "active", False)
+    _task.active = True
+    try:
+        yield
+    finally:
+        _task.active = before
 
 
 def default_scheduler() -> str:
@@ -236,14 +253,21 @@ class DaskExecutor:
                 if not batch:
                     time.sleep(POLL_S)
                     continue
+                # one round trip for the batch's results (results of failed tasks one by one)
+                good = [f for f in batch if f.status == "finished"]
+                try:
+                    values = dict(zip(good, self.client.gather(good))) if good else {}
+                except Exception:  # noqa: BLE001 - a result lost meanwhile: fetch one by one
+                    values = {}
                 for fut in batch:
                     i = futures.pop(fut)
-                    try:
-                        value = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - reported as the task's outcome
-                        outcome = Outcome(i, error=_error_line(exc))
+                    if fut in values:
+                        outcome = Outcome(i, values.pop(fut))
                     else:
-                        outcome = Outcome(i, value)
+                        try:
+                            outcome = Outcome(i, fut.result())
+                        except Exception as exc:  # noqa: BLE001 - reported as the outcome
+                            outcome = Outcome(i, error=_error_line(exc))
                     fut.release()
                     yield outcome
         finally:
@@ -298,13 +322,14 @@ def map_tasks(fn: Callable, items: Iterable, common: tuple = (), scheduler=None,
     """``[fn(item, *common) for item in items]`` through the sweep mechanism, results in order.
 
     ``scheduler`` as in the module docstring; ``None`` means :func:`default_scheduler` (serial
-    unless ``$BOLTZMANN_LAB_SCHEDULER`` names a cluster).  ``common`` arguments are sent to a
+    unless ``$BOLTZMANN_LAB_SCHEDULER`` names a cluster; always serial inside a sweep task, so a
+    sweep point never starts a cluster of its own).  ``common`` arguments are sent to a
     cluster once.  The first failing task's exception is raised; ``fn`` must be picklable (a
     module-level function) on a cluster.
     """
     items = list(items)
     if scheduler is None:
-        scheduler = default_scheduler()
+        scheduler = SERIAL if getattr(_task, "active", False) else default_scheduler()
     if scheduler == SERIAL or (len(items) <= 1 and scheduler == LOCAL):
         return SerialExecutor().map(fn, items, common)
     with open_executor(scheduler, workers=workers) as ex:

@@ -5,7 +5,8 @@ the run's files and its final metrics.
 The files are what ``boltzmann-lab train`` writes (:class:`boltzmann_lab.io.rundir.RunWriter`:
 ``config.toml``, ``model.npz``, ``metrics.jsonl``) plus ``session.npz`` (the trainer's full state,
 :mod:`boltzmann_lab.io.session`, so the app can open the point and continue it).  They are written
-in a private temporary folder on the worker and returned as bytes: the client alone writes the
+in a private scratch folder on the worker (memory-backed ``/dev/shm`` where it has room) and
+returned as bytes: the client alone writes the
 sweep directory, so a worker that dies half-way leaves nothing behind, a retried point is written
 once, and workers need no shared filesystem for the results (they do need to read the data path).
 
@@ -22,6 +23,24 @@ import time
 from pathlib import Path
 
 SESSION_FILE = "session.npz"
+#: a memory-backed folder for the point's scratch files when it has this much room (writing,
+#: fsyncing and deleting them on disk costs more than a small run itself)
+SCRATCH_ROOM = 2**30
+
+
+def scratch_root() -> str | None:
+    """``/dev/shm`` when it is a writable folder with at least SCRATCH_ROOM free, else ``None``
+    (the system's temporary folder)."""
+    import os
+    import shutil as _sh
+    root = "/dev/shm"
+    try:
+        if os.path.isdir(root) and os.access(root, os.W_OK) and \
+                _sh.disk_usage(root).free >= SCRATCH_ROOM:
+            return root
+    except OSError:
+        pass
+    return None
 
 
 def _monitor(cfg, learner) -> str:
@@ -52,16 +71,17 @@ def run_point(cfg: dict, files: bool = True, stop=None) -> dict:
     from boltzmann_lab.build import make_trainer
     from boltzmann_lab.io.rundir import RunWriter
     from boltzmann_lab.io.session import save_trainer
-    from boltzmann_lab.sweeps.executor import Cancelled
+    from boltzmann_lab.sweeps.executor import Cancelled, inside_task
 
     start = time.perf_counter()
-    with threadpool_limits(1):
+    with threadpool_limits(1), inside_task():
         trainer = make_trainer(cfg)
         monitor = _monitor(cfg, trainer.learner)
         sign = 1.0 if trainer.mode == "max" else -1.0
         best, best_step = None, None
         last: dict = {}
-        tmp = Path(tempfile.mkdtemp(prefix="boltzmann-lab-point-")) if files else None
+        tmp = Path(tempfile.mkdtemp(prefix="boltzmann-lab-point-", dir=scratch_root())) \
+            if files else None
         try:
             writer = RunWriter(tmp) if files else None
             try:

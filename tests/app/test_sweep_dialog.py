@@ -110,3 +110,49 @@ def test_the_dialog_runs_a_sweep_on_a_local_dask_cluster(dialog, qtbot):
     assert dialog.error is None, dialog.error
     assert len(dialog.result) == 2 and not dialog.result.failed
     assert dialog.table.item(0, dialog.columns.index("status")).text().startswith("finished")
+
+
+def test_the_lambda_sweep_runs_through_the_mechanism_and_draws_the_old_plot(window, qtbot,
+                                                                          monkeypatch):
+    """The maxent-l1 preset's Λ sweep (the lecture bar's button) is one task of
+    boltzmann_lab.sweeps.map_tasks; its numbers — hence its plot — equal the direct warm-started
+    path that the button used to compute (the preset's data are shrunk to 10 spins for speed)."""
+    from concurrent.futures import Future
+
+    import numpy as np
+
+    from boltzmann_lab import config as C
+    from boltzmann_lab.app.analyses import ResultWindow, draw_lambda, lambda_curves
+    from boltzmann_lab.data.prepare import load_dataset
+    from boltzmann_lab.presets import load_preset
+    from boltzmann_lab.sweeps import executor
+    from boltzmann_lab.sweeps.lambda_sweep import lambda_sweep
+
+    raw = load_preset("maxent-l1")
+    raw["data"].update(n=10, samples=400)
+    cfg = C.resolve(raw)
+    ds = load_dataset(cfg)
+    calls = []
+    real = executor.map_tasks
+    monkeypatch.setattr(executor, "map_tasks",
+                        lambda fn, items, **kw: calls.append(items) or real(fn, items, **kw))
+    new = lambda_curves(cfg, ds, max_steps=150)
+    assert calls == [[("l1", 0)]]                       # one task: the warm-started L1 path
+    old = lambda_sweep(cfg, ds, lambdas=list(np.geomspace(1e-4, 0.1, 9)), penalty="l1",
+                       max_steps=150)
+    for a, b in zip(new, old):
+        assert {k: v for k, v in a.items() if k != "params"} == \
+            {k: v for k, v in b.items() if k != "params"}
+        assert all(np.array_equal(a["params"][k], b["params"][k]) for k in b["params"])
+    drawn = {}
+    for name, results in (("new", new), ("old", old)):
+        fut = Future()
+        fut.set_result(results)
+        win = ResultWindow(name, fut, draw_lambda, window)
+        qtbot.waitUntil(lambda: win.result is not None, timeout=5000)
+        drawn[name] = [(tuple(i.xData), tuple(i.yData)) for item in win.canvas.ci.items
+                       for i in item.listDataItems()]
+        drawn[name + " status"] = win.status.text()
+        win.close()
+    assert drawn["new"] == drawn["old"] and drawn["new status"] == drawn["old status"]
+    assert len(drawn["new"]) == 3                        # train, validation, non-zero couplings
