@@ -6,9 +6,13 @@ Run:  python benchmarks/bench_sweep.py [--repeats 3] [--workers 2] [--steps 1500
 The 16 runs are PCD RBMs on 4x4 bars and stripes (a 4 x 4 grid over the hidden units and the
 learning rate, one seed), each a fraction of a second to a few seconds.  Both sides write the full
 sweep directory (every point's config, model, metrics, session and marker, the CSV).  The serial
-side runs after a warm-up point (kernels compiled); the cluster is started once (its start-up time
-is printed on its own) and each repeat is a fresh sweep directory on the running cluster, so a
+side runs after a warm-up point (kernels compiled); the cluster — the LocalCluster a sweep starts,
+with its settings — is started once (its start-up time is printed on its own) and each repeat is a fresh sweep directory on the running cluster, so a
 repeat includes the workers' first point (kernels loaded from numba's cache) only in repeat 1.
+
+Reference: the same 16 runs split over ``--workers`` plain processes (a ProcessPoolExecutor, no
+dask, no files) — the parallel speed-up this machine offers at the moment of measuring; the
+cluster's wall time is also given as a share of it.
 
 Overhead per point: 64 trivial runs (a 4-spin MaxEnt model, one step) serially and on the cluster:
 ``(workers * t_cluster - t_serial) / 64`` is the worker-seconds per point that the scheduler,
@@ -25,7 +29,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_
     os.environ[_v] = "1"                       # one thread, set before numpy is imported
 
 import argparse
-import logging
 import shutil
 import statistics
 import sys
@@ -36,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from boltzmann_lab.sweeps import sweep                       # noqa: E402
-from boltzmann_lab.sweeps.executor import PRELOAD, WORKER_ENV  # noqa: E402
+from boltzmann_lab.sweeps.executor import DaskExecutor       # noqa: E402
 
 
 def rbm_config(steps):
@@ -52,10 +55,45 @@ TRIVIAL = {"data": {"generator": "sk", "n": 4, "samples": 100, "seed": 0},
 TRIVIAL_GRID = {"training.learning_rate": [0.01 * (i + 1) for i in range(64)]}
 
 
+def _warm_up(steps):
+    sweep(rbm_config(steps), {"model.hidden": [4]}, scheduler="serial")
+
+
+def _half(steps, grid):
+    return sweep(rbm_config(steps), grid, scheduler="serial")
+
+
+def plain_parallel(pool, steps, workers):
+    """The same 16 runs split over ``workers`` plain processes (no dask, no files): the parallelism
+    this machine offers right now, the reference for the cluster's wall time."""
+    hidden = RBM_GRID["model.hidden"]
+    parts = [{"model.hidden": hidden[i::workers],
+              "training.learning_rate": RBM_GRID["training.learning_rate"]}
+             for i in range(workers)]
+    t = time.perf_counter()
+    list(pool.map(_half, [steps] * workers, parts))
+    return time.perf_counter() - t
+
+
 def timed(fn):
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+def _cpu_seconds():
+    import psutil
+    c = psutil.Process().cpu_times()
+    return c.user + c.system
+
+
+def cpu_of(client, fn):
+    """(wall s, CPU s of this process, CPU s of all workers) while ``fn`` runs."""
+    w0 = sum(client.run(_cpu_seconds).values())
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    wall, own = time.perf_counter() - t0, time.process_time() - c0
+    return wall, own, sum(client.run(_cpu_seconds).values()) - w0
 
 
 def run_in(tmp, name, config, grid, scheduler):
@@ -72,7 +110,6 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--steps", type=int, default=1500, help="PCD steps per run")
     args = ap.parse_args()
-    from distributed import Client, LocalCluster
 
     cfg = rbm_config(args.steps)
     load = os.getloadavg()
@@ -81,22 +118,30 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         sweep(cfg, {"model.hidden": [4]}, scheduler="serial")      # compile the kernels here
         t_start = time.perf_counter()
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, env=WORKER_ENV,
-                               silence_logs=logging.ERROR, preload=[PRELOAD])
-        client = Client(cluster, set_as_default=False)
-        client.wait_for_workers(args.workers)
+        ex = DaskExecutor(None, workers=args.workers)   # the LocalCluster a sweep starts
+        client = ex.client
         t_start = time.perf_counter() - t_start
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_warm_up, initargs=(args.steps,))
         try:
-            serial, dask = [], []
+            serial, dask, plain = [], [], []
             for r in range(args.repeats):
                 serial.append(timed(lambda: run_in(tmp, "s", cfg, RBM_GRID, "serial")))
                 dask.append(timed(lambda: run_in(tmp, "d", cfg, RBM_GRID, client)))
-                print(f"  repeat {r + 1}: serial {serial[-1]:.2f} s, cluster {dask[-1]:.2f} s")
+                plain.append(plain_parallel(pool, args.steps, args.workers))
+                print(f"  repeat {r + 1}: serial {serial[-1]:.2f} s, cluster {dask[-1]:.2f} s, "
+                      f"{args.workers} plain processes {plain[-1]:.2f} s")
+            c0 = time.process_time()
             a = run_in(tmp, "s", cfg, RBM_GRID, "serial")
-            b = run_in(tmp, "d", cfg, RBM_GRID, client)
-            same = a == b
-            ts, td = statistics.median(serial), statistics.median(dask)
+            serial_cpu = time.process_time() - c0
+            box = {}
+            _, client_cpu, worker_cpu = cpu_of(
+                client, lambda: box.setdefault("b", run_in(tmp, "d", cfg, RBM_GRID, client)))
+            same = a == box["b"]
+            ts, td, tp = (statistics.median(serial), statistics.median(dask),
+                          statistics.median(plain))
             print(f"16 runs ({args.steps} PCD steps each), medians of {args.repeats}:")
             print(f"  serial, one process          {ts:8.2f} s   ({ts / 16:.3f} s per run)")
             print(f"  LocalCluster({args.workers}), warm       {td:8.2f} s")
@@ -104,7 +149,14 @@ def main():
                   f"2-core machine)")
             print(f"  cluster start-up (once)      {t_start:8.2f} s   -> speed-up including it "
                   f"{ts / (td + t_start):.2f} x")
+            print(f"  reference: {args.workers} plain processes, no dask, no files {tp:6.2f} s   "
+                  f"-> the machine offers {ts / tp:.2f} x now; the cluster reaches "
+                  f"{tp / td:.0%} of it")
             print(f"  tables identical serial vs cluster: {same}")
+            print(f"  CPU seconds: serial {serial_cpu:.2f}; cluster workers {worker_cpu:.2f} + "
+                  f"client {client_cpu:.2f}  -> on {args.workers} idle cores at most "
+                  f"{args.workers * serial_cpu / max(worker_cpu, client_cpu, 1e-9):.2f} x "
+                  f"(load-independent bound)")
 
             triv_s, triv_d = [], []
             for r in range(args.repeats):
@@ -120,8 +172,8 @@ def main():
             print(f"  expected speed-up on an idle machine for {t_point:.3f} s points: "
                   f"{args.workers * t_point / (t_point + over):.2f} x")
         finally:
-            client.close()
-            cluster.close()
+            pool.shutdown()
+            ex.close()
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -167,9 +167,12 @@ class DaskExecutor:
             if n < 1:
                 raise SweepError(f"--workers {workers}: at least one worker is needed")
             env = {**WORKER_ENV}
+            # the workers' statistical profiler samples every thread each 10 ms: CPU a sweep of
+            # numba runs does not need (it is only read by dask's dashboard, which is off)
             with dask.config.set({"distributed.nanny.pre-spawn-environ":
                                   {**dask.config.get("distributed.nanny.pre-spawn-environ"), **env},
-                                  "distributed.worker.daemon": True}):
+                                  "distributed.worker.daemon": True,
+                                  "distributed.worker.profile.enabled": False}):
                 self.cluster = LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                     memory_limit=memory_limit, dashboard_address=None,

@@ -88,19 +88,23 @@ def read_marker(folder: Path) -> dict | None:
 
 
 # ----------------------------------------------------------------------------- directory
-def open_sweep_dir(out, description: dict):
-    """Check and prepare the sweep directory ``out``; returns the lock (release with ``close``).
-
-    ``out`` may be new, empty, or a sweep directory written before (it holds ``sweep.json``);
+def check_out_dir(out) -> None:
+    """``out`` may be new, empty, or a sweep directory written before (it holds ``sweep.json``);
     anything else is refused (SweepError) so a sweep never scatters point folders into a folder
-    of other files.  ``description`` is written to ``sweep.json``.
-    """
+    of other files.  Writes nothing."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / SWEEP_FILE).exists():
         raise SweepError(f"--out {out}: the folder is not empty and is not a sweep directory "
                          f"(it has no {SWEEP_FILE}); choose a new or empty folder")
+
+
+def open_sweep_dir(out, description: dict):
+    """Check (:func:`check_out_dir`) and prepare the sweep directory ``out``; returns the lock
+    (release with ``close``).  ``description`` is written to ``sweep.json``."""
+    out = Path(out)
+    check_out_dir(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

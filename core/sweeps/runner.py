@@ -115,33 +115,43 @@ def sweep(config, grid: dict | None = None, *, seeds: int = 1, out=None, schedul
     ``seed`` (the index), ``status`` (the trainer's final message, or ``failed: why``), ``step``,
     ``epoch`` and every metric of the final row, ``best_<validation metric>`` and ``best_step``.
 
-    Raises ConfigError (bad grid or config, bad data) and SweepError (bad ``out``, unreachable
-    scheduler, a point over the memory limit) before anything runs; KeyboardInterrupt after
+    Raises ConfigError (bad grid or config), LoadError (bad data: every distinct data set is
+    loaded once first) and SweepError (bad ``out``, unreachable scheduler, a point over the memory
+    limit) before anything runs — and before ``out`` is created; KeyboardInterrupt after
     cancelling the unfinished points and writing the table of the finished ones.
     """
-    points, keys = plan(config, grid, seeds)
-    lead = ["point", *keys, "seed", "status"]
+    base, source = _base(config)
+    points = G.expand(base, grid or {}, seeds, source)
+    keys = list(points[0].params) if points else []
     out = None if out is None else Path(out)
-    csv = R.ResultsCSV(None if out is None else out / R.CSV_FILE, lead)
-    rows: dict[str, dict] = {}
-    lock = None
     if out is not None:
-        lock = R.open_sweep_dir(out, {"format": "boltzmann-lab-sweep", "version": 1,
-                                      "base_config": points[0].config if points else {},
-                                      "grid": {k: _values(points, k) for k in keys},
-                                      "seeds": seeds, "points": [p.name for p in points]})
-    try:
+        R.check_out_dir(out)
+
+    def finished():
+        found = {}
         for p in points:
             marker = R.read_marker(out / p.name) if out is not None else None
             if marker is not None:
-                rows[p.name] = R.marker_row(marker)
+                found[p.name] = R.marker_row(marker)
+        return found
+
+    rows: dict[str, dict] = finished()
+    todo = [p for p in points if p.name not in rows]
+    shapes = M.data_shapes(p.config for p in todo)       # LoadError here: nothing written yet
+    estimates = {p.name: M.estimate_bytes(p.config, *shapes[M.data_key(p.config)])
+                 for p in todo}
+    csv = R.ResultsCSV(None if out is None else out / R.CSV_FILE, ["point", *keys, "seed",
+                                                                   "status"])
+    lock = None
+    if out is not None:
+        lock = R.open_sweep_dir(out, {"format": "boltzmann-lab-sweep", "version": 1,
+                                      "base_config": base, "grid": {k: _values(points, k)
+                                                                    for k in keys},
+                                      "seeds": seeds, "points": [p.name for p in points]})
+    try:
+        rows = finished()                 # again, under the lock
         todo = [p for p in points if p.name not in rows]
         csv.rewrite([rows[p.name] for p in points if p.name in rows])
-        estimates = {}
-        if todo:
-            shapes = M.data_shapes(p.config for p in todo)
-            estimates = {p.name: M.estimate_bytes(p.config, *shapes[M.data_key(p.config)])
-                         for p in todo}
         total, done = len(points), len(rows)
 
         def emit(kind, point=None, row=None, message=""):
@@ -202,8 +212,8 @@ def _values(points, key) -> list:
 def _check_memory(todo, estimates, limit, where) -> None:
     if limit is None or not todo:
         return
-    worst = max(todo, key=lambda p: estimates[p.name])
-    need = estimates[worst.name]
+    worst = max(todo, key=lambda p: estimates.get(p.name, 0))
+    need = estimates.get(worst.name, 0)
     if need > MEMORY_SHARE * limit:
         raise SweepError(
             f"point {worst.name} needs about {M.human(need)} of memory (estimate: "

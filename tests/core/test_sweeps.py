@@ -427,6 +427,15 @@ def test_cli_refuses_a_bad_grid_with_exit_2_before_anything_is_submitted(tmp_pat
     assert not (tmp_path / "o").exists()
 
 
+def test_cli_bad_data_exits_2_before_the_sweep_directory_is_made(tmp_path, capsys):
+    c = tmp_path / "file.toml"
+    c.write_text('[data]\npath = "missing.npy"\n[model]\nkind = "rbm"\n')
+    code = main(["sweep", str(c), "--grid", "model.hidden=3,4", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing.npy" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_usage_errors_exit_2(tmp_path, capsys):
     c = _toml(tmp_path)
     for argv, message in (
