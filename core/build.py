@@ -22,6 +22,7 @@ LEARNERS = {
     "hopfield": "boltzmann_lab.models.hopfield",
     "mixture": "boltzmann_lab.models.mixture",
     "ising": "boltzmann_lab.models.ising",
+    "potts": "boltzmann_lab.learning.potts",
 }
 
 

@@ -86,16 +86,19 @@ NUM = (int, float)
 
 # ----------------------------------------------------------------------------------- [data]
 DATA_KEYS: dict[str, Key] = {
-    "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
+    "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX), image "
+                "folder, or aligned sequences (FASTA, A2M, Stockholm)"),
     "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
     "image_size": Key(None, list, optional=True,
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
-                              "coin_tosses", "sk", "digits"),
+                              "coin_tosses", "sk", "digits", "potts", "potts_lattice",
+                              "protein_family"),
                      doc="built-in data generator (used when path is not set)"),
-    "convention": Key("auto", str, choices=("auto", "binary", "spin", "real"),
-                      doc="units of the prepared data; auto keeps the data's own"),
+    "convention": Key("auto", str, choices=("auto", "binary", "spin", "real", "categorical"),
+                      doc="units of the prepared data; auto keeps the data's own (categorical "
+                          "for alignments and kind = 'potts')"),
     "binarize": Key("none", str, choices=("none", "threshold", "stochastic"),
                     doc="turn real values into {0,1}: x > threshold, or Bernoulli(x) with the seed"),
     "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
@@ -149,10 +152,56 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "samples": Key(10000, int, low=1, high=10_000_000, doc="samples"),
     },
     "digits": {},
+    "potts": {
+        "n": Key(5, int, low=1, high=20, doc="sites (q^n <= 2^20: drawn exactly by enumeration)"),
+        "q": Key(3, int, low=2, high=21, doc="states per site"),
+        "coupling": Key(1.0, NUM, low=0.0, high=10.0, doc="J_ij(a, b) ~ N(0, coupling^2/n)"),
+        "field": Key(0.5, NUM, low=0.0, high=10.0, doc="h_i(a) ~ N(0, field^2)"),
+        "samples": Key(10000, int, low=1, high=10_000_000, doc="samples"),
+    },
+    "potts_lattice": {
+        "L": Key(16, int, low=2, high=256, doc="lattice side"),
+        "q": Key(3, int, low=2, high=36, doc="states per site (T_c = 1/ln(1 + sqrt(q)))"),
+        "temperature": Key(1.0, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
+        "samples": Key(1000, int, low=1, high=1_000_000, doc="configurations"),
+        "thin": Key(10, int, low=1, high=100_000, doc="sweeps between configurations"),
+        "algorithm": Key("heatbath", str, choices=("heatbath", "metropolis"), doc="update"),
+    },
+    "protein_family": {
+        "n": Key(40, int, low=8, high=500, doc="sequence length (sites)"),
+        "samples": Key(3000, int, low=1, high=1_000_000, doc="sequences"),
+        "strength": Key(1.0, NUM, low=0.0, high=10.0,
+                        doc="coupling strength on the planted contacts"),
+        "sweeps": Key(400, int, low=1, high=100_000,
+                      doc="Gibbs sweeps per sequence (independent chains)"),
+    },
+}
+
+# Keys of categorical data (allowed in [data] when convention = "categorical" or kind = "potts";
+# boltzmann_lab.data.categorical).
+CATEGORICAL_KEYS: dict[str, Key] = {
+    "format": Key("auto", str, choices=("auto", "fasta", "a2m", "stockholm", "table"),
+                  doc="file format; auto: from the file name (.fasta/.fa/.afa, .a2m, .sto, "
+                      ".csv/.npy tables)"),
+    "alphabet": Key("auto", str, doc="protein (-ACDEFGHIKLMNPQRSTVWY), dna (-ACGT), rna "
+                    "(-ACGU), auto, or your symbols: one character each ('01') or "
+                    "comma-separated ('no,maybe,yes')"),
+    "states": Key(None, int, optional=True, low=2, high=127,
+                  doc="number of states q; default the alphabet's size, or max + 1 for integers"),
+    "unknown": Key("error", str, choices=("error", "gap", "drop"),
+                   doc="a symbol outside the alphabet: refuse the file, read it as the gap '-', "
+                       "or drop the sequence"),
+    "reweight": Key("auto", str, choices=("auto", "identity", "none"),
+                    doc="sequence weights w = 1/#{neighbours with identity >= threshold}; auto: "
+                        "for alignment files only"),
+    "identity_threshold": Key(0.8, NUM, low=0.0, high=1.0,
+                              doc="identity (fraction of equal positions) defining neighbours"),
+    "pseudocount": Key(0.0, NUM, low=0.0, high=1.0,
+                       doc="lambda: f -> (1 - lambda) f + lambda/q (pairs: lambda/q^2)"),
 }
 
 # ---------------------------------------------------------------------------------- [model]
-MODEL_KINDS = ("maxent", "gaussian", "rbm", "dbm", "hopfield", "mixture", "ising")
+MODEL_KINDS = ("maxent", "gaussian", "rbm", "dbm", "hopfield", "mixture", "ising", "potts")
 UNIT_TYPES = ("binary", "spin", "gaussian")
 
 MODEL_COMMON = {
@@ -220,6 +269,17 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {
         "algorithm": Key("metropolis", str, choices=("metropolis", "heatbath", "wolff"),
                          doc="update"),
         "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
+    },
+    "potts": {
+        "constraints": Key(["sites", "pairs"], list, item_choices=("sites", "pairs"),
+                           doc="frequencies whose values are fixed: one-site f_i(a), two-site "
+                               "f_ij(a, b)"),
+        "pairs": Key("all", str, choices=("all", "mask", "contacts"),
+                     doc="which pairs are constrained: all, a mask file, or a contact list"),
+        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+        "contacts": Key(None, str, optional=True,
+                        doc="file of 0-based site pairs 'i j' (one per line) or (K, 2) .npy "
+                            "when pairs = 'contacts'"),
     },
 }
 
@@ -298,6 +358,29 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
     "ising": {
         "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
     },
+    "potts": {
+        "estimator": Key("pseudolikelihood", str, choices=("exact", "mcmc", "pseudolikelihood"),
+                         doc="exact (enumeration, q^n <= 2^24), mcmc (persistent chains, bmDCA) "
+                             "or pseudolikelihood (plmDCA)"),
+        "init": Key("independent", str, choices=("zero", "independent", "pseudolikelihood"),
+                    doc="starting parameters: zero, the independent-site model h = log f_i, or "
+                        "a pseudo-likelihood fit"),
+        "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy sequences)"),
+        "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+        "tolerance": Key(1.0, NUM, low=0.0,
+                         doc="mcmc converges when max frequency error / sampling noise < this"),
+        "strict_tolerance": Key(0.05, NUM, low=0.0,
+                                doc="exact/pseudolikelihood converge when the (penalised) "
+                                    "gradient / sampling noise < this"),
+        "l2_fields": Key(0.01, NUM, low=0.0,
+                         doc="L2 penalty on the fields h (l2 acts on the couplings; l1 is the "
+                             "group L1 on coupling blocks)"),
+        "pl_symmetry": Key("symmetric", str, choices=("symmetric", "asymmetric"),
+                           doc="pseudolikelihood: one joint fit, or plmDCA's per-site fits "
+                               "symmetrised"),
+        "pl_iterations": Key(10, int, low=1, high=10000,
+                             doc="pseudolikelihood (symmetric): L-BFGS iterations per step"),
+    },
 }
 
 
@@ -308,6 +391,8 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
     if gen in GENERATOR_KEYS:
         data.update(GENERATOR_KEYS[gen])
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
+    if cfg.get("data", {}).get("convention") == "categorical" or kind == "potts":
+        data.update(CATEGORICAL_KEYS)
     model = dict(MODEL_COMMON)
     model.update(MODEL_KEYS.get(kind, {}))
     training = dict(TRAINING_COMMON)
@@ -379,7 +464,7 @@ def load(path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     cfg = resolve(raw, source=str(path))
-    for section, key in (("data", "path"), ("model", "mask")):
+    for section, key in (("data", "path"), ("model", "mask"), ("model", "contacts")):
         p = cfg[section].get(key)
         if p is not None and not Path(p).is_absolute():
             cfg[section][key] = str((path.parent / p).resolve())
@@ -444,6 +529,8 @@ def markdown_reference() -> str:
     for gen, keys in GENERATOR_KEYS.items():
         if keys:
             out += [f"`generator = \"{gen}\"` adds:", "", *head, *_rows(keys), ""]
+    out += ["`convention = \"categorical\"` (or `kind = \"potts\"`) adds:", "", *head,
+            *_rows(CATEGORICAL_KEYS), ""]
     out += ["#### `[model]`", "", *head, *_rows(MODEL_COMMON), ""]
     for kind, keys in MODEL_KEYS.items():
         out += [f"`kind = \"{kind}\"` adds:", "", *head, *_rows(keys), ""]

@@ -36,6 +36,7 @@ REGISTRY = {
     "hopfield": "boltzmann_lab.models.hopfield:HopfieldModel",
     "mixture": "boltzmann_lab.models.mixture:MixtureModel",
     "ising": "boltzmann_lab.models.ising:IsingModel",
+    "potts": "boltzmann_lab.models.potts:PottsModel",
 }
 
 #: arrays every file of a kind must hold (others are optional and passed through)
@@ -47,6 +48,7 @@ REQUIRED = {
     "hopfield": ("J",),
     "mixture": ("weights", "means"),
     "ising": (),
+    "potts": ("h", "J"),
 }
 
 
