@@ -411,7 +411,8 @@ def cmd_sample(args) -> int:
 def model_units(meta: dict, arrays: dict) -> int | None:
     """Number of visible units of a model from its file (``None`` when unknown)."""
     kind = meta.get("kind")
-    first = {"maxent": "h", "gaussian": "mean", "rbm": "a", "dbm": "b0", "hopfield": "J"}
+    first = {"maxent": "h", "gaussian": "mean", "rbm": "a", "dbm": "b0", "hopfield": "J",
+             "potts": "h"}
     if kind in first and first[kind] in arrays and arrays[first[kind]].ndim >= 1:
         return int(arrays[first[kind]].shape[0])
     if kind == "mixture" and "means" in arrays and arrays["means"].ndim == 2:
@@ -428,10 +429,14 @@ def cmd_evaluate(args) -> int:
 
     meta, arrays = read_model_file(args.model)
     model = load_model(args.model)
-    raw = load_path(args.data, key=args.key)
-    conv = model.convention if model.convention in ("binary", "spin") else "real"
-    ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
-                       "binarize": "none"})
+    if model.convention == "categorical":     # states read with the model's own alphabet
+        from boltzmann_lab.data.categorical import load_for_model
+        ds = load_for_model(args.data, model, key=args.key)
+    else:
+        raw = load_path(args.data, key=args.key)
+        conv = model.convention if model.convention in ("binary", "spin") else "real"
+        ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
+                           "binarize": "none"})
     n_model = model_units(meta, arrays)
     if n_model is not None and ds.n != n_model:
         raise LoadError(f"{args.data}: the data have {ds.n} units per sample but the model "

@@ -180,7 +180,7 @@ def prepare_categorical(raw: RawData, cfg: dict) -> Dataset:
     meta["reweight"] = how
     return Dataset(train=np.ascontiguousarray(train, np.float64),
                    val=np.ascontiguousarray(val, np.float64), convention="categorical",
-                   image_shape=None, name=raw.name, labels=labels, meta=meta, states=q,
+                   image_shape=raw.image_shape, name=raw.name, labels=labels, meta=meta, states=q,
                    alphabet=alphabet, weights=weights, val_weights=val_weights)
 
 

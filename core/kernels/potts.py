@@ -155,13 +155,14 @@ def site_pll(X, w, hr, Jc, r, want_grad, ghr, gJc, z):
 
 
 @njit(nogil=True, cache=True)
-def full_pll(X, w, h, J, want_grad, gh, gJ, z):
-    """Σ_r :func:`site_pll` over all sites with the full h (n, q) and J (n, n, q, q); the
-    per-site gradients land in ``gh[r]`` and ``gJ[:, r]`` (so gJ[j, r, b, a] = ∂/∂J_rj(a, b))."""
+def full_pll(X, w, h, Jcol, want_grad, gh, gJcol, z):
+    """Σ_r :func:`site_pll` over all sites.  ``Jcol`` (n, n, q, q) is J with its first two axes
+    swapped (Jcol[r] = J[:, r], contiguous per site); the per-site gradients land in ``gh[r]`` and
+    ``gJcol[r]`` (so gJcol[r, j, b, a] = ∂/∂J_rj(a, b) from site r's term)."""
     n = X.shape[1]
     total = 0.0
     for r in range(n):
-        total += site_pll(X, w, h[r], J[:, r], r, want_grad, gh[r], gJ[:, r], z)
+        total += site_pll(X, w, h[r], Jcol[r], r, want_grad, gh[r], gJcol[r], z)
     return total
 
 

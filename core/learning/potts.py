@@ -391,7 +391,7 @@ class PottsLearner(Learner):
         if self.estimator is None and _exact.feasible(self.n, self.q):
             self.model_freq = ExactEstimator(self.n, self.q).frequencies(h, J)
             out.update(self._moment_metrics())
-        if self.contacts is not None:
+        if self.contacts is not None and self.contacts.any():
             out["contact_precision"] = dca.contact_precision(self.scores(), self.contacts)
         if self.J_true is not None:
             out["coupling_error"] = dca.coupling_error(J, self.J_true, self.C.pairs)
@@ -405,20 +405,19 @@ class PottsLearner(Learner):
         return self._scores_at[1]
 
     def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
-        """``means_data``/``means_model`` (one-site frequencies, flattened), ``corr_data``/
-        ``corr_model`` (a fixed subset of connected two-site frequencies), ``contact_scores``
-        (n, n), ``contacts_true`` (when known), ``potts_data``/``potts_fantasy`` (k, n) states and
+        """``corr_data``/``corr_model`` (a fixed subset of the connected two-site frequencies
+        c_ij(a, b), for the model-vs-data scatter: the one-site frequencies are ~30 times larger
+        and would squash them, so they are left out), ``contact_scores`` (n, n),
+        ``contacts_true`` (when known), ``potts_data``/``potts_fantasy`` (k, n) states and
         ``alphabet`` (q symbols).  All copies."""
         k = max(int(n_show), 24)
-        out = {"means_data": self.data.p1.ravel().copy(),
-               "corr_data": self.corr_data[self._shown].copy(),
+        out = {"corr_data": self.corr_data[self._shown].copy(),
                "contact_scores": self.scores().copy(),
                "potts_data": self.train[:k].copy(),
                "alphabet": np.array(list(self.alphabet) if self.alphabet is not None
                                     else [str(a) for a in range(self.q)])}
         F = self.model_freq
         if F is not None:
-            out["means_model"] = F.p1.ravel().copy()
             out["corr_model"] = self.C.connected(F)[self._shown]
         if self.contacts is not None:
             out["contacts_true"] = self.contacts.copy()
@@ -435,7 +434,7 @@ class PottsLearner(Learner):
             return None
         if self._display is None:
             self._make_display(k)
-        self._display.run(h, J, sweeps=1)
+        self._display.run(h, J, sweeps=1, check=False)
         return self._display.states[:k]
 
     def _make_display(self, chains):

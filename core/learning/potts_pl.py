@@ -54,12 +54,16 @@ def pseudo_log_likelihood(X, h, J, weights=None, grad=False, mask=None):
     n, q = h.shape
     W = float(w.sum())
     z = np.empty(q)
+    Jcol = np.ascontiguousarray(J.transpose(1, 0, 2, 3))      # Jcol[r] = J[:, r], contiguous
     if not grad:
-        return kern.full_pll(X, w, h, J, False, np.zeros((1, 1)), np.zeros((1, 1, 1, 1)), z) / W
+        return kern.full_pll(X, w, h, Jcol, False, np.zeros((1, 1)), np.zeros((1, 1, 1, 1)),
+                             z) / W
     gh = np.zeros((n, q))
-    gJ = np.zeros((n, n, q, q))
-    total = kern.full_pll(X, w, h, J, True, gh, gJ, z)
-    G = gJ + gJ.transpose(1, 0, 3, 2)
+    gJcol = np.zeros((n, n, q, q))
+    total = kern.full_pll(X, w, h, Jcol, True, gh, gJcol, z)
+    # ∂/∂J_ij(a, b) of the shared parameter = site i's term + site j's term:
+    # gJcol[j, i, a, b] + gJcol[i, j, b, a]
+    G = gJcol.transpose(1, 0, 2, 3) + gJcol.transpose(0, 1, 3, 2)
     if mask is not None:
         G *= np.asarray(mask, dtype=np.float64)[:, :, None, None]
     idx = np.arange(n)
@@ -74,17 +78,17 @@ def _pair_index(mask, n):
     return m, np.nonzero(np.triu(m, 1))
 
 
-def fit_symmetric(X, q, weights=None, l2_fields=0.01, l2=0.01, mask=None, h0=None, J0=None,
-                  gtol=1e-6, max_iter=500):
-    """Maximise the penalised PLL over all parameters at once; returns ``(h, J)``.
+def symmetric_objective(X, q, weights=None, l2_fields=0.01, l2=0.01, mask=None):
+    """The penalised negative PLL of all parameters as a function of one flat vector θ.
 
-    Free parameters: h (n, q) and the blocks J_ij, i < j inside ``mask`` (default all pairs);
-    others stay exactly zero.  ``h0``/``J0`` warm-start.  Stops when the largest gradient component
-    of the objective is below ``gtol`` or after ``max_iter`` L-BFGS iterations.
+    Returns ``(fun, unpack, size)``: ``fun(θ) -> (f, ∇f)``, ``unpack(θ) -> (h, J)``, and the
+    number of free parameters (h (n, q) first, then the blocks J_ij, i < j inside ``mask``).
+    Used by :func:`fit_symmetric` and by ``benchmarks/bench_potts.py`` (the same function handed to
+    scipy's L-BFGS-B).
     """
     X = np.ascontiguousarray(X, dtype=np.int8)
     n = X.shape[1]
-    m, (iu, ju) = _pair_index(mask, n)
+    _, (iu, ju) = _pair_index(mask, n)
     nh = n * q
 
     def unpack(theta):
@@ -105,11 +109,25 @@ def fit_symmetric(X, q, weights=None, l2_fields=0.01, l2=0.01, mask=None, h0=Non
         gt[nh:] = -g["J"][iu, ju].ravel() + l2 * wJ
         return f, gt
 
-    theta0 = np.zeros(nh + len(iu) * q * q)
+    return fun, unpack, nh + len(iu) * q * q
+
+
+def fit_symmetric(X, q, weights=None, l2_fields=0.01, l2=0.01, mask=None, h0=None, J0=None,
+                  gtol=1e-6, max_iter=500):
+    """Maximise the penalised PLL over all parameters at once; returns ``(h, J)``.
+
+    Free parameters: h (n, q) and the blocks J_ij, i < j inside ``mask`` (default all pairs);
+    others stay exactly zero.  ``h0``/``J0`` warm-start.  Stops when the largest gradient component
+    of the objective is below ``gtol`` or after ``max_iter`` L-BFGS iterations.
+    """
+    fun, unpack, size = symmetric_objective(X, q, weights, l2_fields, l2, mask)
+    n = np.shape(X)[1]
+    theta0 = np.zeros(size)
     if h0 is not None:
-        theta0[:nh] = np.asarray(h0, dtype=np.float64).ravel()
+        theta0[:n * q] = np.asarray(h0, dtype=np.float64).ravel()
     if J0 is not None:
-        theta0[nh:] = np.asarray(J0, dtype=np.float64)[iu, ju].ravel()
+        _, (iu, ju) = _pair_index(mask, n)
+        theta0[n * q:] = np.asarray(J0, dtype=np.float64)[iu, ju].ravel()
     h, J = unpack(lbfgs(fun, theta0, gtol=gtol, max_iter=max_iter))
     return h.copy(), J
 

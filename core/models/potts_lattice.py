@@ -8,8 +8,12 @@ Exact facts used as references (Baxter, *Exactly Solved Models*, ch. 12; Wu, RMP
   q > 4; at T_c (q ≤ 4) the energy per site is u_c = −J (1 + 1/√q).
 * q = 2 is the Ising model with J_Ising = J/2 (δ(s, s') = (1 + σσ')/2):
   u_Potts(T) = −J + (J/2) u_Ising(2T/J), u_Ising the unit-coupling Onsager energy per spin.
-* High temperature (random-cluster expansion, t = (e^{βJ} − 1)/(e^{βJ} + q − 1)):
-  ln Z / N = ln q + 2 ln(1 + (e^{βJ} − 1)/q) + (q − 1) t⁴ + O(t⁶)  (one plaquette per site).
+* High temperature: e^{βJδ} = (1 + w)(1 + t (qδ − 1)) with w = (e^{βJ} − 1)/q and
+  t = (e^{βJ} − 1)/(e^{βJ} + q − 1); since (qδ − 1) averages to zero over one spin, only subgraphs
+  without dangling ends survive and a polygon of length ℓ contributes (q − 1) t^ℓ:
+  ln Z / N = ln q + 2 ln(1 + w) + (q − 1)(t⁴ + 2 t⁶) + O(t⁷)  (one square and two 1 x 2
+  rectangles per site; the first graph with a vertex of degree 3 has 7 edges and vanishes for
+  q = 2).
 * Low temperature (x = e^{−βJ}): ln Z / N = 2βJ + (q − 1) x⁴ + 2 (q − 1) x⁶
   + 2 (q − 1)(q − 2) x⁷ + O(x⁸), from single changed sites (4 broken bonds) and changed
   nearest-neighbour pairs in one state (6 broken bonds) or in two different states (7).
@@ -36,14 +40,14 @@ def critical_energy(q, J=1.0) -> float:
 
 
 def high_t_energy(T, q, J=1.0) -> float:
-    """u = −∂(ln Z/N)/∂β from the high-temperature expansion to O(t⁴) (module docstring);
-    the neglected O(t⁶) terms are ~10 t⁵ in u."""
+    """u = −∂(ln Z/N)/∂β from the high-temperature expansion to O(t⁶) (module docstring); the
+    neglected terms are O(t⁶ dt/dβ) in u."""
     b = J / T
     e = math.exp(b)
     first = 2.0 * J * e / (e + q - 1.0)
     t = (e - 1.0) / (e + q - 1.0)
     dt = J * e * q / (e + q - 1.0) ** 2
-    return -(first + 4.0 * (q - 1.0) * t ** 3 * dt)
+    return -(first + (q - 1.0) * (4.0 * t ** 3 + 12.0 * t ** 5) * dt)
 
 
 def low_t_energy(T, q, J=1.0) -> float:
