@@ -14,75 +14,15 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boltzmann_lab.kinds import KINDS
+# Key and ConfigError are defined in boltzmann_lab.schema (the kind records use them too) and are
+# public here as well.
+from boltzmann_lab.schema import NUM, ConfigError, Key, _range  # noqa: F401
+
 _MISSING = object()
-
-
-class ConfigError(ValueError):
-    """A run config is invalid; the message names the file, the key and what is allowed."""
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: default, type and allowed values; ``doc`` is shown in the README and GUI."""
-
-    default: Any
-    type: type | tuple = float
-    choices: tuple | None = None
-    low: float | None = None
-    high: float | None = None
-    doc: str = ""
-    optional: bool = False      # None allowed (written as absent in TOML)
-    item_choices: tuple | None = None   # for lists of strings
-
-    def check(self, section, name, value):
-        where = f"[{section}] {name}"
-        if value is None:
-            if self.optional:
-                return None
-            raise ConfigError(f"{where} must be set")
-        types = self.type if isinstance(self.type, tuple) else (self.type,)
-        if float in types and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if bool not in types and isinstance(value, bool):
-            raise ConfigError(f"{where} must be {_tname(types)}, not a boolean")
-        if not isinstance(value, types):
-            raise ConfigError(f"{where} must be {_tname(types)}, got {value!r}")
-        if self.choices is not None and value not in self.choices:
-            raise ConfigError(f"{where} = {value!r} is not allowed; choose one of "
-                              f"{', '.join(map(repr, self.choices))}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if self.low is not None and value < self.low:
-                raise ConfigError(f"{where} = {value!r} is too small; allowed range "
-                                  f"{_range(self.low, self.high)}")
-            if self.high is not None and value > self.high:
-                raise ConfigError(f"{where} = {value!r} is too large; allowed range "
-                                  f"{_range(self.low, self.high)}")
-        if isinstance(value, list):
-            for item in value:
-                if self.item_choices is not None and item not in self.item_choices:
-                    raise ConfigError(f"{where}: {item!r} is not allowed; items are chosen from "
-                                      f"{', '.join(map(repr, self.item_choices))}")
-                if self.item_choices is None and not isinstance(item, (int, float, str)):
-                    raise ConfigError(f"{where}: items must be numbers or strings, got {item!r}")
-            value = list(value)
-        return value
-
-
-def _tname(types):
-    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
-             list: "a list"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
-
-
-def _range(lo, hi):
-    return f"{'-inf' if lo is None else lo} .. {'inf' if hi is None else hi}"
-
-
-NUM = (int, float)
 
 # ----------------------------------------------------------------------------------- [data]
 DATA_KEYS: dict[str, Key] = {
@@ -178,8 +118,8 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
     },
 }
 
-# Keys of categorical data (allowed in [data] when convention = "categorical" or kind = "potts";
-# boltzmann_lab.data.categorical).
+# Keys of categorical data (allowed in [data] when convention = "categorical" or the kind models
+# categorical data; boltzmann_lab.data.categorical).
 CATEGORICAL_KEYS: dict[str, Key] = {
     "format": Key("auto", str, choices=("auto", "fasta", "a2m", "stockholm", "table"),
                   doc="file format; auto: from the file name (.fasta/.fa/.afa, .a2m, .sto, "
@@ -202,102 +142,20 @@ CATEGORICAL_KEYS: dict[str, Key] = {
 }
 
 # ---------------------------------------------------------------------------------- [model]
-MODEL_KINDS = ("maxent", "gaussian", "rbm", "dbm", "hopfield", "mixture", "ising", "potts")
-UNIT_TYPES = ("binary", "spin", "gaussian")
+MODEL_KINDS = tuple(KINDS)
 
 MODEL_COMMON = {
     "kind": Key("maxent", str, choices=MODEL_KINDS, doc="which model"),
 }
 
-MODEL_KEYS: dict[str, dict[str, Key]] = {
-    "maxent": {
-        "constraints": Key(["means", "pairs"], list, item_choices=("means", "pairs", "population"),
-                           doc="moments whose averages are fixed"),
-        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
-                     doc="which pairs are constrained: all, lattice neighbours, or a mask file"),
-        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
-        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
-    },
-    "gaussian": {
-        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
-                     doc="which covariances are constrained"),
-        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
-        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
-    },
-    "rbm": {
-        "hidden": Key(20, int, low=1, high=100000, doc="hidden units"),
-        "visible_units": Key("auto", str, choices=("auto",) + UNIT_TYPES,
-                             doc="auto follows the data convention"),
-        "hidden_units": Key("binary", str, choices=UNIT_TYPES, doc="hidden unit type"),
-        "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
-    },
-    "dbm": {
-        "hidden": Key([20, 20], list, doc="hidden layer sizes (2 or 3 layers)"),
-    },
-    "hopfield": {
-        "rule": Key("hebbian", str, choices=("hebbian", "storkey", "pseudoinverse"),
-                    doc="storage rule"),
-        "update": Key("async", str, choices=("async", "sync"), doc="recall dynamics"),
-        "temperature": Key(0.0, NUM, low=0.0, high=100.0, doc="recall temperature (0: deterministic)"),
-        "cue_noise": Key(0.1, NUM, low=0.0, high=1.0, doc="fraction of flipped units in the cue"),
-        "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
-    },
-    "mixture": {
-        "components": Key(3, int, low=1, high=1000, doc="number of components K"),
-        "family": Key("auto", str, choices=("auto", "bernoulli", "gaussian", "binomial"),
-                      doc="auto: binomial for coin tosses, bernoulli for binary, gaussian for real"),
-        "covariance": Key("full", str, choices=("full", "diag"), doc="Gaussian covariance type"),
-        "covariance_floor": Key(1e-6, NUM, low=0.0,
-                                doc="smallest covariance eigenvalue: the M-step raises eigenvalues "
-                                    "(diag: variances) below it, so EM stays monotone and "
-                                    "components cannot collapse"),
-        "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
-                    doc="initialisation; given uses init_params"),
-        "init_params": Key(None, list, optional=True,
-                           doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
-                               "K*n means, optionally followed by K mixing weights"),
-        "fit_weights": Key(True, bool, doc="learn the mixing weights"),
-        "prior": Key(None, list, optional=True,
-                     doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
-                         "None for maximum likelihood"),
-        "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
-    },
-    "ising": {
-        "L": Key(64, int, low=2, high=1024, doc="lattice side"),
-        "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature"),
-        "coupling": Key(1.0, NUM, doc="nearest-neighbour coupling J"),
-        "field": Key(0.0, NUM, doc="external field H"),
-        "algorithm": Key("metropolis", str, choices=("metropolis", "heatbath", "wolff"),
-                         doc="update"),
-        "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
-    },
-    "potts": {
-        "constraints": Key(["sites", "pairs"], list, item_choices=("sites", "pairs"),
-                           doc="frequencies whose values are fixed: one-site f_i(a), two-site "
-                               "f_ij(a, b)"),
-        "pairs": Key("all", str, choices=("all", "mask", "contacts"),
-                     doc="which pairs are constrained: all, a mask file, or a contact list"),
-        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
-        "contacts": Key(None, str, optional=True,
-                        doc="file of 0-based site pairs 'i j' (one per line) or (K, 2) .npy "
-                            "when pairs = 'contacts'"),
-    },
-}
+#: [model] keys of each kind (from the kind records)
+MODEL_KEYS: dict[str, dict[str, Key]] = {name: k.model_keys for name, k in KINDS.items()}
 
 # ------------------------------------------------------------------------------- [training]
 TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
     "seed": Key(0, int, doc="seed for everything random in training"),
-    "learning_rate": Key(0.05, NUM, low=0.0, doc="base learning rate"),
-    "optimizer": Key("adam", str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
-    "momentum": Key(0.9, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
-    "schedule": Key("constant", str, choices=("constant", "exponential", "inverse"),
-                    doc="learning-rate schedule (formulas in boltzmann_lab.learning.optim)"),
-    "decay": Key(0.0, NUM, low=0.0, doc="schedule parameter"),
-    "l1": Key(0.0, NUM, low=0.0, doc="L1 penalty strength Λ"),
-    "l2": Key(0.0, NUM, low=0.0, doc="L2 penalty strength Λ"),
-    "batch_size": Key(100, int, low=1, doc="minibatch size (0 for full batch is not used)"),
     "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
@@ -306,83 +164,8 @@ TRAINING_COMMON = {
     "min_delta": Key(0.0, NUM, low=0.0, doc="smallest improvement that counts"),
 }
 
-TRAINING_KEYS: dict[str, dict[str, Key]] = {
-    "maxent": {
-        "estimator": Key("exact", str, choices=("exact", "mcmc", "pseudolikelihood"),
-                         doc="how the model term of the gradient is computed"),
-        "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
-                    doc="starting parameters"),
-        "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
-        "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
-        "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
-        "tolerance": Key(1.0, NUM, low=0.0,
-                         doc="converged when max moment error / sampling noise < tolerance"),
-        "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
-        "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
-                              doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
-        "strict_tolerance": Key(0.05, NUM, low=0.0,
-                                doc="exact/pseudolikelihood estimators: converged when the "
-                                    "(penalised) gradient / sampling noise < this"),
-    },
-    "gaussian": {
-        "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
-        "ridge": Key(0.0, NUM, low=0.0,
-                     doc="added to the diagonal of the sample covariance (singular data)"),
-    },
-    "rbm": {
-        "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
-        "k": Key(1, int, low=1, doc="Gibbs steps per update (CD-k / PCD-k)"),
-        "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
-        "temperatures": Key(10, int, low=2, doc="replicas for parallel tempering"),
-        "ais_betas": Key(10000, int, low=10, doc="AIS intermediate temperatures"),
-        "ais_runs": Key(100, int, low=2, doc="AIS runs"),
-        "precision": Key("float32", str, choices=("float32", "float64"),
-                         doc="float type of the training arithmetic (float32 is ~2x faster)"),
-    },
-    "dbm": {
-        "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
-        "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
-        "chains": Key(100, int, low=1, doc="persistent chains"),
-        "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
-        "ais_betas": Key(1000, int, low=10,
-                         doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
-        "ais_runs": Key(50, int, low=2, doc="AIS runs for log Z of large DBMs"),
-    },
-    "hopfield": {
-        "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
-    },
-    "mixture": {
-        "tolerance": Key(1e-8, NUM, low=0.0,
-                         doc="stop when one EM iteration raises the log-likelihood (nats/sample; "
-                             "log posterior for MAP) by less than this"),
-    },
-    "ising": {
-        "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
-    },
-    "potts": {
-        "estimator": Key("pseudolikelihood", str, choices=("exact", "mcmc", "pseudolikelihood"),
-                         doc="exact (enumeration, q^n <= 2^24), mcmc (persistent chains, bmDCA) "
-                             "or pseudolikelihood (plmDCA)"),
-        "init": Key("independent", str, choices=("zero", "independent", "pseudolikelihood"),
-                    doc="starting parameters: zero, the independent-site model h = log f_i, or "
-                        "a pseudo-likelihood fit"),
-        "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy sequences)"),
-        "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
-        "tolerance": Key(1.0, NUM, low=0.0,
-                         doc="mcmc converges when max frequency error / sampling noise < this"),
-        "strict_tolerance": Key(0.05, NUM, low=0.0,
-                                doc="exact/pseudolikelihood converge when the (penalised) "
-                                    "gradient / sampling noise < this"),
-        "l2_fields": Key(0.01, NUM, low=0.0,
-                         doc="L2 penalty on the fields h (l2 acts on the couplings; l1 is the "
-                             "group L1 on coupling blocks)"),
-        "pl_symmetry": Key("symmetric", str, choices=("symmetric", "asymmetric"),
-                           doc="pseudolikelihood: one joint fit, or plmDCA's per-site fits "
-                               "symmetrised"),
-        "pl_iterations": Key(10, int, low=1, high=10000,
-                             doc="pseudolikelihood (symmetric): L-BFGS iterations per step"),
-    },
-}
+#: [training] keys of each kind (from the kind records)
+TRAINING_KEYS: dict[str, dict[str, Key]] = {name: k.training_keys for name, k in KINDS.items()}
 
 
 def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
@@ -392,7 +175,8 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
     if gen in GENERATOR_KEYS:
         data.update(GENERATOR_KEYS[gen])
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
-    if cfg.get("data", {}).get("convention") == "categorical" or kind == "potts":
+    if cfg.get("data", {}).get("convention") == "categorical" or (
+            kind in KINDS and KINDS[kind].data_units(cfg.get("model", {})) == "categorical"):
         data.update(CATEGORICAL_KEYS)
     model = dict(MODEL_COMMON)
     model.update(MODEL_KEYS.get(kind, {}))
@@ -445,7 +229,7 @@ def resolve(cfg: dict, source: str = "config") -> dict:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])
     d = out["data"]
-    if d["path"] is None and d["generator"] is None and kind != "ising":
+    if d["path"] is None and d["generator"] is None and KINDS[kind].needs_data:
         raise ConfigError(f"{source}: [data] needs either path (a data file) or generator "
                           f"(one of {', '.join(GENERATOR_KEYS)})")
     return out

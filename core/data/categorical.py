@@ -45,8 +45,12 @@ def wants_categorical(cfg, raw: RawData | None = None, path=None) -> bool:
         return True
     if conv != "auto":
         return False
-    if isinstance(cfg.get("model"), dict) and cfg["model"].get("kind") == "potts":
-        return True
+    model = cfg.get("model")
+    if isinstance(model, dict):
+        from boltzmann_lab.kinds import KINDS
+        kind = KINDS.get(model.get("kind"))
+        if kind is not None and kind.data_units(model) == "categorical":
+            return True
     if raw is not None and raw.convention == "categorical":
         return True
     return path is not None and _al.alignment_format(path) is not None

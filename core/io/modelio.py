@@ -23,33 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from boltzmann_lab.data.loaders import LoadError
+from boltzmann_lab.kinds import KINDS
 
 FORMAT = "boltzmann-lab-model"
 VERSION = 1
 
-#: model kind -> "module:Class" implementing the model protocol
-REGISTRY = {
-    "maxent": "boltzmann_lab.models.pairwise:PairwiseModel",
-    "gaussian": "boltzmann_lab.models.gaussian:GaussianModel",
-    "rbm": "boltzmann_lab.models.rbm:RBM",
-    "dbm": "boltzmann_lab.models.dbm:DBM",
-    "hopfield": "boltzmann_lab.models.hopfield:HopfieldModel",
-    "mixture": "boltzmann_lab.models.mixture:MixtureModel",
-    "ising": "boltzmann_lab.models.ising:IsingModel",
-    "potts": "boltzmann_lab.models.potts:PottsModel",
-}
+#: model kind -> "module:Class" implementing the model protocol (from the kind records)
+REGISTRY = {name: k.model for name, k in KINDS.items()}
 
 #: arrays every file of a kind must hold (others are optional and passed through)
-REQUIRED = {
-    "maxent": ("h", "J"),
-    "gaussian": ("mean", "J"),
-    "rbm": ("W", "a", "b"),
-    "dbm": ("W0", "b0", "b1"),
-    "hopfield": ("J",),
-    "mixture": ("weights", "means"),
-    "ising": (),
-    "potts": ("h", "J"),
-}
+REQUIRED = {name: k.required_arrays for name, k in KINDS.items()}
 
 
 class ModelFileError(LoadError):

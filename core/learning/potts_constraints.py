@@ -134,7 +134,7 @@ class PottsConstraints:
                 if not model_cfg.get("mask"):
                     raise ValueError("pairs = 'mask' needs [model] mask = 'file.npy' (a boolean "
                                      "(n, n) array)")
-                from boltzmann_lab.learning.maxent import load_mask
+                from boltzmann_lab.learning.constraints import load_mask
                 mask = load_mask(model_cfg["mask"], n)
             elif how == "contacts":
                 if not model_cfg.get("contacts"):

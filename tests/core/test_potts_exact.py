@@ -168,7 +168,8 @@ def test_q2_potts_likelihood_equals_ising_likelihood():
 
 
 def test_q2_potts_fit_is_the_ising_maxent_fit():
-    from boltzmann_lab.learning.maxent import Constraints, MaxEntLearner
+    from boltzmann_lab.learning.constraints import Constraints
+    from boltzmann_lab.learning.maxent import MaxEntLearner
     h, J = random_potts(6, 2, coupling=1.0, seed=8)
     X = ex.sample_exact(h, J, 4000, seed=3)
     mask = ~np.eye(6, dtype=bool)

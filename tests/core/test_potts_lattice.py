@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from boltzmann_lab.models.ising import binning_error
+from boltzmann_lab.stats.autocorr import binning_error
 from boltzmann_lab.models.potts_lattice import (PottsLattice, critical_temperature, high_t_energy,
                                                 ising_energy, low_t_energy)
 
