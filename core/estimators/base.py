@@ -312,7 +312,9 @@ class Estimator:
 
     def evaluate(self, X) -> dict:
         """All metrics of the model on ``X`` (``ll``, ``ll_method``, ``pll``...), as the
-        command ``boltzmann-lab evaluate`` prints them."""
+        command ``boltzmann-lab evaluate`` prints them.  Where log Z needs AIS, evaluate runs its
+        own (forward and reverse) estimate, so its ``ll`` differs from :meth:`score` by about the
+        reported ``ll_se``."""
         return self.model_.evaluate(self._input(X))
 
     def sample(self, n, seed=0) -> np.ndarray:
