@@ -90,6 +90,9 @@ class Estimator:
     kind = "abstract"
     #: Python parameter -> (config section, key)
     _config_keys: dict = {}
+    #: config keys of the kind that are deliberately not parameters -> why (a test checks that
+    #: every key of the kind is either a parameter or listed here)
+    _unmapped: dict = {}
     #: the learner cannot stop on its own: fit needs ``epochs`` or ``steps``
     _needs_length = False
     #: appended to the message refusing real-valued data for a discrete model

@@ -77,6 +77,7 @@ class DBM(Estimator):
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
     }
+    _unmapped = {"method": "one choice only (pcd)"}
 
     def __init__(self, n_hidden=_d("model", "hidden"), *,
                  pretrain_epochs=_d("training", "pretrain_epochs"),

@@ -54,6 +54,11 @@ class Hopfield(Estimator):
         **{k: ("model", k) for k in ("rule", "update", "temperature")},
         "seed": ("training", "seed"),
     }
+    _unmapped = {"cue": "recall(cue) takes the cue", "cue_noise": "recall(cue) takes the cue",
+                 "sweeps": "recall(cue, sweeps=...)", "steps": "storing is one step",
+                 "epochs": "storing is one step", "eval_every": "nothing to evaluate during fit",
+                 "early_stopping": "storing is one step", "monitor": "storing is one step",
+                 "patience": "storing is one step", "min_delta": "storing is one step"}
 
     def __init__(self, rule=_d("model", "rule"), *, update=_d("model", "update"),
                  temperature=_d("model", "temperature"), seed=0):

@@ -87,6 +87,9 @@ class MaxEnt(Estimator):
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
     }
+    _unmapped = {"epochs": "full batch: an epoch is a step (max_steps)",
+                 "lambdas": "the Λ sweep runs many fits (bl.sweep)",
+                 "lambda_penalty": "the Λ sweep runs many fits (bl.sweep)"}
 
     def __init__(self, constraints=_m("model", "constraints"), *, pairs=_m("model", "pairs"),
                  mask=None, periodic=_m("model", "periodic"),
@@ -123,6 +126,8 @@ class GaussianMaxEnt(Estimator):
         Constrained pairs when ``pairs="mask"``.
     periodic : bool
         Lattice neighbours wrap around.
+    l1 : float
+        Graphical-lasso penalty Λ: maximises ℓ - Λ sum_{i<j} |J_ij| (sparse couplings).
     tolerance : float
         Covariance selection stops when a sweep changes the covariance by less than
         ``tolerance`` x the largest variance.
@@ -158,13 +163,17 @@ class GaussianMaxEnt(Estimator):
     _array_keys = ("mask",)
     _config_keys = {
         **{k: ("model", k) for k in ("pairs", "mask", "periodic")},
-        **training_keys("tolerance", "ridge"),
+        **training_keys("l1", "tolerance", "ridge"),
         "max_steps": ("training", "steps"),
         "validation_fraction": ("data", "validation_fraction"),
     }
+    _unmapped = {"epochs": "one step is one sweep: max_steps", "seed": "nothing random",
+                 "eval_every": "exact every step", "early_stopping": "closed form",
+                 "monitor": "closed form", "patience": "closed form", "min_delta": "closed form"}
 
     def __init__(self, pairs=_g("model", "pairs"), *, mask=None,
-                 periodic=_g("model", "periodic"), tolerance=_g("training", "tolerance"),
+                 periodic=_g("model", "periodic"), l1=_g("training", "l1"),
+                 tolerance=_g("training", "tolerance"),
                  ridge=_g("training", "ridge"), max_steps=1000, image_shape=None,
                  validation_fraction=0.0, progress=True):
         self._init_params(locals())

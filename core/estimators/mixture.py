@@ -80,6 +80,10 @@ class Mixture(Estimator):
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
     }
+    _unmapped = {"epochs": "one EM iteration per step: max_steps",
+                 "eval_every": "train_ll every step", "early_stopping": "EM never overfits a step",
+                 "monitor": "no early stopping", "patience": "no early stopping",
+                 "min_delta": "no early stopping"}
 
     def __init__(self, n_components=_d("model", "components"), *, family=_d("model", "family"),
                  covariance=_d("model", "covariance"),

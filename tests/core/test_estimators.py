@@ -28,6 +28,19 @@ def test_every_learning_kind_has_an_estimator():
     assert estimator_class("ising") is None
 
 
+@pytest.mark.parametrize("cls", ALL)
+def test_every_config_key_of_the_kind_is_a_parameter_or_left_out_on_purpose(cls):
+    """A key added to a kind's record must become a parameter (or be listed with a reason)."""
+    keys = {("model", k) for k in KINDS[cls.kind].model_keys}
+    keys |= {("training", k) for k in {**config.TRAINING_COMMON, **KINDS[cls.kind].training_keys}}
+    mapped = set(cls._config_keys.values())
+    assert mapped <= keys | {("data", "convention"), ("data", "validation_fraction")}
+    left_out = {("model", k) if k in KINDS[cls.kind].model_keys else ("training", k)
+                for k in cls._unmapped}
+    assert keys - mapped == left_out, (keys - mapped) ^ left_out
+    assert all(name in cls._get_param_names() for name in cls._config_keys)
+
+
 # ----------------------------------------------------------------- scikit-learn's protocol
 @pytest.mark.parametrize("cls", ALL)
 def test_params_are_the_init_arguments_and_clone_works(cls):
