@@ -8,7 +8,8 @@ Python API (README, "Python API")::
     rbm = bl.RBM(n_hidden=64, epochs=20).fit(X)
     rbm.score(X), rbm.score_method_, rbm.sample(16, seed=0)
 
-Estimators (``RBM``, ``DBM``, ``MaxEnt``, ``GaussianMaxEnt``, ``Hopfield``, ``Mixture``), ``datasets``,
+Estimators (``RBM``, ``DBM``, ``MaxEnt``, ``GaussianMaxEnt``, ``Hopfield``, ``Mixture``,
+``Potts``), ``datasets``,
 ``load`` and ``sweep`` are imported on first use (PEP 562), so ``import boltzmann_lab`` stays
 cheap and the command line starts without compiling anything.
 
@@ -31,6 +32,7 @@ _LAZY = {
     "GaussianMaxEnt": "boltzmann_lab.estimators:GaussianMaxEnt",
     "Hopfield": "boltzmann_lab.estimators:Hopfield",
     "Mixture": "boltzmann_lab.estimators:Mixture",
+    "Potts": "boltzmann_lab.estimators:Potts",
     "ConvergenceWarning": "boltzmann_lab.estimators:ConvergenceWarning",
     "NotFittedError": "boltzmann_lab.estimators:NotFittedError",
     "datasets": "boltzmann_lab.datasets",

@@ -18,10 +18,11 @@ from boltzmann_lab.estimators.dbm import DBM
 from boltzmann_lab.estimators.hopfield import Hopfield
 from boltzmann_lab.estimators.maxent import GaussianMaxEnt, MaxEnt
 from boltzmann_lab.estimators.mixture import Mixture
+from boltzmann_lab.estimators.potts import Potts
 from boltzmann_lab.estimators.rbm import RBM
 
 __all__ = ["DBM", "ESTIMATORS", "ConvergenceWarning", "Estimator", "GaussianMaxEnt", "Hopfield",
-           "MaxEnt", "Mixture", "NotFittedError", "RBM", "estimator_class"]
+           "MaxEnt", "Mixture", "NotFittedError", "Potts", "RBM", "estimator_class"]
 
 #: model kind -> "module:Class" of its estimator; kinds without one (``ising``: nothing is
 #: learned) load as model objects
@@ -32,6 +33,7 @@ ESTIMATORS = {
     "dbm": "boltzmann_lab.estimators.dbm:DBM",
     "hopfield": "boltzmann_lab.estimators.hopfield:Hopfield",
     "mixture": "boltzmann_lab.estimators.mixture:Mixture",
+    "potts": "boltzmann_lab.estimators.potts:Potts",
 }
 
 

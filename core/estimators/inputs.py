@@ -59,8 +59,11 @@ def dataset(est, X, X_val, cfg):
                 raise ValueError(f"{owner}: give X_val or validation_fraction, not both")
             xv = check_array(owner, X_val, "X_val", n)
             dv = prepare(RawData(xv, name="X_val", image_shape=shape),
-                         {**d, "convention": ds.convention, "validation_fraction": 0.0})
-            ds = Dataset(ds.train, dv.train, ds.convention, shape, "X", meta=ds.meta)
+                         {**d, "convention": ds.convention, "validation_fraction": 0.0,
+                          "states": ds.states})
+            ds = Dataset(ds.train, dv.train, ds.convention, shape, "X", meta=ds.meta,
+                         states=ds.states, alphabet=ds.alphabet, weights=ds.weights,
+                         val_weights=dv.weights)
         check_compatible(ds, cfg)
     except LoadError as exc:
         raise ValueError(est._reword(exc)) from None

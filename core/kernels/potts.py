@@ -166,6 +166,34 @@ def full_pll(X, w, h, Jcol, want_grad, gh, gJcol, z):
     return total
 
 
+@njit(nogil=True, cache=True)
+def per_sample_pll(X, h, Jcol, out, z):
+    """``out[m] = Σ_r log p(σ_r^m | σ_{−r}^m)`` for every row (no weights, no gradient);
+    ``Jcol`` as in :func:`full_pll`."""
+    M, n = X.shape
+    q = h.shape[1]
+    for m in range(M):
+        tot = 0.0
+        for r in range(n):
+            Jc = Jcol[r]
+            for a in range(q):
+                z[a] = h[r, a]
+            for j in range(n):
+                if j == r:
+                    continue
+                b = X[m, j]
+                for a in range(q):
+                    z[a] += Jc[j, b, a]
+            mx = z[0]
+            for a in range(1, q):
+                mx = max(mx, z[a])
+            s = 0.0
+            for a in range(q):
+                s += np.exp(z[a] - mx)
+            tot += z[X[m, r]] - mx - np.log(s)
+        out[m] = tot
+
+
 # ------------------------------------------------------------------------------ reweighting
 @njit(nogil=True, cache=True)
 def identity_neighbours(X, min_matches, counts):

@@ -71,6 +71,16 @@ def pseudo_log_likelihood(X, h, J, weights=None, grad=False, mask=None):
     return total / W, {"h": gh / W, "J": G / W}
 
 
+def pll_per_sample(X, h, J) -> np.ndarray:
+    """(M,) Σ_r log p(σ_r | σ_{−r}) of every row of X (unweighted)."""
+    from boltzmann_lab.kernels import potts as kern
+    X, h, J, _ = _prep(X, h, J, None)
+    out = np.empty(len(X))
+    kern.per_sample_pll(X, h, np.ascontiguousarray(J.transpose(1, 0, 2, 3)), out,
+                        np.empty(h.shape[1]))
+    return out
+
+
 def _pair_index(mask, n):
     m = np.ones((n, n), bool) if mask is None else np.asarray(mask, bool).copy()
     np.fill_diagonal(m, False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from boltzmann_lab.exact import potts as _exact
+from boltzmann_lab.models.protocol import ModelProtocol
 
 #: largest q (states are stored as int8)
 MAX_STATES = 127
@@ -215,15 +216,17 @@ def pair_frequencies(c1, c2, total):
     return p1, p2
 
 
-class PottsModel:
+class PottsModel(ModelProtocol):
     """A Potts model p(σ) = e^{−E(σ)}/Z (kind ``potts``; see the module docstring).
 
     ``PottsModel(h, J, alphabet=None)``: h (n, q), J (n, n, q, q); ``alphabet`` an optional
     string (one symbol per state) or list of q symbols, saved in the file's ``meta``.
 
-    Model protocol: ``to_arrays``/``from_arrays`` (arrays ``h``, ``J``; ``alphabet`` and ``q`` in
-    meta), ``sample(n_samples, seed)`` (exact when q^n ≤ 2^20, else MCMC), ``evaluate(x)`` (exact
-    log-likelihood when q^n ≤ 2^24, else pseudo-log-likelihood).
+    Model protocol (:mod:`boltzmann_lab.models.protocol`): ``to_arrays``/``from_arrays`` (arrays
+    ``h``, ``J``; ``alphabet`` and ``q`` in meta), ``sample(n, seed=0)`` (exact when q^n ≤ 2^20,
+    else MCMC), ``log_partition``/``log_prob`` (exact, q^n ≤ 2^24), ``score``/``score_samples``
+    (exact log-likelihood when q^n ≤ 2^24, else the pseudo-log-likelihood: ``score_method``),
+    ``pll``, ``evaluate(x)``.
     """
 
     kind = "potts"
@@ -268,7 +271,7 @@ class PottsModel:
         """Exact log p(σ) per row (q^n ≤ 2^24)."""
         return -self.energy(X) - _exact.log_z(self.h, self.J)
 
-    def sample(self, n_samples, seed, burn_in=None, thin=None, chains=1000):
+    def sample(self, n_samples, seed=0, burn_in=None, thin=None, chains=1000):
         """``n_samples`` samples, (n_samples, n) int64 states.
 
         q^n ≤ 2^20: exact and independent (enumeration).  Otherwise ``chains`` Gibbs chains from
@@ -285,14 +288,39 @@ class PottsModel:
 
     def evaluate(self, X, seed=0, weights=None):
         """``ll`` (nats/sample) with ``ll_method`` ``exact`` (q^n ≤ 2^24) or ``pseudo`` (mean
-        pseudo-log-likelihood), and ``pseudo_ll`` always.  Deterministic (``seed`` unused)."""
+        pseudo-log-likelihood), and ``pll`` always; with ``weights`` (M,) weighted means.
+        Deterministic (``seed`` unused)."""
         from boltzmann_lab.learning.potts_pl import pseudo_log_likelihood
         X = check_states(X, self.n, self.q)
         pll = pseudo_log_likelihood(X, self.h, self.J, weights=weights)
-        if _exact.feasible(self.n, self.q):
+        if self.score_method == "exact":
             ll = _exact.log_likelihood(X, self.h, self.J, weights)
-            return {"ll": ll, "ll_method": "exact", "pseudo_ll": pll}
-        return {"ll": pll, "ll_method": "pseudo", "pseudo_ll": pll}
+            return {"ll": ll, "ll_method": "exact", "pll": pll}
+        return {"ll": pll, "ll_method": "pseudo", "pll": pll}
+
+    # ----- the rest of the model protocol -----
+    @property
+    def score_method(self) -> str:
+        """``exact`` (enumeration) when q^n ≤ 2^24, else ``pseudo``."""
+        return "exact" if _exact.feasible(self.n, self.q) else "pseudo"
+
+    def log_partition_with_method(self):
+        """``(log Z, "exact")`` by enumeration; ValueError when q^n > 2^24 (no estimate of Z is
+        implemented for Potts models; :meth:`score` then falls back to the PLL)."""
+        return float(_exact.log_z(self.h, self.J)), "exact"
+
+    def pll(self, X, per_sample=False):
+        """Pseudo-log-likelihood Σ_r log p(σ_r | σ_−r): the mean over rows (nats per sample), or
+        (M,) per row with ``per_sample=True``."""
+        from boltzmann_lab.learning.potts_pl import pll_per_sample
+        s = pll_per_sample(check_states(X, self.n, self.q), self.h, self.J)
+        return s if per_sample else float(s.mean())
+
+    def score_samples(self, X):
+        """(M,) exact log p(σ) when q^n ≤ 2^24, else the per-row pseudo-log-likelihood."""
+        if self.score_method == "exact":
+            return self.log_prob(X)
+        return self.pll(X, per_sample=True)
 
 
 def mcmc_samples(h, J, n_samples, seed, burn_in=None, thin=None, chains=1000):

@@ -17,7 +17,7 @@ from boltzmann_lab.estimators.base import _plain
 from boltzmann_lab.exact.enumeration import enumerate_stats, states
 from boltzmann_lab.kinds import KINDS
 
-ALL = [bl.RBM, bl.DBM, bl.MaxEnt, bl.GaussianMaxEnt, bl.Hopfield, bl.Mixture]
+ALL = [bl.RBM, bl.DBM, bl.MaxEnt, bl.GaussianMaxEnt, bl.Hopfield, bl.Mixture, bl.Potts]
 BARS = bl.datasets.bars_and_stripes(size=3)            # the 14 distinct 3x3 images
 
 
@@ -34,7 +34,10 @@ def test_every_config_key_of_the_kind_is_a_parameter_or_left_out_on_purpose(cls)
     keys = {("model", k) for k in KINDS[cls.kind].model_keys}
     keys |= {("training", k) for k in {**config.TRAINING_COMMON, **KINDS[cls.kind].training_keys}}
     mapped = set(cls._config_keys.values())
-    assert mapped <= keys | {("data", "convention"), ("data", "validation_fraction")}
+    data_keys = {("data", "convention"), ("data", "validation_fraction")}
+    if KINDS[cls.kind].data_units({}) == "categorical":      # q, alphabet, weights, pseudocount
+        data_keys |= {("data", k) for k in config.CATEGORICAL_KEYS}
+    assert mapped <= keys | data_keys
     left_out = {("model", k) if k in KINDS[cls.kind].model_keys else ("training", k)
                 for k in cls._unmapped}
     assert keys - mapped == left_out, (keys - mapped) ^ left_out

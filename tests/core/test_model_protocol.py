@@ -59,9 +59,15 @@ def _ising():
     return IsingModel(L=4, T=2.5, J=1.0, H=0.0)
 
 
+def _potts():
+    from boltzmann_lab.data.categorical_generators import random_potts
+    from boltzmann_lab.models.potts import PottsModel
+    return PottsModel(*random_potts(4, 3, coupling=1.2, seed=7), alphabet="-AB")
+
+
 #: one small model per kind; a new kind must add its own here
 FACTORIES = {"maxent": _maxent, "gaussian": _gaussian, "rbm": _rbm, "dbm": _dbm,
-             "hopfield": _hopfield, "mixture": _mixture, "ising": _ising}
+             "hopfield": _hopfield, "mixture": _mixture, "ising": _ising, "potts": _potts}
 
 
 def test_every_kind_is_covered():
@@ -70,6 +76,9 @@ def test_every_kind_is_covered():
 
 def _all_states(model):
     n = model.n_visible if hasattr(model, "n_visible") else model.n
+    if model.convention == "categorical":
+        from boltzmann_lab.exact.potts import configurations
+        return configurations(n, model.q)
     values = (-1.0, 1.0) if model.convention == "spin" else (0.0, 1.0)
     return states(n, values)
 
@@ -77,7 +86,7 @@ def _all_states(model):
 @pytest.mark.parametrize("kind", sorted(FACTORIES))
 def test_model_protocol(kind, tmp_path):
     model = FACTORIES[kind]()
-    assert model.kind == kind and model.convention in CONVENTIONS + ("real",)
+    assert model.kind == kind and model.convention in CONVENTIONS + ("real", "categorical")
 
     # log_partition: a float, the value log_partition_with_method reports with its method
     lz, how = model.log_partition_with_method()
@@ -98,7 +107,9 @@ def test_model_protocol(kind, tmp_path):
     x = model.sample(300, seed=7)
     n = x.shape[1]
     assert x.shape == (300, n)
-    if model.convention != "real":
+    if model.convention == "categorical":
+        assert np.array_equal(x, np.round(x)) and x.min() >= 0 and x.max() < model.q
+    elif model.convention != "real":
         lo = -1.0 if model.convention == "spin" else 0.0
         assert np.all((x == lo) | (x == 1.0))
     np.testing.assert_array_equal(x, model.sample(300, seed=7))

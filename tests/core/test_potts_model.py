@@ -174,3 +174,24 @@ def test_generators_record_their_truth():
     lat = generate({"generator": "potts_lattice", "L": 8, "q": 4, "temperature": 0.5,
                     "samples": 3, "thin": 2, "algorithm": "heatbath", "seed": 0})
     assert lat.x.shape == (3, 64) and lat.image_shape == (8, 8) and lat.x.max() <= 3
+
+
+def test_python_estimator_fits_scores_and_round_trips(tmp_path):
+    import boltzmann_lab as bl
+    h, J = random_potts(4, 3, coupling=1.0, seed=21)
+    X = ex.sample_exact(h, J, 3000, seed=22)
+    Xv = ex.sample_exact(h, J, 500, seed=23)
+    m = bl.Potts(estimator="exact", optimizer="momentum", learning_rate=0.5, l2_fields=0.0,
+                 progress=False).fit(X, X_val=Xv)
+    assert m.converged_ and m.score_method_ == "exact" and m.J_.shape == (4, 4, 3, 3)
+    assert "val_ll" in m.history_
+    # at the ML fit the exact model reproduces the data's one-site frequencies
+    p1 = ex.stats(m.h_, m.J_).p1
+    f1 = np.stack([np.bincount(X[:, i], minlength=3) for i in range(4)]) / len(X)
+    assert np.abs(p1 - f1).max() < 0.05 / np.sqrt(len(X))   # strict_tolerance × noise scale
+    assert m.score(X) == pytest.approx(ex.log_likelihood(X, m.h_, m.J_))
+    assert m.scores_.shape == (4, 4) and m.sample(10, seed=1).dtype == np.int64
+    back = bl.load(m.save(tmp_path / "p.npz"))
+    assert type(back) is bl.Potts and back.score(X) == pytest.approx(m.score(X))
+    with pytest.raises(ValueError, match="states"):
+        bl.Potts(states=2, progress=False).fit(X)               # X holds state 2
