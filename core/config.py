@@ -13,6 +13,7 @@ allowed.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +38,11 @@ class Key:
     doc: str = ""
     optional: bool = False      # None allowed (written as absent in TOML)
     item_choices: tuple | None = None   # for lists of strings
+    items: "Key | None" = None  # for lists: every item is checked against this key
+    length: tuple | None = None  # for lists: (fewest, most) items
 
-    def check(self, section, name, value):
-        where = f"[{section}] {name}"
+    def check(self, section, name, value, where=None):
+        where = where or f"[{section}] {name}"
         if value is None:
             if self.optional:
                 return None
@@ -50,7 +53,9 @@ class Key:
         if bool not in types and isinstance(value, bool):
             raise ConfigError(f"{where} must be {_tname(types)}, not a boolean")
         if not isinstance(value, types):
-            raise ConfigError(f"{where} must be {_tname(types)}, got {value!r}")
+            raise ConfigError(f"{where} must be {_tname(types)}, got {_short(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{where} = {value!r} is not allowed; it must be a finite number")
         if self.choices is not None and value not in self.choices:
             raise ConfigError(f"{where} = {value!r} is not allowed; choose one of "
                               f"{', '.join(map(repr, self.choices))}")
@@ -62,20 +67,46 @@ class Key:
                 raise ConfigError(f"{where} = {value!r} is too large; allowed range "
                                   f"{_range(self.low, self.high)}")
         if isinstance(value, list):
-            for item in value:
+            if self.length is not None and not self.length[0] <= len(value) <= self.length[1]:
+                lo, hi = self.length
+                count = f"{lo}" if lo == hi else f"{lo} to {hi}"
+                raise ConfigError(f"{where} must list {count} items, got {len(value)}")
+            checked = []
+            for i, item in enumerate(value):
                 if self.item_choices is not None and item not in self.item_choices:
-                    raise ConfigError(f"{where}: {item!r} is not allowed; items are chosen from "
-                                      f"{', '.join(map(repr, self.item_choices))}")
+                    raise ConfigError(f"{where}: {_short(item)} is not allowed; items are chosen "
+                                      f"from {', '.join(map(repr, self.item_choices))}")
                 if self.item_choices is None and not isinstance(item, (int, float, str)):
-                    raise ConfigError(f"{where}: items must be numbers or strings, got {item!r}")
-            value = list(value)
+                    raise ConfigError(f"{where}: items must be numbers or strings, got "
+                                      f"{_short(item)}")
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise ConfigError(f"{where}: item {i} is {item!r}; items must be finite")
+                if self.items is not None:
+                    item = self.items.check(section, name, item, where=f"{where}[{i}]")
+                checked.append(item)
+            value = checked
         return value
+
+
+def _short(value, limit=60) -> str:
+    """repr of a value, cut to ``limit`` characters (a hostile config may hold huge values)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _tname(types):
     names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
              list: "a list"}
     return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _seed(doc):
+    return Key(0, int, low=0, doc=doc)
+
+
+def _numbers(low=None, high=None, integer=False, length=None):
+    """Items of a list key: finite numbers (integers when ``integer``) in [low, high]."""
+    return dict(items=Key(0, int if integer else NUM, low=low, high=high), length=length)
 
 
 def _range(lo, hi):
@@ -88,7 +119,7 @@ NUM = (int, float)
 DATA_KEYS: dict[str, Key] = {
     "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
     "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
-    "image_size": Key(None, list, optional=True,
+    "image_size": Key(None, list, optional=True, **_numbers(low=1, integer=True, length=(2, 2)),
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
@@ -102,7 +133,7 @@ DATA_KEYS: dict[str, Key] = {
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
     "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
-    "seed": Key(0, int, doc="seed for generators, stochastic binarisation and the split"),
+    "seed": _seed("seed for generators, stochastic binarisation and the split"),
 }
 
 # Keys of each generator (allowed in [data] only when that generator is chosen).
@@ -110,7 +141,8 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
     "ising": {
         "L": Key(16, int, low=2, high=512, doc="lattice side"),
         "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
-        "temperatures": Key(None, list, optional=True, doc="several temperatures, samples per T"),
+        "temperatures": Key(None, list, optional=True, **_numbers(0.05, 100.0, length=(1, 1000)),
+                            doc="several temperatures, samples per T"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples (per temperature)"),
         "algorithm": Key("auto", str, choices=("auto", "metropolis", "heatbath", "wolff"),
                          doc="auto uses Wolff near T_c"),
@@ -137,8 +169,10 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
-        "biases": Key([0.8, 0.4], list, doc="true head probabilities of the coins"),
-        "weights": Key(None, list, optional=True, doc="probability of picking each coin (default equal)"),
+        "biases": Key([0.8, 0.4], list, **_numbers(0.0, 1.0, length=(1, 100)),
+                      doc="true head probabilities of the coins"),
+        "weights": Key(None, list, optional=True, **_numbers(0.0, length=(1, 100)),
+                       doc="probability of picking each coin (default equal)"),
         "experiments": Key(5, int, low=1, high=1_000_000, doc="number of experiments"),
         "tosses": Key(10, int, low=1, high=100_000, doc="tosses per experiment"),
     },
@@ -182,7 +216,8 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {
         "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
     },
     "dbm": {
-        "hidden": Key([20, 20], list, doc="hidden layer sizes (2 or 3 layers)"),
+        "hidden": Key([20, 20], list, **_numbers(1, 100000, integer=True, length=(2, 3)),
+                      doc="hidden layer sizes (2 or 3 layers)"),
     },
     "hopfield": {
         "rule": Key("hebbian", str, choices=("hebbian", "storkey", "pseudoinverse"),
@@ -203,11 +238,11 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {
                                     "components cannot collapse"),
         "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
                     doc="initialisation; given uses init_params"),
-        "init_params": Key(None, list, optional=True,
+        "init_params": Key(None, list, optional=True, **_numbers(),
                            doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
                                "K*n means, optionally followed by K mixing weights"),
         "fit_weights": Key(True, bool, doc="learn the mixing weights"),
-        "prior": Key(None, list, optional=True,
+        "prior": Key(None, list, optional=True, **_numbers(1.0, length=(2, 2)),
                      doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
                          "None for maximum likelihood"),
         "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
@@ -227,7 +262,7 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {
 TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
-    "seed": Key(0, int, doc="seed for everything random in training"),
+    "seed": _seed("seed for everything random in training"),
     "learning_rate": Key(0.05, NUM, low=0.0, doc="base learning rate"),
     "optimizer": Key("adam", str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
     "momentum": Key(0.9, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
@@ -252,11 +287,12 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
         "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
                     doc="starting parameters"),
         "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
-        "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+        "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
         "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
         "tolerance": Key(1.0, NUM, low=0.0,
                          doc="converged when max moment error / sampling noise < tolerance"),
-        "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
+        "lambdas": Key(None, list, optional=True, **_numbers(0.0, length=(1, 1000)),
+                       doc="Λ sweep grid (penalty strengths)"),
         "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
                               doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
         "strict_tolerance": Key(0.05, NUM, low=0.0,
@@ -270,11 +306,11 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
     },
     "rbm": {
         "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
-        "k": Key(1, int, low=1, doc="Gibbs steps per update (CD-k / PCD-k)"),
+        "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
         "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
-        "temperatures": Key(10, int, low=2, doc="replicas for parallel tempering"),
-        "ais_betas": Key(10000, int, low=10, doc="AIS intermediate temperatures"),
-        "ais_runs": Key(100, int, low=2, doc="AIS runs"),
+        "temperatures": Key(10, int, low=2, high=1000, doc="replicas for parallel tempering"),
+        "ais_betas": Key(10000, int, low=10, high=10_000_000, doc="AIS intermediate temperatures"),
+        "ais_runs": Key(100, int, low=2, high=100_000, doc="AIS runs"),
         "precision": Key("float32", str, choices=("float32", "float64"),
                          doc="float type of the training arithmetic (float32 is ~2x faster)"),
     },
@@ -282,13 +318,14 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
         "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
         "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
         "chains": Key(100, int, low=1, doc="persistent chains"),
-        "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
-        "ais_betas": Key(1000, int, low=10,
+        "mean_field_iterations": Key(10, int, low=1, high=10000,
+                                     doc="positive-phase mean-field iterations"),
+        "ais_betas": Key(1000, int, low=10, high=10_000_000,
                          doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
-        "ais_runs": Key(50, int, low=2, doc="AIS runs for log Z of large DBMs"),
+        "ais_runs": Key(50, int, low=2, high=100_000, doc="AIS runs for log Z of large DBMs"),
     },
     "hopfield": {
-        "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
+        "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
     },
     "mixture": {
         "tolerance": Key(1e-8, NUM, low=0.0,
@@ -296,7 +333,7 @@ TRAINING_KEYS: dict[str, dict[str, Key]] = {
                              "log posterior for MAP) by less than this"),
     },
     "ising": {
-        "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
+        "sweeps": Key(1, int, low=1, high=10000, doc="lattice sweeps per step"),
     },
 }
 
@@ -316,6 +353,8 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
 
 
 SECTIONS = ("data", "model", "training")
+#: a run config is a few kB; a file larger than this is not one (and is not read into memory)
+MAX_CONFIG_BYTES = 1 << 20
 EXTRA_SECTIONS = ("preset", "view")   # free-form tables for presets and the GUI, passed through
 
 
@@ -328,12 +367,21 @@ def resolve(cfg: dict, source: str = "config") -> dict:
         raise ConfigError(f"{source}: a run config is a table with [data], [model], [training]")
     for name in cfg:
         if name not in SECTIONS + EXTRA_SECTIONS:
-            raise ConfigError(f"{source}: unknown section [{name}]; allowed: "
+            raise ConfigError(f"{source}: unknown section [{_short(name, 40)[1:-1]}]; allowed: "
                               f"{', '.join('[' + s + ']' for s in SECTIONS + EXTRA_SECTIONS)}")
+        if not isinstance(cfg[name], dict):
+            raise ConfigError(f"{source}: [{name}] must be a table (a [{name}] section with "
+                              f"key = value lines), not {_short(cfg[name])}")
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
-    if kind not in MODEL_KINDS:
-        raise ConfigError(f"{source}: [model] kind = {kind!r} is not allowed; choose one of "
+    if not isinstance(kind, str) or kind not in MODEL_KINDS:
+        raise ConfigError(f"{source}: [model] kind = {_short(kind)} is not allowed; choose one of "
                           f"{', '.join(map(repr, MODEL_KINDS))}")
+    gen = cfg.get("data", {}).get("generator")
+    if gen is not None:
+        try:
+            DATA_KEYS["generator"].check("data", "generator", gen)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     schema = sections_schema(cfg)
     out: dict[str, Any] = {}
     for section in SECTIONS:
@@ -369,16 +417,26 @@ def load(path) -> dict:
     """Read and resolve a TOML run config; relative data paths are taken relative to the file."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: the config file is {path.stat().st_size:,} bytes; a run "
+                              f"config is a few kB of TOML (at most {MAX_CONFIG_BYTES:,} bytes are "
+                              f"read). Is this the right file?")
         text = path.read_text(encoding="utf-8")
+    except ConfigError:
+        raise
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     try:
         raw = tomllib.loads(text)
+        cfg = resolve(raw, source=str(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    cfg = resolve(raw, source=str(path))
+    except RecursionError:
+        raise ConfigError(f"{path}: the TOML is nested too deeply (arrays or tables inside each "
+                          f"other thousands of levels deep); a run config is flat key = value "
+                          f"tables.") from None
     for section, key in (("data", "path"), ("model", "mask")):
         p = cfg[section].get(key)
         if p is not None and not Path(p).is_absolute():
@@ -428,6 +486,14 @@ def _allowed(key: Key) -> str:
         return " \\| ".join(f"`{c}`" for c in key.choices)
     if key.item_choices:
         return "list of " + " \\| ".join(f"`{c}`" for c in key.item_choices)
+    if key.items is not None:
+        count = "" if key.length is None else (
+            f"{key.length[0]} " if key.length[0] == key.length[1]
+            else f"{key.length[0]}-{key.length[1]} ")
+        what = "integers" if key.items.type is int else "numbers"
+        rng = (f" in {_range(key.items.low, key.items.high)}"
+               if key.items.low is not None or key.items.high is not None else "")
+        return f"list of {count}{what}{rng}"
     if key.low is not None or key.high is not None:
         return _range(key.low, key.high)
     return ""
