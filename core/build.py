@@ -52,9 +52,11 @@ def make_trainer(cfg, dataset=None, source: str = "config"):
     memory.check_run(cfg, shape=shape, source=source)
     try:
         learner = make_learner(cfg, dataset)
-    except (_config.ConfigError, LoadError):
+    except LoadError:
         raise
-    except ValueError as exc:
+    except ValueError as exc:   # ConfigError included: name the file when the learner did not
+        if isinstance(exc, _config.ConfigError) and str(exc).startswith(source):
+            raise
         raise _config.ConfigError(f"{source}: {exc}") from None
     t = cfg["training"]
     monitor = t["monitor"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -440,7 +441,8 @@ def load(path) -> dict:
     for section, key in (("data", "path"), ("model", "mask")):
         p = cfg[section].get(key)
         if p is not None and not Path(p).is_absolute():
-            cfg[section][key] = str((path.parent / p).resolve())
+            # absolute, symlinks kept (resolving would fail on a link loop: the loader names it)
+            cfg[section][key] = os.path.abspath(path.parent / p)
     return cfg
 
 

@@ -97,9 +97,9 @@ def fmt_bytes(nbytes: float) -> str:
     return f"{int(nbytes)} bytes"
 
 
-def _limit_hint() -> str:
+def _limit_hint(avail) -> str:
     cap = memory_limit()
-    return (f" ({ENV_LIMIT} = {os.environ.get(ENV_LIMIT)} caps it)" if cap is not None else "")
+    return (f" ({ENV_LIMIT} = {os.environ.get(ENV_LIMIT)} caps it)" if cap == avail else "")
 
 
 # ------------------------------------------------------------------------------ estimates
@@ -122,22 +122,21 @@ def _m(cfg, key, default=None):
 
 
 def _enumeration(n: int) -> float:
-    """Exact enumeration of 2^n states by split-half GEMMs: a few (2^(n/2), 2^(n/2)) blocks."""
-    return 4.0 * F64 * 2.0 ** n if n <= 30 else math.inf
+    """Exact enumeration of 2^n states by split-half GEMMs: two (2^(n/2), 2^(n/2)) blocks."""
+    return 2.0 * F64 * 2.0 ** n if n <= 30 else math.inf
 
 
 def _maxent_parts(cfg, M, n):
     C = _t(cfg, "chains", 1000)
     est = _t(cfg, "estimator", "exact")
     parts = [Part("couplings, their gradient, optimizer moments and checkpoints", 14 * F64 * n * n,
-                  "the number of units n"),
-             Part("the data's moments", 2 * F64 * M * n, "the data size")]
+                  "the number of units n")]
     if est == "mcmc" or _t(cfg, "lambdas"):
-        parts.append(Part(f"{C} persistent chains", 3 * F64 * C * n, "[training] chains"))
+        parts.append(Part(f"{C} persistent chains", 4 * F64 * C * n, "[training] chains"))
     if est == "exact" and n <= 30:
         parts.append(Part(f"exact enumeration of 2^{n} states", _enumeration(n), "the number of units n"))
     if est == "pseudolikelihood" or _t(cfg, "init") == "pseudolikelihood":
-        parts.append(Part("pseudo-likelihood local fields", 4 * F64 * M * n, "the data size"))
+        parts.append(Part("pseudo-likelihood local fields", F64 * M * n, "the data size"))
     return parts
 
 
@@ -154,18 +153,19 @@ def _rbm_parts(cfg, M, n):
     T = _t(cfg, "temperatures", 10) if _t(cfg, "method") == "pt" else 1
     B = min(_t(cfg, "batch_size", 100), max(M, 1))
     runs = _t(cfg, "ais_runs", 100)
-    small = min(n, h)
+    small, big = min(n, h), max(n, h)
     parts = [Part("weights, gradient, optimizer moments and checkpoints", 9 * p * n * h,
                   "[model] hidden"),
-             Part(f"{C} x {T} persistent chains", 4 * p * C * T * (n + h),
+             # tempering swaps work on float64 copies of every replica
+             Part(f"{C} x {T} persistent chains", 4 * (F64 if T > 1 else p) * C * T * (n + h),
                   "[training] chains" + (", temperatures" if T > 1 else "")),
              Part("one minibatch", 6 * F64 * B * (n + h), "[training] batch_size"),
              Part("training data in the training precision", p * M * n, "the data size"),
              Part(f"AIS ({runs} runs)", 6 * F64 * runs * (n + h), "[training] ais_runs")]
-    if small <= 20:
-        # exact log Z sums over the smaller layer in chunks of at most 2^16 states
+    if small <= 20 and 2.0 ** small * big <= 2.0 ** 26:
+        # exact log Z sums over the smaller layer in chunks of at most 2^14 states
         parts.append(Part("exact log Z over the smaller layer",
-                          3 * F64 * min(2.0 ** small, 2.0 ** 16) * (n + h), "[model] hidden"))
+                          2 * F64 * min(2.0 ** small, 2.0 ** 14) * big, "[model] hidden"))
     # evaluation of train/validation LL on up to all samples: (M, hidden) activations
     parts.append(Part("hidden activations of the evaluated data", 3 * F64 * min(M, 10000) * h,
                       "[model] hidden"))
@@ -195,18 +195,20 @@ def _dbm_parts(cfg, M, n):
 
 
 def _hopfield_parts(cfg, M, n):
-    return [Part("couplings and their work copies", 8 * F64 * n * n, "the number of units n"),
+    return [Part("couplings and their work copies", 5 * F64 * n * n, "the number of units n"),
             Part("stored patterns and overlaps", 4 * F64 * M * n, "the data size")]
 
 
 def _mixture_parts(cfg, M, n):
     K = _m(cfg, "components", 3)
     family = _m(cfg, "family", "auto")
-    parts = [Part("responsibilities and log-probabilities", 8 * F64 * M * K,
+    gaussian = family == "gaussian" or (family == "auto" and cfg.get("data", {}).get(
+        "generator") == "gaussian_mixture")
+    parts = [Part("responsibilities and log-probabilities", 4 * F64 * M * K,
                   "[model] components"),
              Part("component parameters and checkpoints", 12 * F64 * K * n, "[model] components"),
-             Part("per-component data work copies", 3 * F64 * M * n, "the data size")]
-    if family in ("gaussian", "auto") and _m(cfg, "covariance", "full") == "full":
+             Part("data work copies", (2 if gaussian else 1) * F64 * M * n, "the data size")]
+    if gaussian and _m(cfg, "covariance", "full") == "full":
         parts.append(Part("full covariances", 8 * F64 * K * n * n, "[model] components"))
     return parts
 
@@ -300,8 +302,8 @@ def estimate_run(cfg: dict, shape: tuple[int, int] | None = None) -> list[Part]:
         else:
             M_used = M
         what = "generated samples" if d.get("generator") and not d.get("path") else "data"
-        # raw float64 array + prepared train/val copies + one temporary of the preparation
-        parts.append(Part(f"the {what} ({M} x {n})", F64 * M * n + 3 * F64 * M_used * n,
+        # raw float64 array + prepared train/val copies + part of a preparation temporary
+        parts.append(Part(f"the {what} ({M} x {n})", F64 * M * n + 1.5 * F64 * M_used * n,
                           "[data] samples" if what == "generated samples" else "the data size"))
         gen = d.get("generator")
         if what == "generated samples" and gen in GENERATOR_WORK:
@@ -323,7 +325,7 @@ def check_bytes(nbytes: float, what: str, advice: str, source: str = "") -> None
     if avail is not None and nbytes > avail:
         where = f"{source}: " if source else ""
         raise MemoryBudgetError(f"{where}{what} needs an estimated {fmt_bytes(nbytes)} of memory "
-                                f"but only {fmt_bytes(avail)} is available{_limit_hint()}; "
+                                f"but only {fmt_bytes(avail)} is available{_limit_hint(avail)}; "
                                 f"nothing was allocated. {advice}")
 
 
@@ -341,7 +343,7 @@ def check_run(cfg: dict, shape: tuple[int, int] | None = None, source: str = "co
                  + (f", set by {big.keys}" if big.keys else ""))
         raise MemoryBudgetError(
             f"{source}: this run needs an estimated {fmt_bytes(need)} of memory ({share}) but "
-            f"only {fmt_bytes(avail)} is available{_limit_hint()}; nothing was allocated. Lower "
+            f"only {fmt_bytes(avail)} is available{_limit_hint(avail)}; nothing was allocated. Lower "
             f"{big.keys or 'the sizes in the config'} or use a smaller data set.")
     return parts
 

@@ -59,6 +59,8 @@ class Session:
     state: dict[str, Any]
     history: list[dict[str, float]] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    #: the file it was read from (named in errors), when read from one
+    path: Path | None = None
 
     @property
     def kind(self) -> str:
@@ -318,7 +320,7 @@ def load_session(path) -> Session:
         raise SessionError(str(exc)) from None
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         raise _fail(path, f"not a readable session file ({type(exc).__name__}: {exc})") from None
-    return Session(config=config, state=state, history=history_rows(cols), extra=extra)
+    return Session(config=config, state=state, history=history_rows(cols), extra=extra, path=path)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -408,10 +410,11 @@ def validate_state(state: dict, template: dict, config: dict, where="session") -
                                f"{key!r} {problem}")
 
 
-def restore(trainer, session: Session, where: str = "session") -> None:
+def restore(trainer, session: Session, where: str | None = None) -> None:
     """Load a session's state and history into a freshly built trainer of the same config, after
     :func:`validate_state` against that trainer's own state.  Any failure is a SessionError; the
     trainer is then half-loaded and must be discarded (the app builds it for the new run only)."""
+    where = where or str(session.path or "session")
     template = trainer.state_dict()
     validate_state(session.state, template, session.config, where)
     try:
