@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from boltzmann_lab.data.formats.png import png  # the minimal PNG writer
+
 MB = 1 << 20
 _ZERO_MB = bytes(MB)
 
@@ -100,17 +102,6 @@ def json_member(name, obj):
 
 
 # ------------------------------------------------------------------------------ PNG
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-
-def png(width, height, idat: bytes, depth=8, colour=0) -> bytes:
-    return (b"\x89PNG\r\n\x1a\n"
-            + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
-            + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
-
-
 def png_inflating_to(zero_mb: int) -> bytes:
     """A 1 x 1 greyscale PNG whose image data (a zlib stream) inflate to ``zero_mb`` MB."""
     n = zero_mb * MB + 2                        # the declared 2 bytes (filter + pixel), then zeros

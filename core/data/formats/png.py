@@ -31,6 +31,19 @@ def png_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC."""
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def png(width: int, height: int, idat: bytes, depth: int = 8, colour: int = 0) -> bytes:
+    """A minimal non-interlaced PNG around ready-made (zlib-compressed, filtered) image data."""
+    return (SIGNATURE
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
 def _chunks(data: bytes, path):
     """IHDR fields, PLTE palette (or None) and the list of IDAT payloads, CRCs checked."""
     pos = 8
