@@ -80,7 +80,7 @@ def denoise_on_worker(worker, flip=DENOISE_FLIP, rows=DENOISE_ROWS, seed=0):
 def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinverse"),
                     cue_noise=0.1, seed=0):
     """Mean final overlap versus α for each storage rule (``boltzmann_lab.models.hopfield.capacity_sweep``)."""
-    from boltzmann_lab.models.hopfield import capacity_sweep
+    from boltzmann_lab.sweeps.capacity import capacity_sweep
     alphas = np.linspace(0.02, 0.3, 15) if alphas is None else np.asarray(alphas)
     return {rule: capacity_sweep(n, alphas, rule=rule, cue_noise=cue_noise, trials=1,
                                  max_cues=20, seed=seed)
@@ -89,7 +89,7 @@ def capacity_curves(n=200, alphas=None, rules=("hebbian", "storkey", "pseudoinve
 
 def lambda_curves(cfg, dataset, lambdas=None, max_steps=300):
     """``boltzmann_lab.learning.maxent.lambda_sweep`` over a log grid of L1 strengths."""
-    from boltzmann_lab.learning.maxent import lambda_sweep
+    from boltzmann_lab.sweeps.lambda_sweep import lambda_sweep
     lambdas = list(np.geomspace(1e-4, 0.1, 9)) if lambdas is None else list(lambdas)
     return lambda_sweep(cfg, dataset, lambdas=lambdas, penalty="l1", max_steps=max_steps)
 

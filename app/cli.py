@@ -486,7 +486,7 @@ def cmd_sample(args) -> int:
                          f"ending in .npy.")
     header = read_model_header(args.model)
     memory.check_bytes(memory.estimate_sampling(header.all_units, args.n, header.nbytes),
-                       f"sample -n {args.n} ({header.units} units each)",
+                       f"sample -n {args.n} ({header.units or header.all_units} units each)",
                        "Ask for fewer samples (several runs with different --seed add up).",
                        source=str(args.model))
     model = load_model(args.model)
@@ -529,9 +529,9 @@ def cmd_evaluate(args) -> int:
     n_model = header.units
     shape = peek_shape(args.data, key=args.key)      # headers only: nothing read yet
     if shape is not None:
-        if shape[1] != n_model:
+        if n_model is not None and shape[1] != n_model:
             raise _mismatch(args.data, shape[1], args.model, n_model)
-        memory.check_bytes(memory.estimate_evaluation(header.kind, n_model, header.all_units,
+        memory.check_bytes(memory.estimate_evaluation(header.kind, shape[1], header.all_units,
                                                       header.nbytes, shape[0]),
                            f"evaluating this model on {shape[0]} samples",
                            "Evaluate on a subset of the data.", source=str(args.data))
@@ -540,7 +540,7 @@ def cmd_evaluate(args) -> int:
     conv = model.convention if model.convention in ("binary", "spin") else "real"
     ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
                        "binarize": "none"})
-    if ds.n != n_model:
+    if n_model is not None and ds.n != n_model:
         raise _mismatch(args.data, ds.n, args.model, n_model)
     metrics = dict(model.evaluate(ds.train, seed=args.seed))
     result = {}

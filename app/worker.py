@@ -250,12 +250,10 @@ class Worker(QThread):
                 snap.views = t.views()          # the final picture is always drawn
         except Exception as exc:
             traceback.print_exc()
-            restore = getattr(t, "_restore", None)   # roll back to the last good parameters
-            if restore is not None:
-                try:
-                    restore(t._good)
-                except Exception:
-                    pass
+            try:
+                t.roll_back()
+            except Exception:
+                pass
             self._playing = False
             self.state = "paused"
             self._event("error", "Training step failed, the last good model was kept. "

@@ -31,7 +31,8 @@ from boltzmann_lab.config import resolve  # noqa: E402
 from boltzmann_lab.data.dataset import Dataset  # noqa: E402
 from boltzmann_lab.exact.enumeration import enumerate_stats, sample_exact  # noqa: E402
 from boltzmann_lab.data.generators import sk_couplings  # noqa: E402
-from boltzmann_lab.learning.maxent import coupling_error, make_learner  # noqa: E402
+from boltzmann_lab.learning.maxent import make_learner
+from boltzmann_lab.stats.couplings import coupling_error
 from boltzmann_lab.models.pairwise import PairwiseModel  # noqa: E402
 from boltzmann_lab.learning.trainer import Trainer  # noqa: E402
 

@@ -1,39 +1,26 @@
-"""From a resolved run config to a ready :class:`~boltzmann_lab.learning.trainer.Trainer` — used by the GUI, the CLI
-and the tests alike.
+"""From a resolved run config to a ready :class:`~boltzmann_lab.learning.trainer.Trainer` — used
+by the GUI, the CLI, the Python API and the tests alike.
 
-Each model kind lives in its own module and exposes ``make_learner(cfg, dataset)`` returning a
-:class:`~boltzmann_lab.learning.trainer.Learner`; the model classes (for saving/loading) are registered in
-``boltzmann_lab.io.modelio``.
+Each model kind's record (:mod:`boltzmann_lab.kinds`) names the function that builds its
+:class:`~boltzmann_lab.learning.trainer.Learner` from a config and a dataset.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from boltzmann_lab import config as _config
+from boltzmann_lab import kinds
 from boltzmann_lab.learning.trainer import Trainer
-
-#: model kind -> module that provides ``make_learner(cfg, dataset)``
-LEARNERS = {
-    "maxent": "boltzmann_lab.learning.maxent",
-    "gaussian": "boltzmann_lab.models.gaussian",
-    "rbm": "boltzmann_lab.learning.rbm",
-    "dbm": "boltzmann_lab.models.dbm",
-    "hopfield": "boltzmann_lab.models.hopfield",
-    "mixture": "boltzmann_lab.models.mixture",
-    "ising": "boltzmann_lab.models.ising",
-}
 
 
 def make_learner(cfg, dataset):
-    kind = cfg["model"]["kind"]
-    module = importlib.import_module(LEARNERS[kind])
-    return module.make_learner(cfg, dataset)
+    """The learner of ``cfg``'s model kind (:mod:`boltzmann_lab.kinds`) for ``dataset``."""
+    return kinds.get(cfg["model"]["kind"]).make_learner(cfg, dataset)
 
 
 def make_trainer(cfg, dataset=None, source: str = "config"):
     """Build the learner for ``cfg`` and wrap it in a Trainer with the config's run length,
-    evaluation cadence and early stopping.  ``dataset`` defaults to ``boltzmann_lab.data.prepare.load_dataset(cfg)``.
+    evaluation cadence and early stopping.  ``dataset`` defaults to
+    :func:`boltzmann_lab.data.prepare.load_dataset` of ``cfg``.
 
     Before anything large is allocated, the run's memory is estimated from the config and the data
     shape (``boltzmann_lab.memory.check_run``: from the file header or generator keys before
@@ -44,7 +31,7 @@ def make_trainer(cfg, dataset=None, source: str = "config"):
     from boltzmann_lab import memory
     from boltzmann_lab.data.loaders import LoadError
 
-    if dataset is None and cfg["model"]["kind"] != "ising":
+    if dataset is None and kinds.get(cfg["model"]["kind"]).needs_data:
         from boltzmann_lab.data.prepare import load_dataset
         memory.check_run(cfg, source=source)
         dataset = load_dataset(cfg)

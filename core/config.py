@@ -13,114 +13,23 @@ allowed.
 from __future__ import annotations
 
 import copy
-import math
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boltzmann_lab.kinds import KINDS
+# Key and ConfigError are defined in boltzmann_lab.schema (the kind records use them too) and are
+# public here as well.
+from boltzmann_lab.schema import NUM, ConfigError, Key, _range, _short, numbers, seed_key  # noqa: F401
+
 _MISSING = object()
-
-
-class ConfigError(ValueError):
-    """A run config is invalid; the message names the file, the key and what is allowed."""
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: default, type and allowed values; ``doc`` is shown in the README and GUI."""
-
-    default: Any
-    type: type | tuple = float
-    choices: tuple | None = None
-    low: float | None = None
-    high: float | None = None
-    doc: str = ""
-    optional: bool = False      # None allowed (written as absent in TOML)
-    item_choices: tuple | None = None   # for lists of strings
-    items: "Key | None" = None  # for lists: every item is checked against this key
-    length: tuple | None = None  # for lists: (fewest, most) items
-
-    def check(self, section, name, value, where=None):
-        where = where or f"[{section}] {name}"
-        if value is None:
-            if self.optional:
-                return None
-            raise ConfigError(f"{where} must be set")
-        types = self.type if isinstance(self.type, tuple) else (self.type,)
-        if float in types and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if bool not in types and isinstance(value, bool):
-            raise ConfigError(f"{where} must be {_tname(types)}, not a boolean")
-        if not isinstance(value, types):
-            raise ConfigError(f"{where} must be {_tname(types)}, got {_short(value)}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"{where} = {value!r} is not allowed; it must be a finite number")
-        if self.choices is not None and value not in self.choices:
-            raise ConfigError(f"{where} = {value!r} is not allowed; choose one of "
-                              f"{', '.join(map(repr, self.choices))}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if self.low is not None and value < self.low:
-                raise ConfigError(f"{where} = {value!r} is too small; allowed range "
-                                  f"{_range(self.low, self.high)}")
-            if self.high is not None and value > self.high:
-                raise ConfigError(f"{where} = {value!r} is too large; allowed range "
-                                  f"{_range(self.low, self.high)}")
-        if isinstance(value, list):
-            if self.length is not None and not self.length[0] <= len(value) <= self.length[1]:
-                lo, hi = self.length
-                count = f"{lo}" if lo == hi else f"{lo} to {hi}"
-                raise ConfigError(f"{where} must list {count} items, got {len(value)}")
-            checked = []
-            for i, item in enumerate(value):
-                if self.item_choices is not None and item not in self.item_choices:
-                    raise ConfigError(f"{where}: {_short(item)} is not allowed; items are chosen "
-                                      f"from {', '.join(map(repr, self.item_choices))}")
-                if self.item_choices is None and not isinstance(item, (int, float, str)):
-                    raise ConfigError(f"{where}: items must be numbers or strings, got "
-                                      f"{_short(item)}")
-                if isinstance(item, float) and not math.isfinite(item):
-                    raise ConfigError(f"{where}: item {i} is {item!r}; items must be finite")
-                if self.items is not None:
-                    item = self.items.check(section, name, item, where=f"{where}[{i}]")
-                checked.append(item)
-            value = checked
-        return value
-
-
-def _short(value, limit=60) -> str:
-    """repr of a value, cut to ``limit`` characters (a hostile config may hold huge values)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _tname(types):
-    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
-             list: "a list"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
-
-
-def _seed(doc):
-    return Key(0, int, low=0, doc=doc)
-
-
-def _numbers(low=None, high=None, integer=False, length=None):
-    """Items of a list key: finite numbers (integers when ``integer``) in [low, high]."""
-    return dict(items=Key(0, int if integer else NUM, low=low, high=high), length=length)
-
-
-def _range(lo, hi):
-    return f"{'-inf' if lo is None else lo} .. {'inf' if hi is None else hi}"
-
-
-NUM = (int, float)
 
 # ----------------------------------------------------------------------------------- [data]
 DATA_KEYS: dict[str, Key] = {
     "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
     "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
-    "image_size": Key(None, list, optional=True, **_numbers(low=1, integer=True, length=(2, 2)),
+    "image_size": Key(None, list, optional=True, **numbers(low=1, integer=True, length=(2, 2)),
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
@@ -134,7 +43,7 @@ DATA_KEYS: dict[str, Key] = {
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
     "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
-    "seed": _seed("seed for generators, stochastic binarisation and the split"),
+    "seed": seed_key("seed for generators, stochastic binarisation and the split"),
 }
 
 # Keys of each generator (allowed in [data] only when that generator is chosen).
@@ -142,7 +51,7 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
     "ising": {
         "L": Key(16, int, low=2, high=512, doc="lattice side"),
         "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
-        "temperatures": Key(None, list, optional=True, **_numbers(0.05, 100.0, length=(1, 1000)),
+        "temperatures": Key(None, list, optional=True, **numbers(0.05, 100.0, length=(1, 1000)),
                             doc="several temperatures, samples per T"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples (per temperature)"),
         "algorithm": Key("auto", str, choices=("auto", "metropolis", "heatbath", "wolff"),
@@ -170,9 +79,9 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
-        "biases": Key([0.8, 0.4], list, **_numbers(0.0, 1.0, length=(1, 100)),
+        "biases": Key([0.8, 0.4], list, **numbers(0.0, 1.0, length=(1, 100)),
                       doc="true head probabilities of the coins"),
-        "weights": Key(None, list, optional=True, **_numbers(0.0, length=(1, 100)),
+        "weights": Key(None, list, optional=True, **numbers(0.0, length=(1, 100)),
                        doc="probability of picking each coin (default equal)"),
         "experiments": Key(5, int, low=1, high=1_000_000, doc="number of experiments"),
         "tosses": Key(10, int, low=1, high=100_000, doc="tosses per experiment"),
@@ -187,83 +96,20 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
 }
 
 # ---------------------------------------------------------------------------------- [model]
-MODEL_KINDS = ("maxent", "gaussian", "rbm", "dbm", "hopfield", "mixture", "ising")
-UNIT_TYPES = ("binary", "spin", "gaussian")
+MODEL_KINDS = tuple(KINDS)
 
 MODEL_COMMON = {
     "kind": Key("maxent", str, choices=MODEL_KINDS, doc="which model"),
 }
 
-MODEL_KEYS: dict[str, dict[str, Key]] = {
-    "maxent": {
-        "constraints": Key(["means", "pairs"], list, item_choices=("means", "pairs", "population"),
-                           doc="moments whose averages are fixed"),
-        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
-                     doc="which pairs are constrained: all, lattice neighbours, or a mask file"),
-        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
-        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
-    },
-    "gaussian": {
-        "pairs": Key("all", str, choices=("all", "lattice", "mask"),
-                     doc="which covariances are constrained"),
-        "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
-        "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
-    },
-    "rbm": {
-        "hidden": Key(20, int, low=1, high=100000, doc="hidden units"),
-        "visible_units": Key("auto", str, choices=("auto",) + UNIT_TYPES,
-                             doc="auto follows the data convention"),
-        "hidden_units": Key("binary", str, choices=UNIT_TYPES, doc="hidden unit type"),
-        "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
-    },
-    "dbm": {
-        "hidden": Key([20, 20], list, **_numbers(1, 100000, integer=True, length=(2, 3)),
-                      doc="hidden layer sizes (2 or 3 layers)"),
-    },
-    "hopfield": {
-        "rule": Key("hebbian", str, choices=("hebbian", "storkey", "pseudoinverse"),
-                    doc="storage rule"),
-        "update": Key("async", str, choices=("async", "sync"), doc="recall dynamics"),
-        "temperature": Key(0.0, NUM, low=0.0, high=100.0, doc="recall temperature (0: deterministic)"),
-        "cue_noise": Key(0.1, NUM, low=0.0, high=1.0, doc="fraction of flipped units in the cue"),
-        "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
-    },
-    "mixture": {
-        "components": Key(3, int, low=1, high=1000, doc="number of components K"),
-        "family": Key("auto", str, choices=("auto", "bernoulli", "gaussian", "binomial"),
-                      doc="auto: binomial for coin tosses, bernoulli for binary, gaussian for real"),
-        "covariance": Key("full", str, choices=("full", "diag"), doc="Gaussian covariance type"),
-        "covariance_floor": Key(1e-6, NUM, low=0.0,
-                                doc="smallest covariance eigenvalue: the M-step raises eigenvalues "
-                                    "(diag: variances) below it, so EM stays monotone and "
-                                    "components cannot collapse"),
-        "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
-                    doc="initialisation; given uses init_params"),
-        "init_params": Key(None, list, optional=True, **_numbers(),
-                           doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
-                               "K*n means, optionally followed by K mixing weights"),
-        "fit_weights": Key(True, bool, doc="learn the mixing weights"),
-        "prior": Key(None, list, optional=True, **_numbers(1.0, length=(2, 2)),
-                     doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
-                         "None for maximum likelihood"),
-        "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
-    },
-    "ising": {
-        "L": Key(64, int, low=2, high=1024, doc="lattice side"),
-        "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature"),
-        "coupling": Key(1.0, NUM, doc="nearest-neighbour coupling J"),
-        "field": Key(0.0, NUM, doc="external field H"),
-        "algorithm": Key("metropolis", str, choices=("metropolis", "heatbath", "wolff"),
-                         doc="update"),
-        "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
-    },
-}
+#: [model] keys of each kind (from the kind records)
+MODEL_KEYS: dict[str, dict[str, Key]] = {name: k.model_keys for name, k in KINDS.items()}
 
 # ------------------------------------------------------------------------------- [training]
 TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
-    "seed": _seed("seed for everything random in training"),
+    "seed": seed_key("seed for everything random in training"),
     "learning_rate": Key(0.05, NUM, low=0.0, doc="base learning rate"),
     "optimizer": Key("adam", str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
     "momentum": Key(0.9, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
@@ -281,62 +127,8 @@ TRAINING_COMMON = {
     "min_delta": Key(0.0, NUM, low=0.0, doc="smallest improvement that counts"),
 }
 
-TRAINING_KEYS: dict[str, dict[str, Key]] = {
-    "maxent": {
-        "estimator": Key("exact", str, choices=("exact", "mcmc", "pseudolikelihood"),
-                         doc="how the model term of the gradient is computed"),
-        "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
-                    doc="starting parameters"),
-        "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
-        "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
-        "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
-        "tolerance": Key(1.0, NUM, low=0.0,
-                         doc="converged when max moment error / sampling noise < tolerance"),
-        "lambdas": Key(None, list, optional=True, **_numbers(0.0, length=(1, 1000)),
-                       doc="Λ sweep grid (penalty strengths)"),
-        "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
-                              doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
-        "strict_tolerance": Key(0.05, NUM, low=0.0,
-                                doc="exact/pseudolikelihood estimators: converged when the "
-                                    "(penalised) gradient / sampling noise < this"),
-    },
-    "gaussian": {
-        "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
-        "ridge": Key(0.0, NUM, low=0.0,
-                     doc="added to the diagonal of the sample covariance (singular data)"),
-    },
-    "rbm": {
-        "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
-        "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
-        "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
-        "temperatures": Key(10, int, low=2, high=1000, doc="replicas for parallel tempering"),
-        "ais_betas": Key(10000, int, low=10, high=10_000_000, doc="AIS intermediate temperatures"),
-        "ais_runs": Key(100, int, low=2, high=100_000, doc="AIS runs"),
-        "precision": Key("float32", str, choices=("float32", "float64"),
-                         doc="float type of the training arithmetic (float32 is ~2x faster)"),
-    },
-    "dbm": {
-        "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
-        "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
-        "chains": Key(100, int, low=1, doc="persistent chains"),
-        "mean_field_iterations": Key(10, int, low=1, high=10000,
-                                     doc="positive-phase mean-field iterations"),
-        "ais_betas": Key(1000, int, low=10, high=10_000_000,
-                         doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
-        "ais_runs": Key(50, int, low=2, high=100_000, doc="AIS runs for log Z of large DBMs"),
-    },
-    "hopfield": {
-        "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
-    },
-    "mixture": {
-        "tolerance": Key(1e-8, NUM, low=0.0,
-                         doc="stop when one EM iteration raises the log-likelihood (nats/sample; "
-                             "log posterior for MAP) by less than this"),
-    },
-    "ising": {
-        "sweeps": Key(1, int, low=1, high=10000, doc="lattice sweeps per step"),
-    },
-}
+#: [training] keys of each kind (from the kind records)
+TRAINING_KEYS: dict[str, dict[str, Key]] = {name: k.training_keys for name, k in KINDS.items()}
 
 
 def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
@@ -408,7 +200,7 @@ def resolve(cfg: dict, source: str = "config") -> dict:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])
     d = out["data"]
-    if d["path"] is None and d["generator"] is None and kind != "ising":
+    if d["path"] is None and d["generator"] is None and KINDS[kind].needs_data:
         raise ConfigError(f"{source}: [data] needs either path (a data file) or generator "
                           f"(one of {', '.join(GENERATOR_KEYS)})")
     return out

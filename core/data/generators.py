@@ -56,7 +56,7 @@ def phase(T: float) -> str:
 def ising(L: int = 16, temperature: float = T_C, temperatures=None, samples: int = 1000,
           algorithm: str = "auto", seed: int = 0) -> RawData:
     """Equilibrium 2D Ising configurations (J = 1, H = 0, periodic), via
-    ``boltzmann_lab.models.ising.sample_configurations`` (equilibrated and decorrelated by the measured
+    ``boltzmann_lab.sampling.ising.sample_configurations`` (equilibrated and decorrelated by the measured
     autocorrelation time; Wolff near T_c with ``algorithm = "auto"``).
 
     ``temperatures`` (a list) overrides ``temperature``; ``samples`` are drawn per temperature, with
@@ -69,7 +69,7 @@ def ising(L: int = 16, temperature: float = T_C, temperatures=None, samples: int
     seeds = np.random.SeedSequence(seed).spawn(len(temps))
 
     def compute():
-        from boltzmann_lab.models.ising import sample_configurations
+        from boltzmann_lab.sampling.ising import sample_configurations
         blocks = []
         for T, ss in zip(temps, seeds):
             s = int(ss.generate_state(1, np.uint32)[0])

@@ -25,11 +25,11 @@ import numpy as np
 
 from boltzmann_lab.data.dataset import Dataset
 from boltzmann_lab.data.loaders import LoadError, RawData, load_path
+from boltzmann_lab.exact.enumeration import MAX_UNITS
+from boltzmann_lab.kinds import KINDS
 
 #: model kinds that need binary {0,1} or spin {-1,+1} data
-DISCRETE_KINDS = ("maxent", "rbm", "dbm", "hopfield")
 #: largest n for exact enumeration (maxent estimator "exact")
-EXACT_MAX_N = 24
 
 
 def detect_convention(x: np.ndarray, hint: str | None = None) -> str:
@@ -170,18 +170,15 @@ def check_compatible(dataset: Dataset, cfg: dict) -> None:
     if len(dataset.train) == 0:
         raise LoadError(f"{name}: no training samples are left after the validation split; "
                         f"lower [data] validation_fraction.")
-    needs_discrete = kind in DISCRETE_KINDS
-    if kind == "rbm" and m.get("visible_units") == "gaussian":
-        needs_discrete = False
-    if kind == "mixture" and m.get("family") in ("bernoulli", "binomial"):
-        needs_discrete = True
+    units = KINDS[kind].data_units(m)
+    needs_discrete = units == "discrete"
     if needs_discrete and conv == "real":
         raise LoadError(
             f"{name}: [model] kind = {kind!r} needs binary {{0,1}} or spin {{-1,+1}} data, but "
             f"these are real values ({_describe_values(dataset.train)}). Add "
             f'[data] binarize = "threshold" (or "stochastic") to binarise them'
             + (', or use kind = "gaussian"' if kind == "maxent" else "") + ".")
-    if kind == "gaussian" or (kind == "mixture" and m.get("family") == "gaussian"):
+    if units == "real":
         if conv != "real":
             raise LoadError(
                 f"{name}: [model] kind = {kind!r}"
@@ -189,18 +186,18 @@ def check_compatible(dataset: Dataset, cfg: dict) -> None:
                 + f" models real-valued data, but the data are {conv}; set "
                 f'[data] convention = "real" to treat them as real numbers.')
     if kind == "maxent":
-        if t.get("estimator") == "exact" and n > EXACT_MAX_N:
+        if t.get("estimator") == "exact" and n > MAX_UNITS:
             raise LoadError(
                 f"{name}: [training] estimator = \"exact\" enumerates all 2^n states and needs "
-                f"n <= {EXACT_MAX_N} units, but the data have n = {n}; use estimator = \"mcmc\" "
+                f"n <= {MAX_UNITS} units, but the data have n = {n}; use estimator = \"mcmc\" "
                 f'or "pseudolikelihood".')
-    if kind in ("maxent", "gaussian") and m.get("pairs") == "lattice":
+    if KINDS[kind].pair_constraints and m.get("pairs") == "lattice":
         shape = dataset.image_shape
         side = int(round(np.sqrt(n)))
         if not ((shape is not None and len(shape) == 2) or side * side == n):
             raise LoadError(f"{name}: [model] pairs = \"lattice\" needs square images or n a "
                             f"perfect square, but n = {n}; use pairs = \"all\" or a mask.")
-    if kind in ("maxent", "gaussian") and m.get("pairs") == "mask" and not m.get("mask"):
+    if KINDS[kind].pair_constraints and m.get("pairs") == "mask" and not m.get("mask"):
         raise LoadError('[model] pairs = "mask" needs [model] mask = "FILE.npy" (an (n, n) boolean '
                         "array).")
 

@@ -13,7 +13,8 @@ of any size (e.g. J = 1e3).  The work is done by GEMMs over a split of the units
 random except :func:`sample_exact`.
 
 Public functions: :func:`enumerate_stats`, :func:`log_z`, :func:`log_prob`, :func:`log_likelihood`,
-:func:`sample_exact`.
+:func:`sample_exact`, and :func:`states` (configurations in order, for brute-force checks and RBM
+layers).  ``MAX_UNITS`` is the one enumeration limit of the project.
 """
 
 from dataclasses import dataclass
@@ -22,9 +23,24 @@ import numpy as np
 
 from boltzmann_lab.data.conventions import CONVENTIONS, check_convention
 from boltzmann_lab.kernels import enumerate as _kern
+from boltzmann_lab.kernels.enumerate import states  # noqa: F401  (public here)
 from boltzmann_lab.models.pairwise import check_data, check_params, energy
 
+#: the most units any exact enumeration in the project handles (2^24 ≈ 1.7e7 configurations)
 MAX_UNITS = 24
+#: the most work an exact computation may cost: 2^n configurations × ``width`` multiply-adds each.
+#: 2^30 admits a pairwise model of 24 units, an RBM layer of 20 units beside 784 others, or one of
+#: 24 units beside 64 — a second or so of float64 arithmetic on one core.
+WORK_LIMIT = 1 << 30
+
+
+def affordable(n, width=None) -> bool:
+    """THE answer to "is exact enumeration affordable?" everywhere in the project: enumerating the
+    2^n configurations of ``n`` two-state units, each costing ``width`` multiply-adds (default n,
+    a pairwise model), is done when n <= ``MAX_UNITS`` and 2^n · width <= ``WORK_LIMIT``."""
+    n = int(n)
+    width = n if width is None else int(width)
+    return n <= MAX_UNITS and (1 << n) * max(width, 1) <= WORK_LIMIT
 
 
 @dataclass(frozen=True)

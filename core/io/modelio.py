@@ -28,31 +28,16 @@ from pathlib import Path
 import numpy as np
 
 from boltzmann_lab.data.loaders import LoadError
+from boltzmann_lab.kinds import KINDS
 
 FORMAT = "boltzmann-lab-model"
 VERSION = 1
 
-#: model kind -> "module:Class" implementing the model protocol
-REGISTRY = {
-    "maxent": "boltzmann_lab.models.pairwise:PairwiseModel",
-    "gaussian": "boltzmann_lab.models.gaussian:GaussianModel",
-    "rbm": "boltzmann_lab.models.rbm:RBM",
-    "dbm": "boltzmann_lab.models.dbm:DBM",
-    "hopfield": "boltzmann_lab.models.hopfield:HopfieldModel",
-    "mixture": "boltzmann_lab.models.mixture:MixtureModel",
-    "ising": "boltzmann_lab.models.ising:IsingModel",
-}
+#: model kind -> "module:Class" implementing the model protocol (from the kind records)
+REGISTRY = {name: k.model for name, k in KINDS.items()}
 
 #: arrays every file of a kind must hold (others are optional and passed through)
-REQUIRED = {
-    "maxent": ("h", "J"),
-    "gaussian": ("mean", "J"),
-    "rbm": ("W", "a", "b"),
-    "dbm": ("W0", "b0", "b1"),
-    "hopfield": ("J",),
-    "mixture": ("weights", "means"),
-    "ising": (),
-}
+REQUIRED = {name: k.required_arrays for name, k in KINDS.items()}
 
 
 class ModelFileError(LoadError):
@@ -112,7 +97,8 @@ def save_model(path, model) -> Path:
     return path
 
 
-#: kind -> array name -> accepted symbolic shapes.  A symbol is a dimension bound by the file's
+#: kind -> array name -> accepted symbolic shapes (a kind without an entry: shapes unchecked, a
+#: test lists the registered kinds that lack one).  A symbol is a dimension bound by the file's
 #: own headers (the same symbol must have the same size in every array); ``n+1`` is one more than
 #: ``n``.  ``dbm`` arrays are numbered: ``W<l>`` (n<l>, n<l+1>) and ``b<l>`` (n<l>,).
 SHAPES = {
@@ -165,12 +151,13 @@ class ModelHeader:
         return self.meta["kind"]
 
     @property
-    def units(self) -> int:
-        """Visible units: the width of the data the model describes."""
+    def units(self) -> int | None:
+        """Visible units: the width of the data the model describes (``None``: a kind without an
+        entry in :data:`UNITS`)."""
         sym = UNITS.get(self.kind)
         if sym == "L*L":
             return int(self.meta["L"]) ** 2
-        return int(self.dims.get(sym, 0))
+        return None if sym not in self.dims else int(self.dims[sym])
 
     @property
     def all_units(self) -> int:
@@ -179,6 +166,8 @@ class ModelHeader:
             return self.dims["v"] + self.dims["h"]
         if self.kind == "dbm":
             return sum(v for k, v in self.dims.items() if k.startswith("n"))
+        if self.units is None:      # unknown layout: the largest array's element count bounds it
+            return max([m.count for m in self.members.values()] + [1])
         return self.units
 
     @property
@@ -274,8 +263,8 @@ def read_model_header(path) -> ModelHeader:
         raise ModelFileError(f"{path}: unknown model kind {kind!r}; known kinds: "
                              f"{', '.join(REGISTRY)}.")
     conv = meta.get("convention")
-    allowed = CONVENTIONS.get(kind, ("binary", "spin", "real"))
-    if conv not in allowed:
+    allowed = CONVENTIONS.get(kind)
+    if (allowed is not None and conv not in allowed) or not isinstance(conv, str):
         raise ModelFileError(f"{path}: a {kind!r} model has convention "
                              f"{' or '.join(map(repr, allowed))}, but the file declares {conv!r}.")
     missing = [k for k in REQUIRED.get(kind, ()) if k not in members]
@@ -283,7 +272,7 @@ def read_model_header(path) -> ModelHeader:
         raise ModelFileError(f"{path}: a {kind!r} model file needs the arrays "
                              f"{', '.join(REQUIRED[kind])}; missing: {', '.join(missing)}.")
     kinds = DTYPE_KINDS.get(kind, "f")
-    spec = _dbm_shapes(members) if kind == "dbm" else SHAPES.get(kind, {})
+    spec = _dbm_shapes(members) if kind == "dbm" else SHAPES.get(kind)
     if kind == "ising":
         L = _meta_number(path, meta, "L", kind, low=2, integer=True)
         _meta_number(path, meta, "T", kind)
@@ -302,7 +291,7 @@ def read_model_header(path) -> ModelHeader:
             raise ModelFileError(f"{path}: array {name!r} has dtype {mem.dtype}; a {kind!r} "
                                  f"model stores {' or '.join(what[k] for k in kinds)} (complex, "
                                  f"boolean, text or object arrays are refused).")
-        if name in spec:
+        if spec is not None and name in spec:
             _bind(path, name, mem.shape, spec[name], dims)
     for sym, size in dims.items():
         if size < (0 if sym in MAY_BE_EMPTY else 1):
@@ -321,9 +310,9 @@ def read_model_header(path) -> ModelHeader:
         if key in meta and sym in dims and kind in ("maxent", "mixture") and meta[key] != dims[sym]:
             raise ModelFileError(f"{path}: the meta says {key} = {meta[key]!r} but the arrays "
                                  f"have {dims[sym]}; the file is inconsistent.")
-    biggest = max([mem.nbytes for k, mem in members.items() if k in spec] + [0])
+    biggest = max([mem.nbytes for k, mem in members.items() if spec and k in spec] + [0])
     for name, mem in members.items():
-        if name not in spec and mem.nbytes > max(biggest, 1 << 16):
+        if spec is not None and name not in spec and mem.nbytes > max(biggest, 1 << 16):
             raise ModelFileError(f"{path}: array {name!r} ({mem.shape}, {mem.dtype}) is larger "
                                  f"than the model's own parameters; it is not part of a "
                                  f"{kind!r} model and was not read.")

@@ -50,14 +50,20 @@ def single_thread_blas():
     return _controller.limit(limits=1, user_api="blas")
 
 
-def half_table(m, spin):
-    """All 2^m configurations of m units as a (2^m, m) float64 array.
+def states(m, values=(0.0, 1.0), start=0, stop=None):
+    """Configurations number ``start .. stop-1`` (default all 2^m) of m two-state units as a
+    (stop - start, m) float64 array: configuration r has unit j at ``values[1]`` when bit j of r
+    is set, else at ``values[0]`` ((0, 1) binary, (-1, 1) spins).  The one state enumeration of
+    the project (pairwise models, RBM layers, Hopfield networks, DBMs)."""
+    stop = (1 << m) if stop is None else stop
+    idx = np.arange(start, stop, dtype=np.int64)
+    bits = (idx[:, None] >> np.arange(m, dtype=np.int64)) & 1
+    return np.where(bits == 1, float(values[1]), float(values[0]))
 
-    Row r holds the bits of r (bit j -> unit j), mapped to {-1, +1} when ``spin`` else {0, 1}.
-    """
-    idx = np.arange(1 << m, dtype=np.int64)
-    bits = ((idx[:, None] >> np.arange(m, dtype=np.int64)) & 1).astype(np.float64)
-    return 2.0 * bits - 1.0 if spin else bits
+
+def half_table(m, spin):
+    """All 2^m configurations of m units, {-1, +1} when ``spin`` else {0, 1} (:func:`states`)."""
+    return states(m, (-1.0, 1.0) if spin else (0.0, 1.0))
 
 
 def popcounts(m):

@@ -24,6 +24,17 @@ def seed_states(n_lanes, seed):
     return states
 
 
+def as_lanes(seed, n_lanes):
+    """uint64 lane states for ``n_lanes`` rows or chains: an existing (n_lanes,) uint64 array is
+    used as it is (advanced in place by the kernels — never out of range, its shape is checked);
+    a seed or Generator makes fresh ones (:func:`seed_states`)."""
+    if isinstance(seed, np.ndarray) and seed.dtype == np.uint64:
+        if seed.shape != (int(n_lanes),):
+            raise ValueError(f"expected {n_lanes} RNG lane states, got shape {seed.shape}")
+        return seed
+    return seed_states(n_lanes, seed)
+
+
 @njit(nogil=True, cache=True, inline="always")
 def next_u64(states, i):
     """Advance lane ``i`` (xorshift64*) and return 64 random bits."""

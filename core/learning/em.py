@@ -23,11 +23,11 @@ enter the bound exactly.
 Compressed data: every function takes optional ``counts`` (M,) — the multiplicity of each row — so a
 data set may be passed as its distinct rows; M is then ``counts.sum()``.
 
-Models plug in through a small duck-typed protocol (``boltzmann_lab.models.mixture.MixtureEM`` implements it):
+Models plug in through a small duck-typed protocol (``boltzmann_lab.learning.mixture_em.MixtureEM`` implements it):
 
 * ``log_joint(x) -> (M, K)``; ``m_step(x, q, counts=None) -> model`` (the maximiser of the bound);
   ``log_prior() -> float`` (0 without a prior);
-* for slices: ``free_vector() -> (P,)`` the free parameters, ``with_free_vector(v) -> model``,
+* for the slices of Fig. 59 (:mod:`boltzmann_lab.learning.em_slices`): ``free_vector() -> (P,)`` the free parameters, ``with_free_vector(v) -> model``,
   ``feasible_interval(v0, d, lo, hi) -> (s_lo, s_hi)`` — the part of the line v0 + s d, s in [lo, hi],
   inside the parameter domain (an interval, the domain being convex).
 """
@@ -38,18 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boltzmann_lab.stats.numerics import logsumexp
+
 
 # ---------------------------------------------------------------------------- basic identities
-def logsumexp(a: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log Σ exp(a) along ``axis``, stable for any magnitude; rows that are all −inf give −inf."""
-    a = np.asarray(a, dtype=float)
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)     # all -inf row: exp(-inf - 0) = 0 -> log 0 = -inf
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
-    return np.squeeze(out, axis=axis)
-
-
 def _weights(counts, m):
     if counts is None:
         return None, float(m)
@@ -172,67 +164,3 @@ def round_off(value: float, n_terms: int) -> float:
     float64 terms per sample: 16 ε (n_terms + 1) (1 + |value|).  Used as the tolerance of the exact
     EM inequalities (ℓ never decreases, the bound never exceeds ℓ)."""
     return 16.0 * np.finfo(float).eps * (n_terms + 1.0) * (1.0 + abs(float(value)))
-
-
-# ---------------------------------------------------------------------------------- slices
-def objective_and_bound(model, x, log_q, counts=None) -> tuple[float, float]:
-    """(J(θ), −F_q(θ) + log p(θ)/M) for the parameters of ``model`` and a fixed posterior ``log_q``."""
-    L = model.log_joint(x)
-    _, total = _weights(counts, L.shape[0])
-    prior = model.log_prior() / total
-    return log_likelihood(L, counts) + prior, neg_free_energy(L, log_q, counts) + prior
-
-
-def objective_and_bound_many(model0, V, x, log_q, counts=None) -> tuple[np.ndarray, np.ndarray]:
-    """J and the bound for many free-parameter vectors ``V`` (G, P) at once.
-
-    Uses ``model0.log_joint_many(V, x) -> (G, M, K)`` and ``model0.log_prior_many(V) -> (G,)`` when
-    the model has them (one matrix product for the whole grid), else loops over the rows of V."""
-    V = np.atleast_2d(np.asarray(V, dtype=float))
-    if not hasattr(model0, "log_joint_many"):
-        out = [objective_and_bound(model0.with_free_vector(v), x, log_q, counts) for v in V]
-        return np.array([o[0] for o in out]), np.array([o[1] for o in out])
-    m, k = log_q.shape
-    c, total = _weights(counts, m)
-    q = np.exp(log_q)[None]
-    chunk = max(1, 4_000_000 // (m * k))        # keeps the (G, M, K) temporaries small
-    ll, bd = np.empty(len(V)), np.empty(len(V))
-    for start in range(0, len(V), chunk):
-        part = V[start:start + chunk]
-        L = model0.log_joint_many(part, x)                 # (g, M, K)
-        prior = model0.log_prior_many(part) / total
-        lse = logsumexp(L, axis=2)                         # (g, M)
-        with np.errstate(invalid="ignore"):
-            terms = np.where(q > 0, q * (L - log_q[None]), 0.0).sum(axis=2)
-        if c is None:
-            a, b = lse.sum(axis=1), terms.sum(axis=1)
-        else:
-            a, b = lse @ c, terms @ c
-        ll[start:start + chunk] = a / total + prior
-        bd[start:start + chunk] = b / total + prior
-    return ll, bd
-
-
-def line_slice(model0, direction, x, log_q, s, counts=None):
-    """J and the bound along θ(s) = θ0 + s·direction (free-parameter vectors), for each s in ``s``.
-
-    Returns ``(ll, bound)`` arrays of len(s).  Points must lie in the domain (see
-    ``feasible_interval``)."""
-    v0 = model0.free_vector()
-    V = v0[None, :] + np.asarray(s, dtype=float)[:, None] * np.asarray(direction, dtype=float)[None]
-    return objective_and_bound_many(model0, V, x, log_q, counts)
-
-
-def plane_slice(model0, coords, axis0, axis1, x, log_q, counts=None):
-    """J and the bound on the grid where free coordinates ``coords = (i, j)`` take the values
-    ``axis0`` × ``axis1`` and all other free parameters stay at ``model0``'s.
-
-    Returns ``(ll_grid, bound_grid)`` of shape (len(axis0), len(axis1)); entry [a, b] has
-    θ_i = axis0[a], θ_j = axis1[b]."""
-    i, j = coords
-    a0, a1 = np.asarray(axis0, dtype=float), np.asarray(axis1, dtype=float)
-    V = np.repeat(model0.free_vector()[None, :], len(a0) * len(a1), axis=0)
-    V[:, i] = np.repeat(a0, len(a1))
-    V[:, j] = np.tile(a1, len(a0))
-    ll, bd = objective_and_bound_many(model0, V, x, log_q, counts)
-    return ll.reshape(len(a0), len(a1)), bd.reshape(len(a0), len(a1))

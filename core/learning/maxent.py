@@ -25,10 +25,10 @@ Learning ascends the mean log-likelihood ell = <-E>_data - log Z, whose gradient
     d ell / d J_ij = <x_i x_j>_data - <x_i x_j>_model,
     d ell / d V[k] = P_model(k) - P_data(k)          (V enters the energy with a + sign).
 
-The model term comes from an interchangeable estimator: ``exact`` (enumeration of all 2^n states,
-n <= 24), ``mcmc`` (persistent fantasy particles: ``chains`` Markov chains advanced ``sweeps``
-sweeps per step, never re-initialised) or ``pseudolikelihood`` (then the step ascends Besag's
-pseudo-log-likelihood instead, see :mod:`boltzmann_lab.learning.pseudolikelihood`).
+The model term comes from an interchangeable estimator (:mod:`boltzmann_lab.learning.maxent_estimators`):
+``exact`` (enumeration of all 2^n states, n <= 24), ``mcmc`` (persistent fantasy particles) or
+``pseudolikelihood`` (then the step ascends Besag's pseudo-log-likelihood instead).  Constraints,
+moments and their sampling noise live in :mod:`boltzmann_lab.learning.constraints`.
 
 Penalties (only on the couplings J; fields h and the population potential V are never penalised):
 ``l2``: -(l2/2) sum_{i<j} J_ij^2, added to the gradient; ``l1``: -l1 sum_{i<j} |J_ij|, applied as a
@@ -44,287 +44,31 @@ of model vs data connected correlations over the constrained pairs.  With penalt
 longer matches moments, so convergence uses ``normalized_residual``: the gradient of the penalised
 objective (the minimum-norm subgradient for l1) divided by δ_O.
 
-Public names: :func:`lattice_mask`, :func:`load_mask`, :func:`pair_mask`, :class:`Constraints`,
-:func:`data_moments`, :class:`MaxEntLearner`, :func:`make_learner`, :func:`lambda_sweep`,
-:func:`best_lambda`, :func:`coupling_error`.
+Public names: :class:`MaxEntLearner`, :func:`make_learner`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from boltzmann_lab.learning import pseudolikelihood as _pl
 from boltzmann_lab.data.conventions import check_convention
+from boltzmann_lab.exact.enumeration import MAX_UNITS
+from boltzmann_lab.learning.constraints import (Constraints, Moments, connected, data_moments,
+                                                observables, sampling_noise)
+from boltzmann_lab.learning.maxent_estimators import (ESTIMATORS, ExactEstimator, MCMCEstimator,
+                                                      PseudoLikelihoodEstimator, finite)
 from boltzmann_lab.learning.meanfield import naive_mean_field
 from boltzmann_lab.learning.optim import SGD, make_optimizer, soft_threshold
-from boltzmann_lab.learning.trainer import Learner, Trainer
+from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood
+from boltzmann_lab.learning.trainer import Learner
+from boltzmann_lab.models import pseudolikelihood as _pl
 
-#: largest n for the exact estimator (enumeration of 2^n states)
-EXACT_MAX_UNITS = 24
-#: largest n for which evaluate() reports exact log-likelihoods (else pseudo-log-likelihoods)
-EXACT_LL_MAX_UNITS = 20
 #: smoothing of the MCMC model moments used for monitoring (exponential moving average weight)
 MCMC_EMA_WEIGHT = 0.05
 
 
-# ------------------------------------------------------------------------------ constraint masks
-def coupling_error(J_fit, J_true) -> float:
-    """Relative coupling error γ = ‖J_fit − J_true‖_F / ‖J_true‖_F over the pairs i < j (the
-    inverse-Ising accuracy measure of REFERENCES.md)."""
-    J_fit, J_true = np.asarray(J_fit), np.asarray(J_true)
-    iu = np.triu_indices(len(J_true), 1)
-    return float(np.linalg.norm(J_fit[iu] - J_true[iu]) / np.linalg.norm(J_true[iu]))
-
-
-def lattice_mask(image_shape, periodic=True) -> np.ndarray:
-    """Nearest-neighbour pairs of a lattice of shape ``image_shape`` (1-D, 2-D or more).
-
-    Sites are numbered in C order (``np.ravel_multi_index``).  Returns a symmetric (n, n) boolean
-    mask with a False diagonal; ``periodic`` wraps each axis around (a side of length 2 then has a
-    single neighbour, a side of length 1 none).
-    """
-    shape = tuple(int(s) for s in image_shape)
-    if not shape or min(shape) < 1:
-        raise ValueError(f"lattice constraints need a positive image shape, got {image_shape!r}")
-    n = int(np.prod(shape))
-    idx = np.arange(n).reshape(shape)
-    mask = np.zeros((n, n), dtype=bool)
-    for axis, side in enumerate(shape):
-        if side < 2:
-            continue
-        nb = np.roll(idx, -1, axis=axis)
-        a, b = idx, nb
-        if not periodic:
-            keep = [slice(None)] * len(shape)
-            keep[axis] = slice(0, side - 1)
-            a, b = idx[tuple(keep)], nb[tuple(keep)]
-        mask[a.ravel(), b.ravel()] = True
-    mask |= mask.T
-    np.fill_diagonal(mask, False)
-    return mask
-
-
-def load_mask(source, n) -> np.ndarray:
-    """A user pair mask: a path to a ``.npy`` file (read with ``allow_pickle=False``) or an array.
-
-    It must have shape (n, n), hold booleans (or 0/1 numbers) and be symmetric; the diagonal is
-    ignored.  Raises ``ValueError`` naming the problem.
-    """
-    where = "pair mask"
-    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        from boltzmann_lab.data.loaders import read_npy
-        where = f"pair mask {source}"
-        # header first: shape (n, n) and a numeric dtype are checked before anything is read
-        arr = read_npy(source, expected_shape=(n, n), kinds="biuf", what="pair mask")
-    else:
-        arr = np.asarray(source)
-    if arr.shape != (n, n):
-        raise ValueError(f"{where}: must have shape ({n}, {n}) for data with {n} units, "
-                         f"got {arr.shape}")
-    if arr.dtype != bool:
-        if arr.dtype.kind not in "iuf" or not np.all((arr == 0) | (arr == 1)):
-            raise ValueError(f"{where}: must hold booleans (or 0/1), got dtype {arr.dtype}")
-        arr = arr != 0
-    arr = arr.copy()
-    np.fill_diagonal(arr, False)
-    if not np.array_equal(arr, arr.T):
-        i, j = np.argwhere(arr != arr.T)[0]
-        raise ValueError(f"{where}: must be symmetric, but entry ({i}, {j}) differs from ({j}, {i})")
-    return arr
-
-
-def pair_mask(pairs, n, image_shape=None, periodic=True, mask=None) -> np.ndarray:
-    """The (n, n) boolean mask of constrained pairs for ``pairs`` = ``all`` | ``lattice`` | ``mask``."""
-    if pairs == "all":
-        m = np.ones((n, n), dtype=bool)
-        np.fill_diagonal(m, False)
-        return m
-    if pairs == "lattice":
-        if image_shape is None:
-            raise ValueError("pairs = 'lattice' needs image-shaped data (the data set has no "
-                             "image_shape); use pairs = 'all' or a mask")
-        if int(np.prod(image_shape)) != n:
-            raise ValueError(f"image_shape {tuple(image_shape)} does not match {n} units")
-        return lattice_mask(image_shape, periodic)
-    if pairs == "mask":
-        if mask is None:
-            raise ValueError("pairs = 'mask' needs [model] mask = 'file.npy' (a boolean (n, n) array)")
-        return load_mask(mask, n)
-    raise ValueError(f"unknown pairs {pairs!r}; choose one of 'all', 'lattice', 'mask'")
-
-
-# ---------------------------------------------------------------------------------- constraints
-@dataclass
-class Constraints:
-    """Which moments are constrained.
-
-    means : constrain <x_i> (fields h free), pairs : (n, n) symmetric boolean mask with False
-    diagonal (couplings free where True), population : constrain P(K) (potential V free).
-    """
-
-    means: bool
-    pairs: np.ndarray
-    population: bool
-
-    def __post_init__(self):
-        self.pairs = np.asarray(self.pairs, dtype=bool)
-        self.iu, self.ju = np.nonzero(np.triu(self.pairs, 1))
-        self.pair_float = self.pairs.astype(np.float64)
-
-    @property
-    def n(self) -> int:
-        return self.pairs.shape[0]
-
-    @property
-    def n_pairs(self) -> int:
-        return len(self.iu)
-
-    @property
-    def n_observables(self) -> int:
-        return (self.n if self.means else 0) + self.n_pairs + (self.n + 1 if self.population else 0)
-
-    @classmethod
-    def from_config(cls, model_cfg, n, image_shape=None):
-        names = list(model_cfg.get("constraints", ["means", "pairs"]))
-        if not names:
-            raise ValueError("[model] constraints is empty: choose at least one of "
-                             "'means', 'pairs', 'population'")
-        if "pairs" in names:
-            mask = pair_mask(model_cfg.get("pairs", "all"), n, image_shape,
-                             model_cfg.get("periodic", True), model_cfg.get("mask"))
-        else:
-            mask = np.zeros((n, n), dtype=bool)
-        return cls("means" in names, mask, "population" in names)
-
-    def describe(self) -> str:
-        parts = []
-        if self.means:
-            parts.append("means")
-        if self.n_pairs:
-            parts.append(f"{self.n_pairs} pairs")
-        if self.population:
-            parts.append("P(K)")
-        return ", ".join(parts) or "nothing"
-
-
-# ------------------------------------------------------------------------------------ moments
-@dataclass
-class Moments:
-    """mean (n,) = <x_i>, second (n, n) = <x_i x_j> (diagonal <x_i^2>), p_k (n+1,) = P(K)."""
-
-    mean: np.ndarray
-    second: np.ndarray
-    p_k: np.ndarray
-
-    @classmethod
-    def nan(cls, n):
-        return cls(np.full(n, np.nan), np.full((n, n), np.nan), np.full(n + 1, np.nan))
-
-
-def data_moments(x, convention) -> Moments:
-    """Empirical moments of samples ``x`` (M, n) in ``convention`` (K counts the "on" units)."""
-    x = np.asarray(x, dtype=np.float64)
-    M, n = x.shape
-    on = (x > 0).sum(axis=1)
-    return Moments(x.mean(axis=0), (x.T @ x) / M, np.bincount(on, minlength=n + 1) / M)
-
-
-def _observables(mom: Moments, C: Constraints) -> np.ndarray:
-    """The constrained averages as one vector: [means, pairs i<j in the mask, P(K)]."""
-    parts = []
-    if C.means:
-        parts.append(mom.mean)
-    parts.append(mom.second[C.iu, C.ju])
-    if C.population:
-        parts.append(mom.p_k)
-    return np.concatenate(parts)
-
-
-def _noise(mom: Moments, C: Constraints, convention, M) -> np.ndarray:
-    """δ_O = sqrt(var(O) / M) for each constrained observable, var floored at 1/M."""
-    parts = []
-    if C.means:
-        parts.append(np.diag(mom.second) - mom.mean ** 2)
-    p = mom.second[C.iu, C.ju]
-    parts.append(p - p * p if convention == "binary" else 1.0 - p * p)   # O^2 = O, or O^2 = 1
-    if C.population:
-        parts.append(mom.p_k * (1.0 - mom.p_k))
-    var = np.maximum(np.concatenate(parts), 1.0 / M)
-    return np.sqrt(var / M)
-
-
-def _connected(mom: Moments, C: Constraints) -> np.ndarray:
-    return mom.second[C.iu, C.ju] - mom.mean[C.iu] * mom.mean[C.ju]
-
-
-# --------------------------------------------------------------------------------- estimators
-class ExactEstimator:
-    """Model moments by enumerating all 2^n states (deterministic, n <= 24)."""
-
-    name = "exact"
-
-    def __init__(self, n, convention):
-        if n > EXACT_MAX_UNITS:
-            raise ValueError(f"estimator 'exact' enumerates all 2^n states and handles at most "
-                             f"{EXACT_MAX_UNITS} units; this data has n = {n}: use 'mcmc' or "
-                             f"'pseudolikelihood'")
-        self.n, self.convention = n, convention
-
-    def moments(self, h, J, V) -> Moments:
-        if not _finite(h, J, V):
-            return Moments.nan(self.n)   # let NaN reach the parameters: the Trainer stops the run
-        from boltzmann_lab.exact.enumeration import enumerate_stats
-        s = enumerate_stats(h, J, self.convention, V)
-        return Moments(s.mean, s.second, s.p_k)
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
-
-
-class MCMCEstimator:
-    """Model moments from persistent fantasy particles (:class:`boltzmann_lab.models.pairwise.PairwiseSampler`).
-
-    ``chains`` chains start at randomly chosen data rows (drawn with ``seed``) and are never
-    re-initialised; each call advances them ``sweeps`` sweeps at the current parameters and returns
-    the averages over chains and those sweeps.  Random: the chains' RNG streams (seeded).
-    """
-
-    name = "mcmc"
-
-    def __init__(self, n, convention, chains, sweeps, method, seed, init_data):
-        from boltzmann_lab.models.pairwise import PairwiseSampler
-        rng = np.random.default_rng(seed)
-        self.n, self.convention, self.sweeps = n, convention, int(sweeps)
-        self.sampler = PairwiseSampler(n, int(chains), convention, seed=int(rng.integers(2 ** 63)),
-                                       method=method)
-        rows = rng.integers(0, len(init_data), size=int(chains))
-        self.sampler.set_states(np.ascontiguousarray(init_data[rows], dtype=np.float64))
-
-    def moments(self, h, J, V) -> Moments:
-        if not _finite(h, J, V):
-            return Moments.nan(self.n)
-        mean, second, p_k = self.sampler.moments(h, J, V, sweeps=self.sweeps)
-        return Moments(np.asarray(mean), np.asarray(second), np.asarray(p_k))
-
-    def state_dict(self):
-        return {f"sampler/{k}": v for k, v in self.sampler.state_dict().items()}
-
-    def load_state_dict(self, state):
-        self.sampler.load_state_dict({k[len("sampler/"):]: v for k, v in state.items()
-                                      if k.startswith("sampler/")})
-
-
-def _finite(*arrays):
-    return all(a is None or np.isfinite(a).all() for a in arrays)
-
-
-# ------------------------------------------------------------------------------------ learner
 class MaxEntLearner(Learner):
     """Boltzmann learning of a pairwise MaxEnt model (full batch: one step = one update).
 
@@ -365,26 +109,25 @@ class MaxEntLearner(Learner):
                     else np.zeros((0, n)))
         if constraints.n != n:
             raise ValueError(f"constraints are for {constraints.n} units, the data has {n}")
-        if estimator not in ("exact", "mcmc", "pseudolikelihood"):
+        if estimator not in ESTIMATORS:
             raise ValueError(f"unknown estimator {estimator!r}; choose exact, mcmc or "
                              f"pseudolikelihood")
         self.convention = convention
         self.image_shape = tuple(image_shape) if image_shape is not None else None
         # early stopping watches the exact likelihood when it is tractable, else the pseudo-LL
-        self.monitor = "val_ll" if n <= EXACT_LL_MAX_UNITS else "val_pll"
+        self.monitor = "val_ll" if n <= MAX_UNITS else "val_pll"
         self.C = constraints
         self.n = n
         self.M = len(self.train)
-        self.estimator_name = estimator
         self.l1, self.l2 = float(l1), float(l2)
         self.tolerance, self.strict_tolerance = float(tolerance), float(strict_tolerance)
         self.seed = int(seed)
         self.n_steps = 0
 
         self.data = data_moments(self.train, convention)
-        self.obs_data = _observables(self.data, self.C)
-        self.noise = _noise(self.data, self.C, convention, self.M)
-        self.corr_data = _connected(self.data, self.C)
+        self.obs_data = observables(self.data, self.C)
+        self.noise = sampling_noise(self.data, self.C, convention, self.M)
+        self.corr_data = connected(self.data, self.C)
 
         self.optimizer = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
         if estimator == "exact":
@@ -393,7 +136,7 @@ class MaxEntLearner(Learner):
             self.estimator = MCMCEstimator(n, convention, chains, sweeps, sampler,
                                            np.random.default_rng([self.seed, 1]), self.train)
         else:
-            self.estimator = None
+            self.estimator = PseudoLikelihoodEstimator(self.train, convention, self.C)
 
         self.params = {"h": np.zeros(n), "J": np.zeros((n, n))}
         if self.C.population:
@@ -412,7 +155,7 @@ class MaxEntLearner(Learner):
         if init == "mean_field":
             h0, J0 = naive_mean_field(self.train, self.convention, self.C.pairs, self.C.means)
         elif init == "pseudolikelihood":
-            h0, J0, V0 = _pl.fit_pseudolikelihood(self.train, self.convention, self.C.pairs,
+            h0, J0, V0 = fit_pseudolikelihood(self.train, self.convention, self.C.pairs,
                                                   fields=self.C.means,
                                                   population=self.C.population, l2=self.l2)
             if V0 is not None:
@@ -447,30 +190,24 @@ class MaxEntLearner(Learner):
         """
         h, J, V = self._hV()
         C = self.C
-        metrics: dict[str, float] = {}
-        if self.estimator is None:
-            pll, g = _pl.pseudo_log_likelihood(self.train, h, J, self.convention, V=V, grad=True,
-                                               mask=C.pairs)
-            if not C.means:
-                g["h"][...] = 0.0
-            metrics["train_pll"] = pll
-            grads = g
-        else:
-            mom = self.estimator.moments(h, J, V)
-            delta = self.obs_data - _observables(mom, C)
-            grads = self._unpack_delta(delta)
-            self._update_monitor(mom)
+        est = self.estimator.estimate(h, J, V)
+        metrics: dict[str, float] = dict(est.metrics)
+        if est.moments is not None:
+            grads = self._unpack_delta(self.obs_data - observables(est.moments, C))
+            self._update_monitor(est.moments)
             metrics.update(self._moment_metrics())
+        else:
+            grads = est.grads
         resid = self._penalised_residual(grads)
-        if self.l1 or self.l2 or self.estimator is None:
-            # for mcmc the reported residual uses the averaged moments, like normalized_error
-            metrics["normalized_residual"] = (self._mcmc_residual()
-                                              if self.estimator_name == "mcmc" else resid)
+        if self.l1 or self.l2 or est.moments is None:
+            # a stochastic estimate is reported from the averaged moments, like normalized_error
+            metrics["normalized_residual"] = (resid if self.estimator.deterministic
+                                              else self._mcmc_residual())
         self._residual = resid
         metrics["learning_rate"] = self.optimizer.lr
         # A deterministic estimator at its optimum stops moving: converged() then describes the
         # parameters that are kept (an Adam step would move every parameter by ~lr).
-        if not (self.estimator_name != "mcmc" and resid < self.strict_tolerance):
+        if not (self.estimator.deterministic and resid < self.strict_tolerance):
             self._update(grads)
         self.n_steps += 1
         return metrics
@@ -541,7 +278,7 @@ class MaxEntLearner(Learner):
 
     # --- monitoring ------------------------------------------------------------------------
     def _update_monitor(self, mom: Moments):
-        if self.estimator_name != "mcmc" or self.model_moments is None:
+        if self.estimator.deterministic or self.model_moments is None:
             self.model_moments = mom
             self._ema_steps = 1
             return
@@ -557,14 +294,14 @@ class MaxEntLearner(Learner):
         mom = self.model_moments
         if mom is None:
             return {}
-        delta = self.obs_data - _observables(mom, self.C)
+        delta = self.obs_data - observables(mom, self.C)
         out = {}
         if delta.size:
             a = np.abs(delta)
             out["max_moment_error"] = float(a.max())
             out["normalized_error"] = float((a / self.noise).max())
             self._normalized_error = out["normalized_error"]
-        cm = _connected(mom, self.C)
+        cm = connected(mom, self.C)
         cd = self.corr_data
         if cd.size >= 2 and np.all(np.isfinite(cm)):
             sd, sm = cd.std(), cm.std()
@@ -579,7 +316,7 @@ class MaxEntLearner(Learner):
         r = self._residual
         if not math.isfinite(r) or self.n_steps == 0:
             return None
-        if self.estimator_name == "mcmc":
+        if not self.estimator.deterministic:
             # the moving average needs ~1/w steps to forget the start
             if self._ema_steps * MCMC_EMA_WEIGHT < 1.0:
                 return None
@@ -593,26 +330,26 @@ class MaxEntLearner(Learner):
                         f"(their own sampling noise is not included)")
             return None
         if r < self.strict_tolerance:
-            what = "pseudo-likelihood" if self.estimator is None else "log-likelihood"
-            return (f"converged: {what} gradient / sampling noise = {r:.4g} < "
+            return (f"converged: {self.estimator.objective} gradient / sampling noise = {r:.4g} < "
                     f"{self.strict_tolerance:g}")
         return None
 
     _normalized_error = math.inf
 
     def _mcmc_residual(self):
-        delta = self.obs_data - _observables(self.model_moments, self.C)
+        delta = self.obs_data - observables(self.model_moments, self.C)
         return self._penalised_residual(self._unpack_delta(delta))
 
     def evaluate(self) -> dict[str, float]:
-        """Exact ``train_ll``/``val_ll`` (nats per sample) when n <= 20, else ``train_pll``/
-        ``val_pll``; ``val_*`` only when there is validation data.  For the pseudolikelihood
-        estimator with n <= 24 also the exact moment metrics (``max_moment_error``, ...)."""
+        """Exact ``train_ll``/``val_ll`` (nats per sample) when n <= ``MAX_UNITS``, else
+        ``train_pll``/``val_pll``; ``val_*`` only when there is validation data.  For the
+        pseudolikelihood estimator with n <= ``MAX_UNITS`` also the exact moment metrics
+        (``max_moment_error``, ...)."""
         h, J, V = self._hV()
         out = {}
-        if not _finite(h, J, V):
+        if not finite(h, J, V):
             return {"train_ll": float("nan")}
-        if self.n <= EXACT_LL_MAX_UNITS:
+        if self.n <= MAX_UNITS:
             from boltzmann_lab.exact.enumeration import log_likelihood, log_z
             lz = log_z(h, J, self.convention, V)
             out["train_ll"] = log_likelihood(self.train, h, J, self.convention, V, logz=lz)
@@ -622,7 +359,7 @@ class MaxEntLearner(Learner):
             out["train_pll"] = _pl.pseudo_log_likelihood(self.train, h, J, self.convention, V)
             if len(self.val):
                 out["val_pll"] = _pl.pseudo_log_likelihood(self.val, h, J, self.convention, V)
-        if self.estimator is None and self.n <= EXACT_MAX_UNITS:
+        if self.estimator.name == "pseudolikelihood" and self.n <= MAX_UNITS:
             self.model_moments = ExactEstimator(self.n, self.convention).moments(h, J, V)
             out.update(self._moment_metrics())
         return out
@@ -639,7 +376,7 @@ class MaxEntLearner(Learner):
         mom = self.model_moments
         if mom is not None:
             out["means_model"] = mom.mean.copy()
-            out["corr_model"] = _connected(mom, self.C)
+            out["corr_model"] = connected(mom, self.C)
         if self.C.population:
             out["p_k_data"] = self.data.p_k.copy()
             if mom is not None:
@@ -654,7 +391,7 @@ class MaxEntLearner(Learner):
         if isinstance(self.estimator, MCMCEstimator):
             return self.estimator.sampler.states[:n_show]
         h, J, V = self._hV()
-        if not _finite(h, J, V):
+        if not finite(h, J, V):
             return None
         if self._display is None:
             self._make_display(n_show)
@@ -710,9 +447,8 @@ class MaxEntLearner(Learner):
             m = self.model_moments
             d["moments/mean"], d["moments/second"], d["moments/p_k"] = (
                 m.mean.copy(), m.second.copy(), m.p_k.copy())
-        if self.estimator is not None:
-            d.update({k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v
-                      for k, v in self.estimator.state_dict().items()})
+        d.update({k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+                  for k, v in self.estimator.state_dict().items()})
         if self._display is not None:
             d.update({f"display/{k}": v for k, v in self._display.state_dict().items()})
         return d
@@ -733,8 +469,7 @@ class MaxEntLearner(Learner):
                                          np.array(state["moments/p_k"]))
         else:
             self.model_moments = None
-        if self.estimator is not None:
-            self.estimator.load_state_dict(state)
+        self.estimator.load_state_dict(state)
         disp = {k[len("display/"):]: v for k, v in state.items() if k.startswith("display/")}
         if disp:
             if self._display is None or self._display.chains != int(disp["chains"]):
@@ -742,7 +477,6 @@ class MaxEntLearner(Learner):
             self._display.load_state_dict(disp)
 
 
-# -------------------------------------------------------------------------------- from config
 def make_learner(cfg, dataset) -> MaxEntLearner:
     """The ``maxent`` learner for a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
     if dataset is None:
@@ -761,62 +495,3 @@ def make_learner(cfg, dataset) -> MaxEntLearner:
         seed=t["seed"], image_shape=dataset.image_shape)
 
 
-# ---------------------------------------------------------------------------------- Λ sweep
-def lambda_sweep(cfg, dataset, lambdas=None, penalty=None, max_steps=None):
-    """Fit the model of ``cfg`` for each penalty strength Λ in ``lambdas`` (section 15.3.2).
-
-    ``lambdas`` defaults to ``[training] lambdas``; ``penalty`` (``l1`` or ``l2``) defaults to
-    ``[training] lambda_penalty``.  The fits run in the given order, each warm-started from the
-    previous one's parameters (so an increasing grid follows a regularisation path), each until
-    the learner converges or ``max_steps`` (default ``[training] steps`` or 2000) steps; the other
-    penalty keeps its configured value.  The optimizer state is reset for each Λ.
-
-    Returns a list with one dict per Λ: ``lambda``, ``penalty``, ``train`` and ``val`` (exact
-    ``train_ll``/``val_ll`` when n <= 20, else pseudo-log-likelihoods; ``val`` is None without
-    validation data), ``metric`` (which one), ``n_nonzero`` (couplings J_ij != 0 with i<j),
-    ``steps``, ``converged``, ``params`` (copies of h, J, V) and ``best`` (True for the Λ with
-    the largest validation metric, or the largest training metric without validation data).
-    """
-    t = cfg["training"]
-    lambdas = list(t.get("lambdas") or []) if lambdas is None else list(lambdas)
-    if not lambdas:
-        raise ValueError("lambda_sweep needs a grid of Λ values ([training] lambdas)")
-    penalty = penalty or t.get("lambda_penalty", "l1")
-    if penalty not in ("l1", "l2"):
-        raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
-    if max_steps is None:
-        max_steps = t.get("steps") or 2000
-    learner = make_learner(cfg, dataset)
-    results = []
-    for lam in lambdas:
-        if float(lam) < 0:
-            raise ValueError(f"Λ must be >= 0, got {lam}")
-        learner.optimizer = make_optimizer(t["optimizer"], t["learning_rate"], t["momentum"],
-                                           t["schedule"], t["decay"])
-        learner.set_hyper(penalty, float(lam))
-        learner.params_changed()
-        trainer = Trainer(learner, max_steps=max_steps, eval_every=max_steps)
-        snap = trainer.run()
-        ev = learner.evaluate()
-        exact = "train_ll" in ev
-        key = "ll" if exact else "pll"
-        J = learner.params["J"]
-        results.append({
-            "lambda": float(lam), "penalty": penalty,
-            "train": ev.get(f"train_{key}"), "val": ev.get(f"val_{key}"),
-            "metric": f"{key}", "n_nonzero": int(np.count_nonzero(np.triu(J, 1))),
-            "steps": trainer.step_count, "converged": snap.message.startswith("converged"),
-            "message": snap.message,
-            "params": {k: v.copy() for k, v in learner.params.items()}, "best": False})
-    best = best_lambda(results)
-    if best is not None:
-        best["best"] = True
-    return results
-
-
-def best_lambda(results):
-    """The entry of :func:`lambda_sweep` results with the best validation metric (training metric
-    when there is no validation data); ``None`` if no finite metric."""
-    use = "val" if all(r["val"] is not None for r in results) else "train"
-    finite = [r for r in results if r[use] is not None and math.isfinite(r[use])]
-    return max(finite, key=lambda r: r[use]) if finite else None

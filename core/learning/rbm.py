@@ -49,7 +49,6 @@ from boltzmann_lab.learning.trainer import Learner
 EVAL_ROWS = 1000
 RECON_ROWS = 10
 #: exact evaluation during training when 2^k * (units of the other layer) is at most this
-EXACT_COST = 1 << 26
 
 
 def visible_units_for(dataset, requested):
@@ -93,7 +92,7 @@ class RBMLearner(Learner):
                  sigma=1.0, method="pcd", k=1, chains=100, temperatures=10, batch_size=100,
                  learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
                  decay=0.0, l1=0.0, l2=0.0, seed=0, precision="float32", image_shape=None,
-                 ais_betas=10000, ais_runs=100, strict=True):
+                 strict=True):
         if method not in ("cd", "pcd", "pt"):
             raise ValueError(f"unknown RBM training method {method!r}; choose cd, pcd or pt")
         self.dtype = np.dtype(precision)
@@ -120,7 +119,6 @@ class RBMLearner(Learner):
         self.steps_per_epoch = math.ceil(len(train) / self.batch_size)
         self.l1, self.l2 = float(l1), float(l2)
         self.seed = int(seed)
-        self.ais_betas, self.ais_runs = int(ais_betas), int(ais_runs)
         self.opt = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
         self.step_count = 0
         self.batches = Minibatches(len(train), self.batch_size, self.seed)
@@ -315,13 +313,7 @@ class RBMLearner(Learner):
 
     # --- evaluation -----------------------------------------------------------------------
     def exact_feasible(self):
-        m = self.model
-        layer = m.exact_layer(20)
-        if layer == "visible":
-            return (1 << m.n_visible) * m.n_hidden <= EXACT_COST
-        if layer == "hidden":
-            return (1 << m.n_hidden) * m.n_visible <= EXACT_COST
-        return layer == "gaussian"
+        return self.model.exact_layer() is not None
 
     def _pll(self, x, tag):
         m = self.model
@@ -335,7 +327,7 @@ class RBMLearner(Learner):
         m = self.model
         out = {}
         if self.exact_feasible():
-            lz = m.log_partition(20)
+            lz = m.log_partition()
             out["train_ll"] = float(-m.free_energy(self.train64).mean() - lz)
             if len(self.val64):
                 out["val_ll"] = float(-m.free_energy(self.val64).mean() - lz)
@@ -429,5 +421,4 @@ def make_learner(cfg, dataset):
                       batch_size=t["batch_size"], learning_rate=t["learning_rate"],
                       optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
                       decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
-                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape,
-                      ais_betas=t["ais_betas"], ais_runs=t["ais_runs"])
+                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape)

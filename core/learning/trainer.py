@@ -166,6 +166,11 @@ class Trainer:
     def set_hyper(self, name, value) -> None:
         self.learner.set_hyper(name, value)
 
+    def roll_back(self) -> None:
+        """Put back the parameters of the last good checkpoint (the last evaluation, or the start):
+        what a consumer does when a step raised instead of returning."""
+        self._restore(self._good)
+
     @property
     def epoch(self) -> float:
         return self.step_count / max(self.learner.steps_per_epoch, 1e-12)

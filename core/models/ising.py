@@ -1,4 +1,4 @@
-"""2D Ising lattice simulation: a Qt-free API, observables, equilibrium samples, and the live learner.
+"""2D Ising lattice simulation: a Qt-free API and observables.
 
 Model (one convention everywhere): periodic L x L square lattice, spins s in {-1, +1},
 
@@ -12,12 +12,13 @@ Public API
   ``metropolis`` / ``heatbath`` (checkerboard, SIMD kernels in :mod:`boltzmann_lab.kernels.lattice`, even L)
   or ``wolff`` (cluster updates, H = 0, :mod:`boltzmann_lab.kernels.wolff`) and returns e and m after each
   sweep.  A Wolff "sweep" is as many clusters as it takes to flip >= N spins.
-* estimators: :func:`specific_heat`, :func:`susceptibility`, :func:`autocorrelation`,
-  :func:`integrated_autocorrelation_time` (Sokal's automatic window), :func:`standard_error`
-  (from that time), :func:`binning_error` (blocking), :func:`correlation_function` C(r).
-* :func:`sample_configurations` — independent-enough equilibrium samples for data sets.
-* :class:`IsingModel` (model protocol, kind ``ising``) and :func:`make_learner` for
-  ``[model] kind = "ising"`` (a live simulation: nothing is learned).
+* estimators: :func:`specific_heat`, :func:`susceptibility`, :func:`correlation_function` C(r);
+  error bars of correlated series are in :mod:`boltzmann_lab.stats.autocorr`.
+* :class:`IsingModel` (model protocol, kind ``ising``).
+
+Elsewhere: decorrelated equilibrium samples for data sets in
+:mod:`boltzmann_lab.sampling.ising`; the live simulation behind ``[model] kind = "ising"``
+(nothing is learned) in :mod:`boltzmann_lab.learning.ising`.
 
 Exact references for J > 0, H = 0 are in :mod:`boltzmann_lab.exact.onsager`.
 """
@@ -32,7 +33,6 @@ from boltzmann_lab.exact import onsager
 from boltzmann_lab.kernels import lattice as _lk
 from boltzmann_lab.kernels import wolff as _wk
 from boltzmann_lab.kernels.rng import seed_states
-from boltzmann_lab.learning.trainer import Learner
 
 ALGORITHMS = ("metropolis", "heatbath", "wolff")
 
@@ -228,68 +228,6 @@ def susceptibility(magnetization, T, N, absolute=True):
     return float(N * (np.mean(m * m) - mean ** 2) / T)
 
 
-def autocorrelation(x, max_lag=None):
-    """Normalised autocorrelation rho(t) = C(t)/C(0), t = 0..max_lag, of a 1-D series, with
-    C(t) = (1/n) sum_{s<n-t} (x_s - xbar)(x_{s+t} - xbar) (the biased estimator, by FFT).  A
-    constant series gives rho = [1, 0, 0, ...]."""
-    x = np.asarray(x, dtype=float).ravel()
-    n = x.size
-    if n == 0:
-        raise ValueError("autocorrelation of an empty series")
-    max_lag = n - 1 if max_lag is None else min(int(max_lag), n - 1)
-    d = x - x.mean()
-    nfft = 1 << (2 * n - 1).bit_length()
-    f = np.fft.rfft(d, nfft)
-    c = np.fft.irfft(f * np.conj(f), nfft)[: max_lag + 1] / n
-    if c[0] <= 0:
-        out = np.zeros(max_lag + 1)
-        out[0] = 1.0
-        return out
-    return c / c[0]
-
-
-def integrated_autocorrelation_time(x, c=5.0, return_window=False):
-    """Integrated autocorrelation time tau = 1/2 + sum_{t=1}^{W} rho(t) with Sokal's automatic
-    window: W is the smallest lag with W >= c * tau(W) (c = 5 by default).
-
-    With this convention independent samples give tau = 1/2 and the variance of the mean of n
-    samples is 2 tau var(x) / n.  If no window qualifies (series too short, n < ~c*tau) the
-    estimate at the largest lag is returned — check ``len(x) >> c * tau``.  ``return_window``
-    also returns W.
-    """
-    rho = autocorrelation(x)
-    taus = 0.5 + np.cumsum(rho[1:]) if rho.size > 1 else np.array([0.5])
-    lags = np.arange(1, taus.size + 1)
-    ok = lags >= c * taus
-    W = int(lags[np.argmax(ok)]) if ok.any() else int(lags[-1])
-    tau = float(max(taus[W - 1], 0.5)) if rho.size > 1 else 0.5
-    return (tau, W) if return_window else tau
-
-
-def standard_error(x, c=5.0):
-    """Standard error of the mean of a correlated series: sqrt(2 tau var(x) / n), tau from
-    :func:`integrated_autocorrelation_time`."""
-    x = np.asarray(x, dtype=float).ravel()
-    tau = integrated_autocorrelation_time(x, c)
-    return float(math.sqrt(2.0 * tau * x.var() / x.size))
-
-
-def binning_error(x, min_blocks=32):
-    """Standard error of the mean by blocking: average over blocks of 2^k consecutive values and
-    take std(block means)/sqrt(n_blocks) at the largest block size that leaves at least
-    ``min_blocks`` blocks (where the estimate has reached its plateau if the series is
-    >> min_blocks * tau long)."""
-    x = np.asarray(x, dtype=float).ravel()
-    if x.size < 2:
-        raise ValueError("binning_error needs at least 2 values")
-    b = x
-    se = float(b.std(ddof=1) / math.sqrt(b.size))
-    while b.size // 2 >= min_blocks:
-        b = 0.5 * (b[: 2 * (b.size // 2): 2] + b[1: 2 * (b.size // 2): 2])
-        se = float(b.std(ddof=1) / math.sqrt(b.size))
-    return se
-
-
 def correlation_function(spins, connected=False):
     """Spin-spin correlation C(r) = <s(x) s(x + r e)>, r = 0..L//2, averaged over sites, both
     lattice directions e and (for a stack) configurations.
@@ -314,79 +252,6 @@ def correlation_function(spins, connected=False):
         out[r] = 0.5 * (np.mean(s * np.roll(s, r, axis=1)) + np.mean(s * np.roll(s, r, axis=2)))
     if connected:
         out -= np.mean(s.mean(axis=(1, 2)) ** 2)
-    return out
-
-
-# =============================================================================== sampling
-def auto_algorithm(L, T, J=1.0, H=0.0):
-    """The update ``sample_configurations(algorithm="auto")`` uses: Wolff when H = 0 and T is
-    within 0.4 |J| of the critical temperature |J| T_c (critical slowing down makes local
-    updates slow there) or when L is odd; Metropolis otherwise."""
-    if H == 0.0 and J != 0.0 and (abs(T - abs(J) * onsager.T_C) < 0.4 * abs(J) or L % 2):
-        return "wolff"
-    return "metropolis"
-
-
-def sample_configurations(L, T, n_samples, seed, algorithm="auto", J=1.0, H=0.0,
-                          max_pilot_sweeps=100_000, return_info=False):
-    """Equilibrium configurations of the L x L periodic Ising model at temperature T.
-
-    Returns an (n_samples, L*L) float64 array of ±1 (row-major lattices).
-
-    Procedure (all random choices from ``seed``; nothing global is touched):
-
-    1. start ordered (all up, or staggered for J < 0; along H when H != 0) below T_c, random
-       above — a random start below T_c can get stuck in long-lived stripe states;
-    2. run a pilot chain, doubling it until it is >= 100 integrated autocorrelation times tau
-       long (tau = the larger of the Sokal-windowed times of e and |m|; at most
-       ``max_pilot_sweeps`` sweeps) — the pilot also serves as equilibration (burn-in);
-    3. run 20 tau more sweeps, then record one configuration every ceil(3 tau) sweeps, so that
-       successive samples have autocorrelation ~exp(-3) or less;
-    4. at H = 0, apply the exact global spin flip with probability 1/2 to each recorded sample,
-       so that both ordered phases are represented at T < T_c.
-
-    ``algorithm``: ``auto`` (see :func:`auto_algorithm`), ``metropolis``, ``heatbath`` or
-    ``wolff`` (H = 0 only).  ``return_info`` also returns a dict (algorithm, tau, spacing,
-    sweeps).
-    """
-    L, n_samples = int(L), int(n_samples)
-    T, J, H = float(T), float(J), float(H)
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be >= 0, got {n_samples}")
-    if algorithm == "auto":
-        algorithm = auto_algorithm(L, T, J, H)
-    rng = np.random.default_rng(seed)
-    ordered = J != 0.0 and T < abs(J) * onsager.T_C
-    if H != 0.0 and (ordered or abs(H) > 0.1):
-        start = "up" if H > 0 else "down"
-    else:
-        start = "ordered" if ordered else "random"
-    lat = Lattice(L, T, J, H, seed=rng, start=start)
-    lat.check_algorithm(algorithm)
-
-    # pilot: equilibration + autocorrelation time
-    n_pilot = 256
-    lat.sweep(32, algorithm)
-    e, m = lat.sweep(n_pilot, algorithm)
-    total = 32 + n_pilot
-    while True:
-        tau = max(integrated_autocorrelation_time(e), integrated_autocorrelation_time(np.abs(m)))
-        if e.size >= 100 * tau or total >= max_pilot_sweeps:
-            break
-        e2, m2 = lat.sweep(e.size, algorithm)   # double, keeping the newer half as well
-        e, m = np.concatenate([e, e2]), np.concatenate([m, m2])
-        total += e2.size
-    spacing = max(1, math.ceil(3.0 * tau))
-    lat.sweep(math.ceil(20 * tau), algorithm)
-    out = np.empty((n_samples, L * L))
-    flips = rng.random(n_samples) < 0.5 if H == 0.0 else np.zeros(n_samples, bool)
-    for k in range(n_samples):
-        lat.sweep(spacing, algorithm)
-        s = lat.spins.reshape(-1)
-        out[k] = -s if flips[k] else s
-    if return_info:
-        return out, {"algorithm": algorithm, "tau": tau, "spacing": spacing,
-                     "sweeps": total + math.ceil(20 * tau) + spacing * n_samples}
     return out
 
 
@@ -440,7 +305,9 @@ class IsingModel:
                    arrays.get("spins"))
 
     def sample(self, n_samples, seed):
-        """(n_samples, L*L) equilibrium ±1 configurations (see :func:`sample_configurations`)."""
+        """(n_samples, L*L) equilibrium ±1 configurations (see
+        :func:`boltzmann_lab.sampling.ising.sample_configurations`)."""
+        from boltzmann_lab.sampling.ising import sample_configurations
         return sample_configurations(self.L, self.T, n_samples, seed, "auto", self.J, self.H)
 
     def evaluate(self, x, seed=0):
@@ -467,95 +334,3 @@ class IsingModel:
         return out
 
 
-class IsingLearner(Learner):
-    """Live simulation of the 2D Ising model for the "Ising phases" view (nothing is learned).
-
-    ``step()`` runs ``sweeps`` sweeps of the current algorithm and returns the energy per spin,
-    magnetisation and |magnetisation| of the state after the last sweep, plus the exact
-    infinite-lattice values at the current (T, J, H) where known (``exact_energy`` for H = 0,
-    ``exact_magnetization`` for H = 0 and J > 0).  Adjustable while running (``set_hyper``):
-    ``temperature``, ``field``, ``coupling``, ``algorithm``, ``sweeps``.  ``apply_edit`` draws
-    spins.  ``state_dict`` holds spins, RNG states and those settings, so a resumed run is
-    bit-for-bit identical.
-    """
-
-    kind = "ising"
-    convention = "spin"
-    steps_per_epoch = 1
-
-    def __init__(self, L, T, J=1.0, H=0.0, algorithm="metropolis", sweeps=1, seed=0,
-                 start="random"):
-        self.lattice = Lattice(L, T, J, H, seed=seed, start=start)
-        self.lattice.check_algorithm(algorithm)
-        self.algorithm = algorithm
-        self.sweeps = int(sweeps)
-        if self.sweeps < 1:
-            raise ValueError("sweeps must be >= 1")
-        self.image_shape = (self.lattice.L, self.lattice.L)
-        self.params = {}
-
-    @property
-    def model(self):
-        lat = self.lattice
-        return IsingModel(lat.L, lat.T, lat.J, lat.H, lat.spins)
-
-    def step(self):
-        e, m = self.lattice.sweep(self.sweeps, self.algorithm)
-        lat = self.lattice
-        out = {"energy": float(e[-1]), "magnetization": float(m[-1]),
-               "abs_magnetization": float(abs(m[-1]))}
-        out.update(exact_references(lat.T, lat.J, lat.H))
-        return out
-
-    def views(self, n_show=16):
-        return {"state": self.lattice.spins.astype(np.float32).reshape(-1)}
-
-    def converged(self):
-        return None
-
-    def set_hyper(self, name, value):
-        lat = self.lattice
-        if name == "temperature":
-            lat.set_params(T=float(value))
-        elif name in ("field", "coupling"):
-            old = (lat.J, lat.H)
-            lat.set_params(**({"H": float(value)} if name == "field" else {"J": float(value)}))
-            try:
-                lat.check_algorithm(self.algorithm)
-            except ValueError:
-                lat.set_params(J=old[0], H=old[1])
-                raise
-        elif name == "algorithm":
-            lat.check_algorithm(value)
-            self.algorithm = value
-        elif name == "sweeps":
-            if int(value) < 1:
-                raise ValueError("sweeps must be >= 1")
-            self.sweeps = int(value)
-        else:
-            super().set_hyper(name, value)
-
-    def apply_edit(self, indices, values):
-        """Set spins at flat indices (row-major into L*L) to +1 where values > 0, else -1."""
-        self.lattice.set_spins(indices, values)
-
-    def state_dict(self):
-        st = {f"ising/{k}": v for k, v in self.lattice.state_dict().items()}
-        st["ising/algorithm"] = np.array(self.algorithm)
-        st["ising/sweeps"] = np.array(self.sweeps)
-        return st
-
-    def load_state_dict(self, state):
-        self.lattice.load_state_dict({k: state[f"ising/{k}"]
-                                      for k in ("spins", "lanes", "wolff_state", "params")})
-        self.algorithm = str(state["ising/algorithm"])
-        self.sweeps = int(state["ising/sweeps"])
-
-
-def make_learner(cfg, dataset=None):
-    """Learner for ``[model] kind = "ising"``: keys L, temperature, coupling, field, algorithm,
-    start from [model]; sweeps and seed from [training].  ``dataset`` is ignored (None)."""
-    m, t = cfg["model"], cfg["training"]
-    return IsingLearner(m["L"], m["temperature"], m["coupling"], m["field"],
-                        algorithm=m["algorithm"], sweeps=t["sweeps"], seed=t["seed"],
-                        start=m["start"])

@@ -78,27 +78,6 @@ def energy(x, h, J, V=None):
     return e
 
 
-def pseudo_log_likelihood(x, h, J, convention, V=None):
-    """Mean pseudo-log-likelihood (nats per sample): mean over rows of sum_i log p(x_i | x_-i).
-
-    With d_i the log-odds of unit i being on given the rest,
-    d_i = m (h_i + sum_j J_ij x_j) - (V[K_o + 1] - V[K_o]) (m = 2 for spins, 1 for binary units,
-    K_o the number of other units on), log p(x_i | x_-i) = -log(1 + exp(-sigma_i d_i)) with
-    sigma_i = +1 when x_i is on and -1 when off.  Exact and cheap for any n.
-    """
-    h, J, V = check_params(h, J, V)
-    x = check_data(x, h.shape[0], convention)
-    m = 2.0 if convention == "spin" else 1.0
-    d = m * (h[None, :] + x @ J)
-    on = x > 0
-    if V is not None:
-        k_other = on.sum(axis=1, keepdims=True) - on
-        dV = np.diff(V)
-        d = d - dV[k_other]
-    sigma = np.where(on, 1.0, -1.0)
-    return float(-np.logaddexp(0.0, -sigma * d).sum(axis=1).mean())
-
-
 METHODS = ("gibbs", "metropolis")
 
 
@@ -387,15 +366,16 @@ class PairwiseModel:
     def evaluate(self, x, seed=0):
         """Metrics of data x (M, n): ``ll`` mean log-likelihood (nats/sample) with ``ll_method``
         "exact" (n <= 24, enumeration) or "pseudo" (mean pseudo-log-likelihood, larger n), and
-        ``pseudo_ll`` always.  Deterministic (``seed`` unused)."""
+        ``pll`` (pseudo-log-likelihood) always.  Deterministic (``seed`` unused)."""
         x = check_data(x, self.n, self.convention)
+        from boltzmann_lab.models.pseudolikelihood import pseudo_log_likelihood
         pll = pseudo_log_likelihood(x, self.h, self.J, self.convention, self.V)
         if self.n <= self.EXACT_LL_MAX:
             from boltzmann_lab.exact import enumeration
 
             ll = enumeration.log_likelihood(x, self.h, self.J, self.convention, self.V)
-            return {"ll": ll, "ll_method": "exact", "pseudo_ll": pll}
-        return {"ll": pll, "ll_method": "pseudo", "pseudo_ll": pll}
+            return {"ll": ll, "ll_method": "exact", "pll": pll}
+        return {"ll": pll, "ll_method": "pseudo", "pll": pll}
 
     def to_convention(self, name):
         """The same distribution in convention ``name`` (exact; V is unchanged, log Z shifts)."""

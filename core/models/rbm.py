@@ -14,8 +14,8 @@ and summing out the visible layer gives ``F_h(h) = -b.h + Q_h(h) - sum_i log_par
 visibles).  Hidden Gaussian units with std ``sigma_h`` give the pairwise visible model
 ``J = W diag(sigma_h^2) W^T`` (formula in :mod:`boltzmann_lab.models.units`).
 
-``log_partition()`` is exact: it enumerates the smaller *discrete* layer (up to ``max_units``
-units, chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
+``log_partition()`` is exact: it enumerates the smaller *discrete* layer (when affordable,
+:func:`boltzmann_lab.exact.enumeration.affordable`; chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
 it is the closed-form Gaussian integral.  Larger models use AIS (:mod:`boltzmann_lab.sampling.ais`).
 
 Randomness: every stochastic method takes ``rng`` = an int seed, a ``numpy.random.Generator``, or
@@ -26,35 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.exact.enumeration import affordable
+from boltzmann_lab.kernels.enumerate import states
+from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.stats.numerics import logsumexp
 from boltzmann_lab.models.units import Units, make_units
 
 #: exact log Z when the enumerated layer has at most this many units (evaluate's default)
-EXACT_UNITS = 20
-
-
-def lanes(rng, n):
-    """uint64 RNG lane states for ``n`` rows from a seed, a Generator or an existing lane array."""
-    if isinstance(rng, np.ndarray) and rng.dtype == np.uint64:
-        if rng.shape != (n,):
-            raise ValueError(f"expected {n} RNG lane states, got shape {rng.shape}")
-        return rng
-    return seed_states(n, rng)
-
-
-def logsumexp(x, axis=None):
-    x = np.asarray(x, dtype=np.float64)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out.item() if axis is None else np.squeeze(out, axis=axis)
-
-
-def layer_states(values, k, start, stop):
-    """States number ``start..stop-1`` of ``k`` discrete units (bit i of the index -> unit i)."""
-    idx = np.arange(start, stop, dtype=np.int64)
-    bits = (idx[:, None] >> np.arange(k, dtype=np.int64)) & 1
-    return np.where(bits == 1, values[1], values[0]).astype(np.float64)
 
 
 class RBM:
@@ -155,13 +133,15 @@ class RBM:
                 - self.visible.log_partition(h @ W.T + a).sum(axis=1))
 
     # --- exact partition function ---------------------------------------------------------
-    def exact_layer(self, max_units=24):
+    def exact_layer(self):
         """Which layer ``log_partition`` enumerates: ``"visible"``, ``"hidden"``, ``"gaussian"``
-        (both Gaussian: closed form) or ``None`` when no exact computation is feasible."""
+        (both Gaussian: closed form) or ``None`` when no exact computation is affordable
+        (:func:`boltzmann_lab.exact.enumeration.affordable`: 2^k states of the smaller discrete
+        layer, each costing the other layer's size)."""
         cand = []
-        if self.visible.discrete and self.n_visible <= max_units:
+        if self.visible.discrete and affordable(self.n_visible, self.n_hidden):
             cand.append((self.n_visible, "visible"))
-        if self.hidden.discrete and self.n_hidden <= max_units:
+        if self.hidden.discrete and affordable(self.n_hidden, self.n_visible):
             cand.append((self.n_hidden, "hidden"))
         if cand:
             return min(cand)[1]
@@ -176,16 +156,16 @@ class RBM:
         total = 1 << k
         step = 1 << min(k, chunk_bits)
         for start in range(0, total, step):
-            s = layer_states(units.values, k, start, min(total, start + step))
+            s = states(k, units.values, start, min(total, start + step))
             yield s, -fe(s)
 
-    def log_partition(self, max_units=24):
-        """Exact log Z (float).  Raises ValueError when the smaller discrete layer has more than
-        ``max_units`` units (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
-        layer = self.exact_layer(max_units)
+    def log_partition(self):
+        """Exact log Z (float).  Raises ValueError when no layer can be enumerated affordably
+        (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
+        layer = self.exact_layer()
         if layer is None:
-            raise ValueError(f"exact log Z needs a discrete layer with at most {max_units} units "
-                             f"({self!r}); use AIS")
+            raise ValueError(f"exact log Z needs a small discrete layer ({self!r}: enumeration is "
+                             f"not affordable); use AIS")
         if layer == "gaussian":
             return self._gaussian_log_partition()
         parts = [logsumexp(nf) for _, nf in self._enumerate_neg_free(layer)]
@@ -217,20 +197,20 @@ class RBM:
         """Mean log p(v) in nats per sample."""
         return float(np.mean(self.log_prob(v, log_z)))
 
-    def sample_exact(self, n_samples, seed=0, max_units=20):
+    def sample_exact(self, n_samples, seed=0):
         """Independent exact samples (v, h) by enumerating the smaller discrete layer: draw it
         from its marginal, then the other layer from its conditional."""
-        layer = self.exact_layer(max_units)
+        layer = self.exact_layer()
         if layer not in ("visible", "hidden"):
-            raise ValueError("exact sampling needs a discrete layer with at most "
-                             f"{max_units} units")
+            raise ValueError("exact sampling needs a small discrete layer (enumeration is not "
+                             "affordable for this RBM)")
         rng = np.random.default_rng(seed)
         states, nf = zip(*self._enumerate_neg_free(layer))
         states, nf = np.concatenate(states), np.concatenate(nf)
         p = np.exp(nf - nf.max())
         idx = rng.choice(len(p), size=n_samples, p=p / p.sum())
         x = states[idx]
-        st = lanes(rng, n_samples)
+        st = as_lanes(rng, n_samples)
         if layer == "hidden":
             h = x
             _, v = self.visible.sample(np.asarray(self.visible_field(h), np.float64), st)
@@ -243,12 +223,12 @@ class RBM:
     def sample_hidden(self, v, rng=0):
         """(mean, sample) of h | v; ``rng`` seed / Generator / lane states (one per row)."""
         phi = self.hidden_field(v)
-        return self.hidden.sample(phi, lanes(rng, phi.shape[0]), mean_out=phi)
+        return self.hidden.sample(phi, as_lanes(rng, phi.shape[0]), mean_out=phi)
 
     def sample_visible(self, h, rng=0):
         """(mean, sample) of v | h."""
         phi = self.visible_field(h)
-        return self.visible.sample(phi, lanes(rng, phi.shape[0]), mean_out=phi)
+        return self.visible.sample(phi, as_lanes(rng, phi.shape[0]), mean_out=phi)
 
     def gibbs(self, v, k=1, rng=0, clamp=None, clamp_values=None):
         """``k`` block-Gibbs sweeps v -> h -> v starting from ``v`` (M, n_visible).
@@ -258,7 +238,7 @@ class RBM:
         Returns the final visible sample (model dtype).
         """
         v = self._x(v, self.n_visible, "visible states").astype(self.dtype, copy=True)
-        st = lanes(rng, v.shape[0])
+        st = as_lanes(rng, v.shape[0])
         if clamp is not None:
             clamp = np.broadcast_to(np.asarray(clamp, bool), v.shape)
             known = v.copy() if clamp_values is None else np.broadcast_to(
@@ -281,7 +261,7 @@ class RBM:
         Returns (n_samples, n_visible) float64 in the visible convention."""
         rng = np.random.default_rng(seed)
         v = self.random_visible(n_samples, rng) if init is None else np.array(init, self.dtype)
-        return self.gibbs(v, sweeps, lanes(rng, len(v))).astype(np.float64)
+        return self.gibbs(v, sweeps, as_lanes(rng, len(v))).astype(np.float64)
 
     sample_fantasy = sample
 
@@ -297,7 +277,7 @@ class RBM:
         known = np.broadcast_to(np.asarray(known, bool), v.shape)
         rng = np.random.default_rng(seed)
         start = np.where(known, v, self.random_visible(len(v), rng))
-        st = lanes(rng, len(v))
+        st = as_lanes(rng, len(v))
         x = self.gibbs(start, max(int(sweeps) - 1, 0), st, clamp=known, clamp_values=v)
         if not mean:
             x = self.gibbs(x, 1, st, clamp=known, clamp_values=v)
@@ -311,7 +291,7 @@ class RBM:
         conditional mean E[v | h] of the last sweep (use :meth:`fill_in` when some visibles are
         known to be right)."""
         v = self._x(v, self.n_visible, "visible states")
-        st = lanes(seed, len(v))
+        st = as_lanes(seed, len(v))
         x = self.gibbs(v, max(int(sweeps) - 1, 0), st)
         _, h = self.sample_hidden(x, st)
         return self.visible.mean(np.asarray(self.visible_field(h), np.float64))
@@ -349,27 +329,36 @@ class RBM:
         return float(total.mean())
 
     # --- model protocol -------------------------------------------------------------------
-    def evaluate(self, x, seed=0, max_units=EXACT_UNITS, ais_betas=10000, ais_runs=100):
-        """Metrics on data ``x``: ``ll`` exact (``ll_method`` "exact") when a discrete layer has
-        at most ``max_units`` units, else forward AIS (``ll_method`` "ais") with the reverse-AIS
-        value ``ll_reverse`` and ``log_z``/``log_z_reverse``/``log_z_se``; plus ``pll`` (discrete
-        visibles; exact up to 100 visibles, else the one-random-unit estimate), ``recon_error``
-        and ``free_energy`` (mean F)."""
+    def evaluate(self, x, seed=0, ais_betas=10000, ais_runs=100, method="auto"):
+        """Metrics on data ``x`` (nats per sample).
+
+        ``ll`` is the best available estimate: exact (``ll_method`` "exact") when a discrete layer
+        can be enumerated (:meth:`exact_layer`; ``method = "ais"`` forces AIS), else forward AIS
+        (``ll_method`` "ais", a stochastic lower bound; ``ll_se`` its standard error, ``log_z``,
+        ``log_z_se``).  Reverse AIS is reported as ``ll_reverse`` with ``reverse_start`` (how its
+        runs were started, :func:`boltzmann_lab.sampling.ais.ais`); only from exact model samples
+        is it a stochastic upper bound, and only then is it also given as ``ll_upper`` — the
+        bracket [ll, ll_upper].  From approximate starts it is a diagnostic: far below ``ll``
+        means the chains mix slowly.  Plus ``pll`` (discrete visibles; exact up to 100 visibles,
+        else the one-random-unit estimate), ``recon_error`` and ``free_energy`` (mean F)."""
         x = self._x(x, self.n_visible, "data")
         self.visible.check(x, "data")
         out = {}
         fe = self.free_energy(x)
         out["free_energy"] = float(fe.mean())
-        layer = self.exact_layer(max_units)
+        layer = self.exact_layer() if method != "ais" else None
         if layer is not None:
-            lz = self.log_partition(max_units)
+            lz = self.log_partition()
             out.update(ll=float(-fe.mean() - lz), ll_method="exact", log_z=lz)
         else:
             from boltzmann_lab.sampling.ais import ais
             res = ais(self, n_betas=ais_betas, n_runs=ais_runs, seed=seed, data=x)
-            out.update(ll=float(-fe.mean() - res.log_z), ll_method="ais", log_z=res.log_z,
-                       log_z_se=res.log_z_se, log_z_reverse=res.log_z_reverse,
-                       ll_reverse=float(-fe.mean() - res.log_z_reverse))
+            out.update(ll=float(-fe.mean() - res.log_z), ll_method="ais", ll_se=res.log_z_se,
+                       log_z=res.log_z, log_z_se=res.log_z_se, log_z_reverse=res.log_z_reverse,
+                       ll_reverse=float(-fe.mean() - res.log_z_reverse),
+                       reverse_start=res.reverse_start)
+            if res.reverse_start == "exact":
+                out["ll_upper"] = out["ll_reverse"]
         if self.visible.discrete:
             # exact PLL costs n_visible free energies per row: estimate it for wide models
             out["pll"] = (self.pll(x) if self.n_visible <= 100 else

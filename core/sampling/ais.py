@@ -39,7 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from boltzmann_lab.kernels import rbm as _k
-from boltzmann_lab.models.rbm import EXACT_UNITS, lanes, logsumexp
+from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.stats.numerics import logsumexp
 
 
 @dataclass
@@ -150,7 +151,7 @@ class _Path:
 
 
 def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=True,
-        reverse_init=None, reverse_sweeps=1000, max_units=EXACT_UNITS, base_bias=None):
+        reverse_init=None, reverse_sweeps=1000, base_bias=None):
     """Forward (and reverse) AIS estimates of log Z for ``rbm`` (see the module docstring).
 
     Parameters
@@ -173,7 +174,7 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
     path = _Path(rbm, base_rate_bias(rbm, data) if base_bias is None else base_bias)
     log_z_base = float(rbm.visible.log_partition(path.a_base).sum()
                        + rbm.hidden.log_partition(np.zeros(rbm.n_hidden)).sum())
-    st = lanes(rng, R)
+    st = as_lanes(rng, R)
 
     # forward: v ~ base model (independent visibles with field a_base)
     phi0 = np.broadcast_to(path.a_base.astype(rbm.dtype), (R, rbm.n_visible)).copy()
@@ -194,8 +195,8 @@ def ais(rbm, n_betas=10000, n_runs=100, seed=0, data=None, betas=None, reverse=T
             init = np.asarray(reverse_init, rbm.dtype)
             v = init[np.arange(R) % len(init)].copy()
             how = "given"
-        elif rbm.exact_layer(max_units) in ("visible", "hidden"):
-            v = rbm.sample_exact(R, rng, max_units)[0].astype(rbm.dtype)
+        elif rbm.exact_layer() in ("visible", "hidden"):
+            v = rbm.sample_exact(R, rng)[0].astype(rbm.dtype)
             how = "exact"
         else:
             v = rbm.gibbs(v, reverse_sweeps, st)

@@ -14,7 +14,7 @@ from .conftest import start, train
 
 RUN = {"data": {"generator": "bars_and_stripes", "size": 3},
        "model": {"kind": "rbm", "hidden": 4},
-       "training": {"batch_size": 7, "ais_runs": 4, "ais_betas": 50}}
+       "training": {"batch_size": 7}}
 
 
 def _sessions(tmp):

@@ -23,7 +23,7 @@ KINDS = [
      {"moments", "weights"}, {"train_ll"}),
     ("rbm", {"data": {"generator": "bars_and_stripes", "size": 3},
              "model": {"kind": "rbm", "hidden": 6},
-             "training": {"batch_size": 7, "chains": 10, "ais_runs": 4, "ais_betas": 50}},
+             "training": {"batch_size": 7, "chains": 10}},
      {"samples", "weights"}, {"recon_error"}),
     ("dbm", {"data": {"generator": "bars_and_stripes", "size": 3},
              "model": {"kind": "dbm", "hidden": [6, 4]},
@@ -145,7 +145,7 @@ def heartbeat_gap_during(window, qtbot, seconds):
 @pytest.mark.parametrize("raw", [
     {"data": {"generator": "ising", "L": 64, "temperature": 3.0, "samples": 200},
      "model": {"kind": "rbm", "hidden": 16},
-     "training": {"batch_size": 20, "chains": 20, "ais_runs": 4, "ais_betas": 100}},
+     "training": {"batch_size": 20, "chains": 20}},
     {"data": {"generator": "sk", "n": 20, "samples": 2000},
      "model": {"kind": "maxent"}, "training": {"estimator": "mcmc", "chains": 500}},
 ], ids=["rbm-64x64-lattice", "maxent-mcmc"])
@@ -167,7 +167,7 @@ def test_event_loop_stays_responsive_while_training(window, qtbot, raw):
 def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
     w = start(window, qtbot, {"data": {"generator": "bars_and_stripes", "size": 3},
                               "model": {"kind": "rbm", "hidden": 4},
-                              "training": {"batch_size": 7, "ais_runs": 4, "ais_betas": 50}})
+                              "training": {"batch_size": 7}})
     train(window, qtbot, 3)
     info, cfg, step = window.dataset_info, window.active_cfg, w.step_count
     W = np.array(window.last_snapshot.views["filters"], copy=True)

@@ -79,7 +79,7 @@ def test_mask_editor_writes_a_mask_the_model_uses(window, qtbot, tmp_path):
 def test_learning_rate_change_reaches_the_running_model(window, qtbot):
     start(window, qtbot, {"data": {"generator": "bars_and_stripes", "size": 3},
                           "model": {"kind": "rbm", "hidden": 4},
-                          "training": {"batch_size": 7, "ais_runs": 4, "ais_betas": 50}})
+                          "training": {"batch_size": 7}})
     assert window.transport.lr.isVisibleTo(window) and \
         not window.transport.temperature.isVisibleTo(window)
     window.transport.lr.setValue(0.02)

@@ -133,7 +133,7 @@ def save_model_arrays(path, meta, **arrays) -> Path:
 #: a tiny RBM run whose sessions the corpus corrupts
 SESSION_CFG = {"data": {"generator": "bars_and_stripes", "size": 2, "validation_fraction": 0.0},
                "model": {"kind": "rbm", "hidden": 3},
-               "training": {"chains": 5, "batch_size": 3, "ais_runs": 2, "ais_betas": 10}}
+               "training": {"chains": 5, "batch_size": 3}}
 
 
 def make_session(path, edit=None, meta_edit=None, raw_cfg=None) -> Path:

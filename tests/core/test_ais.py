@@ -63,9 +63,9 @@ def test_rbm_evaluate_uses_ais_when_layers_are_large():
     rng = np.random.default_rng(0)
     m = RBM(0.5 * rng.standard_normal((30, 21)), hidden="binary")
     x = m.sample(50, seed=1, sweeps=50)
-    out = m.evaluate(x, max_units=20, ais_betas=3000, ais_runs=50)
+    out = m.evaluate(x, ais_betas=3000, ais_runs=50, method="ais")
     assert out["ll_method"] == "ais"
-    exact = m.log_partition(max_units=24)          # 2^21 states: still enumerable for the check
+    exact = m.log_partition()                       # 2^21 states: enumerable for the check
     assert abs(out["log_z"] - exact) < 5 * out["log_z_se"]
     ll_exact = -m.free_energy(x).mean() - exact
     assert abs(out["ll"] - ll_exact) < 5 * out["log_z_se"]      # ll = mean(-F) - log Z_ais
@@ -73,3 +73,18 @@ def test_rbm_evaluate_uses_ais_when_layers_are_large():
     assert out["ll_reverse"] == pytest.approx(out["ll"] + out["log_z"] - out["log_z_reverse"],
                                               abs=1e-9)
     assert out["ll_reverse"] <= out["ll"] + 5 * out["log_z_se"]
+    # a 30-visible model's reverse runs start from exact samples: a certified bracket
+    assert out["reverse_start"] == "exact" and out["ll_upper"] == out["ll_reverse"]
+    assert out["ll_se"] == out["log_z_se"]
+
+
+def test_reverse_ais_from_approximate_starts_is_not_called_a_bracket():
+    """Neither layer of a 200 x 30 RBM can be enumerated: the reverse runs start from the forward
+    chains, so ``ll_reverse`` is reported with its start and no ``ll_upper`` is claimed."""
+    rng = np.random.default_rng(3)
+    m = RBM(0.05 * rng.standard_normal((200, 30)), hidden="binary")
+    assert m.exact_layer() is None
+    x = m.sample(20, seed=1, sweeps=20)
+    out = m.evaluate(x, ais_betas=200, ais_runs=8)
+    assert out["ll_method"] == "ais" and out["reverse_start"] == "forward"
+    assert "ll_upper" not in out and np.isfinite(out["ll_reverse"])

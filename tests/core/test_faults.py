@@ -153,7 +153,7 @@ def test_dbm_pretraining_divergence_keeps_sane_parameters(tmp_path, capsys):
 
 def test_pretraining_guard_restores_the_last_good_step():
     from boltzmann_lab.learning.rbm import RBMLearner
-    from boltzmann_lab.models.dbm import _guarded_steps
+    from boltzmann_lab.learning.dbm import _guarded_steps
     x = (np.random.default_rng(0).random((40, 6)) < 0.5).astype(float)
     lr = RBMLearner(x, n_hidden=3, method="pcd", k=1, chains=10, batch_size=10,
                     learning_rate=1e9, optimizer="sgd", seed=0, precision="float64",

@@ -5,9 +5,9 @@ import pytest
 
 from boltzmann_lab.config import resolve
 from boltzmann_lab.data.dataset import Dataset
-from boltzmann_lab.models.gaussian import (CovarianceSelection, GaussianLearner, GaussianModel,
-                                           closed_form, make_learner)
-from boltzmann_lab.learning.maxent import lattice_mask
+from boltzmann_lab.models.gaussian import GaussianModel
+from boltzmann_lab.learning.gaussian import CovarianceSelection, GaussianLearner, closed_form, make_learner
+from boltzmann_lab.learning.constraints import lattice_mask
 from boltzmann_lab.learning.trainer import Trainer
 
 

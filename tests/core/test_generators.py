@@ -155,7 +155,7 @@ def test_ising_plumbing_with_fake_sampler(monkeypatch):
         calls.append((L, T, n_samples, seed, algorithm))
         return np.where(np.random.default_rng(seed).random((n_samples, L * L)) < 0.5, 1.0, -1.0)
 
-    monkeypatch.setattr("boltzmann_lab.models.ising.sample_configurations", fake)
+    monkeypatch.setattr("boltzmann_lab.sampling.ising.sample_configurations", fake)
     r = g.ising(L=4, temperatures=[1.0, 2.27, 3.0], samples=5, seed=1)
     assert r.x.shape == (15, 16) and r.image_shape == (4, 4) and r.convention == "spin"
     assert list(r.labels) == [1.0] * 5 + [2.27] * 5 + [3.0] * 5

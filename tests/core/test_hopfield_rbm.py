@@ -9,13 +9,14 @@ times.
 import numpy as np
 import pytest
 
-from boltzmann_lab.models.hopfield import (HopfieldModel, all_spin_states, compare_samplers,
-                                           hopfield_to_rbm, rbm_to_hopfield)
+from boltzmann_lab.exact.enumeration import states
+from boltzmann_lab.models.hopfield import HopfieldModel
+from boltzmann_lab.models.hopfield_rbm import compare_samplers, hopfield_to_rbm, rbm_to_hopfield
 from boltzmann_lab.models.rbm import RBM
 
 
 def all_states(n):
-    return np.concatenate(list(all_spin_states(n)))
+    return states(n, (-1.0, 1.0))
 
 
 def normalised(logw):

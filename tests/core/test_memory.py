@@ -102,7 +102,7 @@ RUNS = {   # each adds ~50-300 MB
                     "training": {"estimator": "mcmc", "chains": 20000, "steps": 2}},
     "rbm": {"data": {"generator": "mixture", "n": 400, "samples": 10000},
             "model": {"kind": "rbm", "hidden": 200},
-            "training": {"steps": 2, "chains": 1000, "ais_runs": 10, "ais_betas": 20}},
+            "training": {"steps": 2, "chains": 1000}},
     "mixture-gaussian": {"data": {"generator": "gaussian_mixture", "n": 60, "samples": 30000,
                                   "components": 4},
                          "model": {"kind": "mixture", "components": 4},
@@ -131,3 +131,14 @@ def test_estimate_bounds_the_measured_peak_within_a_small_factor(name):
     assert measured > 20e6, "the run is too small to measure"
     # upper-side (it exists to refuse runs that cannot fit) but not wildly so
     assert 0.9 * measured <= est <= 4.0 * measured, (name, est / 1e6, measured / 1e6)
+
+
+def test_every_registered_kind_has_an_estimate_and_a_file_layout():
+    """A new model kind adds one entry to each table (memory estimate; model-file shapes, unit
+    count and conventions), so its runs are budgeted and its files checked header-first."""
+    from boltzmann_lab.io import modelio
+    from boltzmann_lab.kinds import KINDS
+    for name in KINDS:
+        assert name in memory.KIND_PARTS, f"boltzmann_lab.memory.KIND_PARTS lacks {name!r}"
+        for table in ("SHAPES", "UNITS", "CONVENTIONS"):
+            assert name in getattr(modelio, table), f"boltzmann_lab.io.modelio.{table} lacks {name!r}"

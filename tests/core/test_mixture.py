@@ -16,11 +16,12 @@ from scipy.optimize import linear_sum_assignment, minimize
 from scipy.special import betaln
 from scipy.stats import multivariate_normal
 
+from boltzmann_lab.stats.numerics import logsumexp
 from boltzmann_lab import config
-from boltzmann_lab.learning import em
 from boltzmann_lab.build import make_learner
 from boltzmann_lab.data.dataset import Dataset
-from boltzmann_lab.models.mixture import PROB_EPS, MixtureLearner, MixtureModel
+from boltzmann_lab.models.mixture import PROB_EPS, MixtureModel
+from boltzmann_lab.learning.mixture import MixtureLearner
 from boltzmann_lab.learning.trainer import Trainer
 
 # Do & Batzoglou (2008), Fig. 1: five experiments of ten tosses (H = 1)
@@ -48,7 +49,7 @@ def brute_force_two_coins(x, prior=None, G=401):
     def J(p):
         p = np.clip(p, 1e-12, 1 - 1e-12)
         lj = heads[:, None] * np.log(p) + (n - heads)[:, None] * np.log1p(-p) + math.log(0.5)
-        val = em.logsumexp(lj, axis=1).mean()
+        val = logsumexp(lj, axis=1).mean()
         if prior is not None:      # normalised Beta densities, as the learner reports
             a, b = prior
             val += ((a - 1) * np.log(p) + (b - 1) * np.log1p(-p) - betaln(a, b)).sum() / M
@@ -59,7 +60,7 @@ def brute_force_two_coins(x, prior=None, G=401):
     p = np.stack([P1.ravel(), P2.ravel()], 1)
     lj = (heads[None, :, None] * np.log(p)[:, None, :]
           + (n - heads)[None, :, None] * np.log1p(-p)[:, None, :] + math.log(0.5))
-    vals = em.logsumexp(lj, axis=2).mean(1)
+    vals = logsumexp(lj, axis=2).mean(1)
     if prior is not None:
         a, b = prior
         vals += ((a - 1) * np.log(p) + (b - 1) * np.log1p(-p)).sum(1) / len(x)

@@ -8,7 +8,8 @@ import pytest
 
 from boltzmann_lab.config import resolve
 from boltzmann_lab.data.dataset import Dataset
-from boltzmann_lab.models.rbm import RBM, layer_states
+from boltzmann_lab.exact.enumeration import states
+from boltzmann_lab.models.rbm import RBM
 from boltzmann_lab.learning.rbm import RBMLearner, make_learner
 from boltzmann_lab.learning.trainer import Trainer
 
@@ -48,7 +49,7 @@ def ising_stats(S, L):
 
 
 def test_rbm_on_ising_t2_reproduces_energy_and_magnetisation():
-    from boltzmann_lab.models.ising import sample_configurations
+    from boltzmann_lab.sampling.ising import sample_configurations
     L = 6
     X = sample_configurations(L, 2.0, 1000, seed=0)
     learner = RBMLearner(X, n_hidden=64, visible="spin", method="pcd", k=1, chains=500,
@@ -85,7 +86,7 @@ def test_negative_particles_sample_the_model_exactly(method, precision):
     for _ in range(60):
         lr.step()
     x = lr.v_chain[:C]
-    V = layer_states((0, 1), 4, 0, 16)
+    V = states(4, (0, 1), 0, 16)
     p = np.exp(ref.log_prob(V))
     idx = (x @ (2 ** np.arange(4))).astype(int)
     freq = np.bincount(idx, minlength=16) / C
@@ -193,7 +194,7 @@ def test_fast_path_gradient_matches_generic_path_in_expectation():
     rng = np.random.default_rng(3)
     W, a, b = rng.standard_normal((6, 4)), 0.5 * rng.standard_normal(6), rng.standard_normal(4)
     ref = RBM(W, a, b)
-    V = layer_states((0, 1), 6, 0, 64)
+    V = states(6, (0, 1), 0, 64)
     p = np.exp(ref.log_prob(V))
     want = (V * p[:, None]).T @ ref.hidden.mean(V @ W + b)          # exact E_model[v h^T]
     data = ref.sample_exact(40, seed=0)[0]

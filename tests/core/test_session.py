@@ -26,7 +26,7 @@ KINDS = {
     "rbm-pcd": {"data": {"generator": "bars_and_stripes", "size": 3, "samples": 60, "seed": 1},
                 "model": {"kind": "rbm", "hidden": 5},
                 "training": {"method": "pcd", "chains": 12, "batch_size": 10, "seed": 6,
-                             "ais_runs": 4, "ais_betas": 20, "eval_every": 4}},
+                             "eval_every": 4}},
     "rbm-cd-momentum": {"data": {"generator": "bars_and_stripes", "size": 3, "seed": 1},
                         "model": {"kind": "rbm", "hidden": 4},
                         "training": {"method": "cd", "optimizer": "momentum", "batch_size": 5,

@@ -108,3 +108,15 @@ def test_a_nan_parameter_stops_the_run_and_rolls_back():
     assert "(step 2)" in snaps[-1].message
     # the last good parameters are those checkpointed after step 2
     np.testing.assert_allclose(learner.params["w"], np.array([1.0, 2.0]) * (1 - 0.9 ** 2))
+
+
+def test_roll_back_restores_the_last_checkpoint_after_a_step_that_raised():
+    learner = Quadratic(lr=0.1)
+    trainer = Trainer(learner, max_steps=100, eval_every=5)
+    for _ in range(5):
+        trainer.step()                      # step 5 evaluates: a checkpoint
+    good = learner.params["w"].copy()
+    trainer.step()
+    learner.params["w"][...] = 123.0        # a consumer saw the next step raise half-way
+    trainer.roll_back()
+    np.testing.assert_array_equal(learner.params["w"], good)

@@ -1,0 +1,277 @@
+"""The model kinds, one record each: everything the rest of the program needs to know about a kind.
+
+A :class:`ModelKind` names the kind's config keys (``[model]`` and ``[training]``), where its learner
+and its model class live (``"module:attr"``, imported on demand so that importing the registry is
+cheap), which arrays its model files must hold, and what data it accepts.  The config schema
+(:mod:`boltzmann_lab.config`), the learner factory (:mod:`boltzmann_lab.build`), model files
+(:mod:`boltzmann_lab.io.modelio`) and the data checks (:mod:`boltzmann_lab.data.prepare`) read these
+records; adding a kind is adding one record (and its modules).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from boltzmann_lab.schema import NUM, Key, numbers
+
+UNIT_TYPES = ("binary", "spin", "gaussian")
+
+
+def _discrete(model_cfg) -> str:
+    return "discrete"
+
+
+def _real(model_cfg) -> str:
+    return "real"
+
+
+def _no_data(model_cfg) -> None:
+    return None
+
+
+def _rbm_data(model_cfg) -> str:
+    return "real" if model_cfg.get("visible_units") == "gaussian" else "discrete"
+
+
+def _mixture_data(model_cfg) -> str | None:
+    family = model_cfg.get("family", "auto")
+    return "real" if family == "gaussian" else None if family == "auto" else "discrete"
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """One model kind.
+
+    Attributes
+    ----------
+    name : the ``[model] kind`` value.
+    title : one line for menus and listings.
+    learner : ``"module:function"`` — ``make_learner(cfg, dataset)`` returning a
+        :class:`~boltzmann_lab.learning.trainer.Learner`.
+    model : ``"module:Class"`` implementing the model protocol and ``to_arrays``/``from_arrays``.
+    required_arrays : arrays every model file of this kind must hold.
+    data_units : ``f(model_cfg)`` -> ``"discrete"`` (binary or spin data), ``"real"``, ``None``
+        (no requirement, or no data at all when ``needs_data`` is false).
+    needs_data : False for kinds that simulate rather than learn (``ising``).
+    pair_constraints : the kind constrains pairs (``pairs``/``mask`` keys, the mask editor).
+    model_keys, training_keys : the kind's own config keys (beside the common ones).
+    """
+
+    name: str
+    title: str
+    learner: str
+    model: str
+    required_arrays: tuple = ()
+    data_units: Callable[[dict], str | None] = _discrete
+    pair_constraints: bool = False
+    model_keys: dict = field(default_factory=dict)
+    training_keys: dict = field(default_factory=dict)
+
+    @property
+    def needs_data(self) -> bool:
+        return self.data_units is not _no_data
+
+    def make_learner(self, cfg, dataset):
+        return _load(self.learner)(cfg, dataset)
+
+    def model_class(self):
+        return _load(self.model)
+
+
+def _load(path: str):
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+_KINDS = [
+    ModelKind(
+        name="maxent",
+        title="Pairwise maximum-entropy (Ising) model",
+        learner="boltzmann_lab.learning.maxent:make_learner",
+        model="boltzmann_lab.models.pairwise:PairwiseModel",
+        required_arrays=("h", "J"),
+        data_units=_discrete,
+        pair_constraints=True,
+        model_keys={
+            "constraints": Key(["means", "pairs"], list, item_choices=("means", "pairs", "population"),
+                               doc="moments whose averages are fixed"),
+            "pairs": Key("all", str, choices=("all", "lattice", "mask"),
+                         doc="which pairs are constrained: all, lattice neighbours, or a mask file"),
+            "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+            "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
+        },
+        training_keys={
+            "estimator": Key("exact", str, choices=("exact", "mcmc", "pseudolikelihood"),
+                             doc="how the model term of the gradient is computed"),
+            "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
+                        doc="starting parameters"),
+            "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
+            "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
+            "tolerance": Key(1.0, NUM, low=0.0,
+                             doc="converged when max moment error / sampling noise < tolerance"),
+            "lambdas": Key(None, list, optional=True, **numbers(0.0, length=(1, 1000)),
+                           doc="Λ sweep grid (penalty strengths)"),
+            "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
+                                  doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
+            "strict_tolerance": Key(0.05, NUM, low=0.0,
+                                    doc="exact/pseudolikelihood estimators: converged when the "
+                                        "(penalised) gradient / sampling noise < this"),
+        },
+    ),
+    ModelKind(
+        name="gaussian",
+        title="Gaussian maximum-entropy model",
+        learner="boltzmann_lab.learning.gaussian:make_learner",
+        model="boltzmann_lab.models.gaussian:GaussianModel",
+        required_arrays=("mean", "J"),
+        data_units=_real,
+        pair_constraints=True,
+        model_keys={
+            "pairs": Key("all", str, choices=("all", "lattice", "mask"),
+                         doc="which covariances are constrained"),
+            "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+            "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
+        },
+        training_keys={
+            "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
+            "ridge": Key(0.0, NUM, low=0.0,
+                         doc="added to the diagonal of the sample covariance (singular data)"),
+        },
+    ),
+    ModelKind(
+        name="rbm",
+        title="Restricted Boltzmann machine",
+        learner="boltzmann_lab.learning.rbm:make_learner",
+        model="boltzmann_lab.models.rbm:RBM",
+        required_arrays=("W", "a", "b"),
+        data_units=_rbm_data,
+        pair_constraints=False,
+        model_keys={
+            "hidden": Key(20, int, low=1, high=100000, doc="hidden units"),
+            "visible_units": Key("auto", str, choices=("auto",) + UNIT_TYPES,
+                                 doc="auto follows the data convention"),
+            "hidden_units": Key("binary", str, choices=UNIT_TYPES, doc="hidden unit type"),
+            "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
+        },
+        training_keys={
+            "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
+            "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
+            "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
+            "temperatures": Key(10, int, low=2, high=1000, doc="replicas for parallel tempering"),
+            "precision": Key("float32", str, choices=("float32", "float64"),
+                             doc="float type of the training arithmetic (float32 is ~2x faster)"),
+        },
+    ),
+    ModelKind(
+        name="dbm",
+        title="Deep Boltzmann machine",
+        learner="boltzmann_lab.learning.dbm:make_learner",
+        model="boltzmann_lab.models.dbm:DBM",
+        required_arrays=("W0", "b0", "b1"),
+        data_units=_discrete,
+        pair_constraints=False,
+        model_keys={
+            "hidden": Key([20, 20], list, **numbers(1, 100000, integer=True, length=(2, 3)),
+                          doc="hidden layer sizes (2 or 3 layers)"),
+        },
+        training_keys={
+            "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
+            "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
+            "chains": Key(100, int, low=1, doc="persistent chains"),
+            "mean_field_iterations": Key(10, int, low=1, high=10000,
+                                         doc="positive-phase mean-field iterations"),
+            "ais_betas": Key(1000, int, low=10, high=10_000_000,
+                             doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
+            "ais_runs": Key(50, int, low=2, high=100_000, doc="AIS runs for log Z of large DBMs"),
+        },
+    ),
+    ModelKind(
+        name="hopfield",
+        title="Hopfield network",
+        learner="boltzmann_lab.learning.hopfield:make_learner",
+        model="boltzmann_lab.models.hopfield:HopfieldModel",
+        required_arrays=("J",),
+        data_units=_discrete,
+        pair_constraints=False,
+        model_keys={
+            "rule": Key("hebbian", str, choices=("hebbian", "storkey", "pseudoinverse"),
+                        doc="storage rule"),
+            "update": Key("async", str, choices=("async", "sync"), doc="recall dynamics"),
+            "temperature": Key(0.0, NUM, low=0.0, high=100.0, doc="recall temperature (0: deterministic)"),
+            "cue_noise": Key(0.1, NUM, low=0.0, high=1.0, doc="fraction of flipped units in the cue"),
+            "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
+        },
+        training_keys={
+            "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
+        },
+    ),
+    ModelKind(
+        name="mixture",
+        title="Mixture model fitted by EM",
+        learner="boltzmann_lab.learning.mixture:make_learner",
+        model="boltzmann_lab.models.mixture:MixtureModel",
+        required_arrays=("weights", "means"),
+        data_units=_mixture_data,
+        pair_constraints=False,
+        model_keys={
+            "components": Key(3, int, low=1, high=1000, doc="number of components K"),
+            "family": Key("auto", str, choices=("auto", "bernoulli", "gaussian", "binomial"),
+                          doc="auto: binomial for coin tosses, bernoulli for binary, gaussian for real"),
+            "covariance": Key("full", str, choices=("full", "diag"), doc="Gaussian covariance type"),
+            "covariance_floor": Key(1e-6, NUM, low=0.0,
+                                    doc="smallest covariance eigenvalue: the M-step raises eigenvalues "
+                                        "(diag: variances) below it, so EM stays monotone and "
+                                        "components cannot collapse"),
+            "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
+                        doc="initialisation; given uses init_params"),
+            "init_params": Key(None, list, optional=True, **numbers(),
+                               doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
+                                   "K*n means, optionally followed by K mixing weights"),
+            "fit_weights": Key(True, bool, doc="learn the mixing weights"),
+            "prior": Key(None, list, optional=True, **numbers(1.0, length=(2, 2)),
+                         doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
+                             "None for maximum likelihood"),
+            "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
+        },
+        training_keys={
+            "tolerance": Key(1e-8, NUM, low=0.0,
+                             doc="stop when one EM iteration raises the log-likelihood (nats/sample; "
+                                 "log posterior for MAP) by less than this"),
+        },
+    ),
+    ModelKind(
+        name="ising",
+        title="2D Ising simulation (nothing is learned)",
+        learner="boltzmann_lab.learning.ising:make_learner",
+        model="boltzmann_lab.models.ising:IsingModel",
+        required_arrays=(),
+        data_units=_no_data,
+        pair_constraints=False,
+        model_keys={
+            "L": Key(64, int, low=2, high=1024, doc="lattice side"),
+            "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature"),
+            "coupling": Key(1.0, NUM, doc="nearest-neighbour coupling J"),
+            "field": Key(0.0, NUM, doc="external field H"),
+            "algorithm": Key("metropolis", str, choices=("metropolis", "heatbath", "wolff"),
+                             doc="update"),
+            "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
+        },
+        training_keys={
+            "sweeps": Key(1, int, low=1, high=10000, doc="lattice sweeps per step"),
+        },
+    ),
+]
+
+#: kind name -> record, in the order shown to users
+KINDS: dict[str, ModelKind] = {k.name: k for k in _KINDS}
+
+
+def get(name: str) -> ModelKind:
+    """The record of kind ``name``; KeyError names the known kinds."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError(f"unknown model kind {name!r}; known kinds: {', '.join(KINDS)}") from None

@@ -1,0 +1,231 @@
+"""Learning a deep Boltzmann machine (kind ``dbm``): greedy pretraining, then joint PCD.
+
+Training (Salakhutdinov & Hinton 2009, simplified as stated): greedy layerwise pretraining of plain
+binary RBMs (PCD-1, ``pretrain_epochs`` each; RBM l+1 is trained on the mean activations of layer l
+under RBM l); the DBM takes the RBM weights W_l and biases, with the bias of a middle layer set to
+the mean of the two RBMs' biases for it (no weight doubling/halving).  Then joint training: the
+positive phase is the mean-field posterior of each minibatch row, the negative phase is ``chains``
+persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
+:mod:`boltzmann_lab.learning.optim`, L1/L2 on weights):
+
+    dW_l = <mu_l mu_{l+1}^T>_data - <x_l x_{l+1}^T>_chains,     db_l = <mu_l>_data - <x_l>_chains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.minibatches import Minibatches
+from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
+from boltzmann_lab.learning.trainer import Learner
+from boltzmann_lab.models.dbm import DBM, _B
+from boltzmann_lab.stats.numerics import sigmoid
+
+
+def _guarded_steps(learner, steps):
+    """Run ``steps`` pretraining steps with the trainer's divergence rule (a parameter NaN,
+    infinite or beyond ``learner.param_limit`` in magnitude): on divergence the last good
+    parameters are put back and this layer's pretraining ends there, so the DBM never starts from
+    (and a roll-back never returns to) diverged weights.  Returns whether all steps were kept."""
+    good = {k: v.copy() for k, v in learner.params.items()}
+    for _ in range(steps):
+        learner.step()
+        sane = all(np.isfinite(v).all() and float(np.abs(v).max(initial=0.0)) <= learner.param_limit
+                   for v in learner.params.values())
+        if not sane:
+            for k, v in good.items():
+                learner.params[k][...] = v
+            learner.params_changed()
+            return False
+        for k, v in learner.params.items():
+            good[k][...] = v
+    return True
+
+
+def pretrain(data, hidden, epochs, seed=0, learning_rate=0.01, batch_size=100, chains=100):
+    """Greedy layerwise RBM pretraining (module docstring); returns a :class:`DBM`."""
+    from boltzmann_lab.learning.rbm import RBMLearner
+    sizes = [data.shape[1]] + list(hidden)
+    W, b_up, b_down = [], [], []
+    x = np.asarray(data, np.float64)
+    for l in range(len(hidden)):
+        lr = RBMLearner(x, n_hidden=hidden[l], method="pcd", k=1, chains=chains,
+                        batch_size=batch_size, learning_rate=learning_rate, optimizer="adam",
+                        seed=seed + 17 * l, precision="float64", strict=False)
+        _guarded_steps(lr, int(math.ceil(epochs * lr.steps_per_epoch)))
+        m = lr.model
+        W.append(m.W.astype(np.float64).copy())
+        b_down.append(m.a.astype(np.float64).copy())
+        b_up.append(m.b.astype(np.float64).copy())
+        x = m.hidden.mean(x @ m.W + m.b)              # mean activations feed the next RBM
+    biases = [b_down[0]]
+    for l in range(1, len(sizes)):
+        if l < len(sizes) - 1:
+            biases.append(0.5 * (b_up[l - 1] + b_down[l]))
+        else:
+            biases.append(b_up[l - 1])
+    return DBM(W, biases)
+
+
+class DBMLearner(Learner):
+    """Learner for kind ``dbm``: pretraining in the constructor, then joint PCD (module
+    docstring).  Metrics: ``step`` -> ``recon_error``, ``learning_rate``; ``evaluate`` ->
+    ``train_ll``/``val_ll`` (the best estimate: exact when log Z and h2 can be enumerated, else
+    the bound), ``train_bound``/``val_bound`` (mean-field variational lower bounds with the exact
+    or AIS log Z), ``log_z``."""
+
+    kind = "dbm"
+    convention = "binary"
+
+    def __init__(self, train, val=None, hidden=(20, 20), pretrain_epochs=5.0, chains=100,
+                 mean_field_iterations=10, batch_size=100, learning_rate=0.01,
+                 optimizer="adam", momentum=0.9, schedule="constant", decay=0.0, l1=0.0,
+                 l2=0.0, seed=0, image_shape=None, ais_betas=1000, ais_runs=50):
+        train = np.asarray(train, np.float64)
+        _B.check(train, "training data")
+        if len(hidden) not in (2, 3):
+            raise ValueError(f"[model] hidden must list 2 or 3 layer sizes, got {list(hidden)}")
+        self.train = train
+        self.val = np.zeros((0, train.shape[1])) if val is None else np.asarray(val, np.float64)
+        self.image_shape = image_shape
+        self.seed = int(seed)
+        rng = np.random.default_rng(seed)
+        sizes = [train.shape[1]] + [int(h) for h in hidden]
+        if pretrain_epochs > 0:
+            self.model = pretrain(train, sizes[1:], pretrain_epochs, seed=seed,
+                                  learning_rate=learning_rate, batch_size=batch_size)
+        else:
+            self.model = DBM.random(sizes, seed=seed)
+            m = np.clip(train.mean(0), 1e-3, 1 - 1e-3)
+            self.model.b[0][:] = np.log(m / (1 - m))
+        self.params = {}
+        for l, w in enumerate(self.model.W):
+            self.params[f"W{l}"] = w
+        for l, b in enumerate(self.model.b):
+            self.params[f"b{l}"] = b
+        self.batch_size = min(int(batch_size), len(train))
+        self.steps_per_epoch = math.ceil(len(train) / self.batch_size)
+        self.iterations = int(mean_field_iterations)
+        self.l1, self.l2 = float(l1), float(l2)
+        self.ais_betas, self.ais_runs = int(ais_betas), int(ais_runs)
+        self.opt = make_optimizer(optimizer, learning_rate, momentum, schedule, decay)
+        self.step_count = 0
+        self.batches = Minibatches(len(train), self.batch_size, self.seed)
+        C = int(chains)
+        self.chains = [train[rng.integers(0, len(train), C)].copy()] + \
+            [rng.integers(0, 2, (C, n)).astype(np.float64) for n in sizes[1:]]
+        self.chain_lanes = seed_states(C, rng)
+        self.eval_train = train[:1000]
+        self.eval_val = self.val[:1000]
+
+    def _next_batch(self):
+        return self.train[self.batches.next()]
+
+    def step(self):
+        m = self.model
+        v = self._next_batch()
+        B = len(v)
+        mu = [v] + m.mean_field(v, self.iterations)
+        self.chains = m.gibbs_states(self.chains, 1, self.chain_lanes)
+        x = self.chains
+        C = len(x[0])
+        grads = {}
+        for l in range(len(m.W)):
+            g = mu[l].T @ mu[l + 1] / B - x[l].T @ x[l + 1] / C
+            if self.l1 or self.l2:
+                g += l1_l2_penalty_grad(m.W[l], self.l1, self.l2)
+            grads[f"W{l}"] = g
+        for l in range(len(m.b)):
+            grads[f"b{l}"] = mu[l].mean(0) - x[l].mean(0)
+        lr = self.opt.lr
+        r = min(B, 10)
+        rec = sigmoid(m.b[0] + mu[1][:r] @ m.W[0].T)
+        self.opt.step(self.params, grads)
+        self.step_count += 1
+        return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+
+    def evaluate(self):
+        m = self.model
+        lz, how = m.log_partition_with_method("auto", self.ais_betas, self.ais_runs,
+                                              seed=[self.seed, 4, self.step_count],
+                                              data=self.train)
+        out = {"log_z": lz, "train_bound": m.bound(self.eval_train, lz, self.iterations)}
+        if len(self.eval_val):
+            out["val_bound"] = m.bound(self.eval_val, lz, self.iterations)
+        # train_ll / val_ll: the best estimate — exact when affordable, else the bound
+        if how == "exact" and m.exact_ll_feasible():
+            out["train_ll"] = float(np.mean(m.unnormalized_log_prob(self.eval_train)) - lz)
+            if len(self.eval_val):
+                out["val_ll"] = float(np.mean(m.unnormalized_log_prob(self.eval_val)) - lz)
+        else:
+            out["train_ll"] = out["train_bound"]
+            if len(self.eval_val):
+                out["val_ll"] = out["val_bound"]
+        return out
+
+    def views(self, n_show=16):
+        m = self.model
+        data = self.train[:n_show]
+        fantasy = self.chains[0][:n_show].copy()
+        return {"data": data.copy(), "reconstruction": m.reconstruct(data, self.iterations),
+                "fantasy": fantasy, "filters": m.W[0].copy(), "state": fantasy[0].copy()}
+
+    def set_hyper(self, name, value):
+        if name == "learning_rate":
+            self.opt.lr0 = float(value)
+        elif name in ("l1", "l2"):
+            setattr(self, name, float(value))
+        elif name == "mean_field_iterations":
+            self.iterations = max(1, int(value))
+        else:
+            raise KeyError(f"dbm has no adjustable parameter {name!r}; use learning_rate, l1, "
+                           "l2 or mean_field_iterations")
+
+    def state_dict(self):
+        d = {f"param/{k}": v.copy() for k, v in self.params.items()}
+        d.update({f"opt/{k}": (v.copy() if isinstance(v, np.ndarray) else v)
+                  for k, v in self.opt.state_dict().items()})
+        d.update({f"dbm/chain{l}": c.copy() for l, c in enumerate(self.chains)})
+        d.update({"dbm/chain_lanes": self.chain_lanes.copy(), "dbm/step": self.step_count,
+                  "dbm/epoch": self.batches.epoch, "dbm/pos": self.batches.pos, "dbm/l1": self.l1,
+                  "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations})
+        return d
+
+    def load_state_dict(self, state):
+        for k in self.params:
+            self.params[k][...] = state[f"param/{k}"]
+        self.opt.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("opt/")})
+        self.chains = [np.array(state[f"dbm/chain{l}"], np.float64)
+                       for l in range(len(self.chains))]
+        self.chain_lanes[...] = state["dbm/chain_lanes"]
+        self.step_count = int(state["dbm/step"])
+        self.batches.restore(state["dbm/epoch"], state["dbm/pos"])
+        self.l1, self.l2 = float(state["dbm/l1"]), float(state["dbm/l2"])
+        self.opt.lr0 = float(state["dbm/lr0"])
+        self.iterations = int(state["dbm/iterations"])
+
+
+def make_learner(cfg, dataset):
+    """The ``dbm`` learner from a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""
+    if dataset is None:
+        raise ValueError("a DBM needs training data ([data] path or generator)")
+    if dataset.convention not in ("binary", "spin"):
+        raise ValueError("a DBM has binary units: set [data] binarize for real-valued data")
+    from boltzmann_lab.learning.rbm import data_for_units
+    train = data_for_units(dataset.train, dataset.convention, "binary")
+    val = data_for_units(dataset.val, dataset.convention, "binary") if len(dataset.val) else None
+    m, t = cfg["model"], cfg["training"]
+    hidden = m["hidden"]
+    if not (isinstance(hidden, list) and len(hidden) in (2, 3)
+            and all(isinstance(h, int) and h >= 1 for h in hidden)):
+        raise ValueError(f"[model] hidden must be a list of 2 or 3 positive integers, got {hidden!r}")
+    return DBMLearner(train, val, hidden=hidden, pretrain_epochs=t["pretrain_epochs"],
+                      chains=t["chains"], mean_field_iterations=t["mean_field_iterations"],
+                      batch_size=t["batch_size"], learning_rate=t["learning_rate"],
+                      optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
+                      decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
+                      image_shape=dataset.image_shape, ais_betas=t.get("ais_betas", 1000),
+                      ais_runs=t.get("ais_runs", 50))

@@ -1,0 +1,140 @@
+"""The model term of the MaxEnt gradient: three interchangeable estimators.
+
+Every estimator answers one question for the current parameters (h, J, V): *in which direction
+should the parameters move?*  It returns an :class:`Estimate`:
+
+* ``exact``            (:class:`ExactEstimator`) — model moments by enumerating all 2^n states;
+  deterministic; the step ascends the log-likelihood.
+* ``mcmc``             (:class:`MCMCEstimator`) — model moments from persistent fantasy particles
+  (``chains`` Markov chains advanced ``sweeps`` sweeps per step, never re-initialised); stochastic;
+  the step ascends the log-likelihood on average.
+* ``pseudolikelihood`` (:class:`PseudoLikelihoodEstimator`) — the gradient of Besag's
+  pseudo-log-likelihood (no model moments at all); deterministic.
+
+Moment estimators return ``Estimate(moments=...)`` and the learner turns Δ = <O>_data − <O>_model
+into the gradient; the pseudo-likelihood estimator returns ``Estimate(grads=...)`` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from boltzmann_lab.exact.enumeration import MAX_UNITS
+from boltzmann_lab.learning.constraints import Moments
+from boltzmann_lab.models import pseudolikelihood as _pl
+
+
+@dataclass
+class Estimate:
+    """What one estimator call found: model ``moments`` (moment estimators) or ``grads``
+    (a dict like the parameters: the pseudo-likelihood estimator), plus cheap ``metrics``."""
+
+    moments: Moments | None = None
+    grads: dict | None = None
+    metrics: dict = field(default_factory=dict)
+
+
+def finite(*arrays) -> bool:
+    """True when every given array (None is skipped) holds only finite numbers."""
+    return all(a is None or np.isfinite(a).all() for a in arrays)
+
+
+class ExactEstimator:
+    """Model moments by enumerating all 2^n states (deterministic, n <= ``MAX_UNITS``)."""
+
+    name = "exact"
+    deterministic = True
+    objective = "log-likelihood"
+
+    def __init__(self, n, convention):
+        if n > MAX_UNITS:
+            raise ValueError(f"estimator 'exact' enumerates all 2^n states and handles at most "
+                             f"{MAX_UNITS} units; this data has n = {n}: use 'mcmc' or "
+                             f"'pseudolikelihood'")
+        self.n, self.convention = n, convention
+
+    def moments(self, h, J, V) -> Moments:
+        if not finite(h, J, V):
+            return Moments.nan(self.n)   # let NaN reach the parameters: the Trainer stops the run
+        from boltzmann_lab.exact.enumeration import enumerate_stats
+        s = enumerate_stats(h, J, self.convention, V)
+        return Moments(s.mean, s.second, s.p_k)
+
+    def estimate(self, h, J, V) -> Estimate:
+        return Estimate(moments=self.moments(h, J, V))
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class MCMCEstimator:
+    """Model moments from persistent fantasy particles
+    (:class:`boltzmann_lab.models.pairwise.PairwiseSampler`).
+
+    ``chains`` chains start at randomly chosen data rows (drawn with ``seed``) and are never
+    re-initialised; each call advances them ``sweeps`` sweeps at the current parameters and returns
+    the averages over chains and those sweeps.  Random: the chains' RNG streams (seeded).
+    """
+
+    name = "mcmc"
+    deterministic = False
+    objective = "log-likelihood"
+
+    def __init__(self, n, convention, chains, sweeps, method, seed, init_data):
+        from boltzmann_lab.models.pairwise import PairwiseSampler
+        rng = np.random.default_rng(seed)
+        self.n, self.convention, self.sweeps = n, convention, int(sweeps)
+        self.sampler = PairwiseSampler(n, int(chains), convention, seed=int(rng.integers(2 ** 63)),
+                                       method=method)
+        rows = rng.integers(0, len(init_data), size=int(chains))
+        self.sampler.set_states(np.ascontiguousarray(init_data[rows], dtype=np.float64))
+
+    def moments(self, h, J, V) -> Moments:
+        if not finite(h, J, V):
+            return Moments.nan(self.n)
+        mean, second, p_k = self.sampler.moments(h, J, V, sweeps=self.sweeps)
+        return Moments(np.asarray(mean), np.asarray(second), np.asarray(p_k))
+
+    def estimate(self, h, J, V) -> Estimate:
+        return Estimate(moments=self.moments(h, J, V))
+
+    def state_dict(self):
+        return {f"sampler/{k}": v for k, v in self.sampler.state_dict().items()}
+
+    def load_state_dict(self, state):
+        self.sampler.load_state_dict({k[len("sampler/"):]: v for k, v in state.items()
+                                      if k.startswith("sampler/")})
+
+
+class PseudoLikelihoodEstimator:
+    """The gradient of the pseudo-log-likelihood of the training data
+    (:func:`boltzmann_lab.models.pseudolikelihood.pseudo_log_likelihood`), restricted to the
+    constrained moments; reports ``train_pll``.  Deterministic, needs no partition function."""
+
+    name = "pseudolikelihood"
+    deterministic = True
+    objective = "pseudo-likelihood"
+
+    def __init__(self, train, convention, constraints):
+        self.train, self.convention, self.C = train, convention, constraints
+
+    def estimate(self, h, J, V) -> Estimate:
+        pll, g = _pl.pseudo_log_likelihood(self.train, h, J, self.convention, V=V, grad=True,
+                                           mask=self.C.pairs)
+        if not self.C.means:
+            g["h"][...] = 0.0
+        return Estimate(grads=g, metrics={"train_pll": pll})
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+ESTIMATORS = ("exact", "mcmc", "pseudolikelihood")
