@@ -22,6 +22,13 @@ File layout (``numpy.savez``, read back with ``allow_pickle=False``; nothing is 
 Writes are atomic: the file is written next to the target under a temporary name and moved into
 place with :func:`os.replace`, so a crash never leaves a half-written session behind.
 
+Reading is defensive (a session file is user data): :func:`load_session` checks the JSON header's
+fields and types, resolves the run config and checks that its run fits in memory, and bounds the
+arrays' declared sizes before reading them (headers first, never more bytes than declared);
+:func:`restore` checks every entry against the state of the freshly built trainer it is loaded
+into (:func:`validate_state`: dtype, shape, finiteness, counters, hyperparameters within the
+config schema's ranges).  Every failure is one :class:`SessionError` naming the file.
+
 Resuming: :func:`load_session` returns a :class:`Session`; ``build_trainer(session)`` rebuilds the
 trainer from the saved config (``boltzmann_lab.build.make_trainer``) and loads the state, so
 ``k`` steps + save + load + ``m`` steps gives exactly the parameters and chains of ``k + m``
@@ -263,8 +270,7 @@ def load_session(path) -> Session:
     try:
         check_path(path, "session file")
     except ValueError as exc:
-        raise SessionError(str(exc).replace("no such session file.", "no such session file")) \
-            from None
+        raise SessionError(str(exc)) from None
     try:
         if path.stat().st_size == 0:
             raise _fail(path, "the file is empty (0 bytes); it is not a session")

@@ -148,7 +148,7 @@ class _Toy(Learner):
 
 
 def _fake_trainer(monkeypatch, learner):
-    monkeypatch.setattr("boltzmann_lab.app.cli._make_trainer", lambda cfg, source=None: Trainer(learner, max_steps=100))
+    monkeypatch.setattr("boltzmann_lab.app.cli_train._make_trainer", lambda cfg, source=None: Trainer(learner, max_steps=100))
 
 
 @pytest.mark.parametrize("sig, name", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
@@ -314,7 +314,7 @@ def test_design_md_configs_work_as_written(tmp_path, capsys):
 def test_progress_bar_draws_on_a_terminal_only():
     import io
 
-    from boltzmann_lab.app.cli import Progress
+    from boltzmann_lab.app.cli_train import Progress
     from boltzmann_lab.learning.trainer import Snapshot
 
     class Tty(io.StringIO):
