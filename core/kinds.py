@@ -19,6 +19,35 @@ from boltzmann_lab.schema import NUM, Key, numbers
 UNIT_TYPES = ("binary", "spin", "gaussian")
 
 
+# Training keys shared by the kinds that use them (a kind that does not use a key must not accept
+# it: a config key that does nothing is a bug).  Each kind's record may choose its own defaults.
+def optimizer_keys(learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
+                   decay=0.0) -> dict:
+    """Gradient-ascent settings (:mod:`boltzmann_lab.learning.optim`)."""
+    return {
+        "learning_rate": Key(learning_rate, NUM, low=0.0, doc="base learning rate"),
+        "optimizer": Key(optimizer, str, choices=("sgd", "momentum", "adam"), doc="optimizer"),
+        "momentum": Key(momentum, NUM, low=0.0, high=1.0, doc="momentum coefficient"),
+        "schedule": Key(schedule, str, choices=("constant", "exponential", "inverse"),
+                        doc="learning-rate schedule (formulas in boltzmann_lab.learning.optim)"),
+        "decay": Key(decay, NUM, low=0.0, doc="schedule parameter"),
+    }
+
+
+def penalty_keys(l1=True, l2=True) -> dict:
+    """L1 / L2 penalties on couplings or weights (never on fields or biases)."""
+    out = {}
+    if l1:
+        out["l1"] = Key(0.0, NUM, low=0.0, doc="L1 penalty strength Λ")
+    if l2:
+        out["l2"] = Key(0.0, NUM, low=0.0, doc="L2 penalty strength Λ")
+    return out
+
+
+def batch_keys(batch_size=100) -> dict:
+    return {"batch_size": Key(batch_size, int, low=1, doc="minibatch size")}
+
+
 def _discrete(model_cfg) -> str:
     return "discrete"
 
@@ -103,6 +132,7 @@ _KINDS = [
             "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
         },
         training_keys={
+            **optimizer_keys(), **penalty_keys(),
             "estimator": Key("exact", str, choices=("exact", "mcmc", "pseudolikelihood"),
                              doc="how the model term of the gradient is computed"),
             "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
@@ -136,6 +166,7 @@ _KINDS = [
             "periodic": Key(True, bool, doc="lattice neighbours wrap around"),
         },
         training_keys={
+            **penalty_keys(l2=False),
             "tolerance": Key(1e-8, NUM, low=0.0, doc="covariance-selection convergence"),
             "ridge": Key(0.0, NUM, low=0.0,
                          doc="added to the diagonal of the sample covariance (singular data)"),
@@ -157,6 +188,7 @@ _KINDS = [
             "sigma": Key(1.0, NUM, low=1e-6, doc="std of Gaussian units"),
         },
         training_keys={
+            **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
             "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
             "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
@@ -178,6 +210,7 @@ _KINDS = [
                           doc="hidden layer sizes (2 or 3 layers)"),
         },
         training_keys={
+            **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
             "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
             "chains": Key(100, int, low=1, doc="persistent chains"),
