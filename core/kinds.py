@@ -14,7 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from boltzmann_lab.schema import NUM, Key
+from boltzmann_lab.schema import NUM, Key, numbers
 
 UNIT_TYPES = ("binary", "spin", "gaussian")
 
@@ -138,11 +138,12 @@ _KINDS = [
             "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
                         doc="starting parameters"),
             "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
-            "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
             "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
             "tolerance": Key(1.0, NUM, low=0.0,
                              doc="converged when max moment error / sampling noise < tolerance"),
-            "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
+            "lambdas": Key(None, list, optional=True, **numbers(0.0, length=(1, 1000)),
+                           doc="Λ sweep grid (penalty strengths)"),
             "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
                                   doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
             "strict_tolerance": Key(0.05, NUM, low=0.0,
@@ -189,9 +190,9 @@ _KINDS = [
         training_keys={
             **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
-            "k": Key(1, int, low=1, doc="Gibbs steps per update (CD-k / PCD-k)"),
+            "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
             "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
-            "temperatures": Key(10, int, low=2, doc="replicas for parallel tempering"),
+            "temperatures": Key(10, int, low=2, high=1000, doc="replicas for parallel tempering"),
             "precision": Key("float32", str, choices=("float32", "float64"),
                              doc="float type of the training arithmetic (float32 is ~2x faster)"),
         },
@@ -205,17 +206,19 @@ _KINDS = [
         data_units=_discrete,
         pair_constraints=False,
         model_keys={
-            "hidden": Key([20, 20], list, doc="hidden layer sizes (2 or 3 layers)"),
+            "hidden": Key([20, 20], list, **numbers(1, 100000, integer=True, length=(2, 3)),
+                          doc="hidden layer sizes (2 or 3 layers)"),
         },
         training_keys={
             **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
             "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
             "chains": Key(100, int, low=1, doc="persistent chains"),
-            "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
-            "ais_betas": Key(1000, int, low=10,
+            "mean_field_iterations": Key(10, int, low=1, high=10000,
+                                         doc="positive-phase mean-field iterations"),
+            "ais_betas": Key(1000, int, low=10, high=10_000_000,
                              doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
-            "ais_runs": Key(50, int, low=2, doc="AIS runs for log Z of large DBMs"),
+            "ais_runs": Key(50, int, low=2, high=100_000, doc="AIS runs for log Z of large DBMs"),
         },
     ),
     ModelKind(
@@ -235,7 +238,7 @@ _KINDS = [
             "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
         },
         training_keys={
-            "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
         },
     ),
     ModelKind(
@@ -257,11 +260,11 @@ _KINDS = [
                                         "components cannot collapse"),
             "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
                         doc="initialisation; given uses init_params"),
-            "init_params": Key(None, list, optional=True,
+            "init_params": Key(None, list, optional=True, **numbers(),
                                doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
                                    "K*n means, optionally followed by K mixing weights"),
             "fit_weights": Key(True, bool, doc="learn the mixing weights"),
-            "prior": Key(None, list, optional=True,
+            "prior": Key(None, list, optional=True, **numbers(1.0, length=(2, 2)),
                          doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
                              "None for maximum likelihood"),
             "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
@@ -290,7 +293,7 @@ _KINDS = [
             "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
         },
         training_keys={
-            "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="lattice sweeps per step"),
         },
     ),
 ]
