@@ -69,6 +69,42 @@ def _mixture_data(model_cfg) -> str | None:
     return "real" if family == "gaussian" else None if family == "auto" else "discrete"
 
 
+def _dbm_arrays(names) -> dict:
+    """A DBM file holds numbered layers: W0 (n0, n1), W1 (n1, n2), ..., b0 (n0,), b1 (n1,), ..."""
+    out = {}
+    for name in names:
+        if name[:1] in "Wb" and name[1:].isdigit():
+            l = int(name[1:])
+            out[name] = [(f"n{l}", f"n{l + 1}")] if name[0] == "W" else [(f"n{l}",)]
+    return out
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """What a model file of a kind holds (checked header-first by :mod:`boltzmann_lab.io.modelio`).
+
+    arrays : array name -> allowed shapes, each a tuple of symbols bound consistently across the
+        file (e.g. an RBM's W is (v, h) and a is (v,)); or ``f(member names) -> that dict`` for
+        kinds with numbered arrays.  Arrays not listed are passed through unchecked.
+    required : arrays every file must hold.
+    units : the symbol counting the visible units (the width of the data), ``"L*L"`` for a lattice
+        whose side is in the meta.
+    conventions : the conventions a file may declare.
+    dtype : numpy dtype kinds its arrays may have (``"f"`` real floats, ``"i"`` integers).
+    may_be_empty : symbols that may be 0 (a Hopfield network may store no patterns).
+    """
+
+    arrays: dict | Callable = field(default_factory=dict)
+    required: tuple = ()
+    units: str = "n"
+    conventions: tuple = ("binary", "spin")
+    dtype: str = "f"
+    may_be_empty: tuple = ()
+
+    def shapes(self, member_names) -> dict:
+        return self.arrays(member_names) if callable(self.arrays) else self.arrays
+
+
 @dataclass(frozen=True)
 class ModelKind:
     """One model kind.
@@ -80,7 +116,9 @@ class ModelKind:
     learner : ``"module:function"`` — ``make_learner(cfg, dataset)`` returning a
         :class:`~boltzmann_lab.learning.trainer.Learner`.
     model : ``"module:Class"`` implementing the model protocol and ``to_arrays``/``from_arrays``.
-    required_arrays : arrays every model file of this kind must hold.
+    files : the :class:`FileLayout` of its model files.
+    memory : ``"module:function"`` — ``f(cfg, M, n) -> [Part]``, the model's share of a run's
+        memory (:mod:`boltzmann_lab.memory`).
     data_units : ``f(model_cfg)`` -> ``"discrete"`` (binary or spin data), ``"real"``, ``None``
         (no requirement, or no data at all when ``needs_data`` is false).
     needs_data : False for kinds that simulate rather than learn (``ising``).
@@ -92,7 +130,8 @@ class ModelKind:
     title: str
     learner: str
     model: str
-    required_arrays: tuple = ()
+    files: FileLayout = field(default_factory=FileLayout)
+    memory: str = ""
     data_units: Callable[[dict], str | None] = _discrete
     pair_constraints: bool = False
     model_keys: dict = field(default_factory=dict)
@@ -108,6 +147,9 @@ class ModelKind:
     def model_class(self):
         return _load(self.model)
 
+    def memory_parts(self, cfg, M, n) -> list:
+        return _load(self.memory)(cfg, M, n) if self.memory else []
+
 
 def _load(path: str):
     module, _, attr = path.partition(":")
@@ -120,7 +162,9 @@ _KINDS = [
         title="Pairwise maximum-entropy (Ising) model",
         learner="boltzmann_lab.learning.maxent:make_learner",
         model="boltzmann_lab.models.pairwise:PairwiseModel",
-        required_arrays=("h", "J"),
+        files=FileLayout({"h": [("n",)], "J": [("n", "n")], "population": [("n+1",)]},
+                         required=("h", "J"), units="n", conventions=("binary", "spin")),
+        memory="boltzmann_lab.memory:maxent_parts",
         data_units=_discrete,
         pair_constraints=True,
         model_keys={
@@ -156,7 +200,9 @@ _KINDS = [
         title="Gaussian maximum-entropy model",
         learner="boltzmann_lab.learning.gaussian:make_learner",
         model="boltzmann_lab.models.gaussian:GaussianModel",
-        required_arrays=("mean", "J"),
+        files=FileLayout({"mean": [("n",)], "cov": [("n", "n")], "J": [("n", "n")], "a": [("n",)]},
+                         required=("mean", "J"), units="n", conventions=("real",)),
+        memory="boltzmann_lab.memory:gaussian_parts",
         data_units=_real,
         pair_constraints=True,
         model_keys={
@@ -177,7 +223,10 @@ _KINDS = [
         title="Restricted Boltzmann machine",
         learner="boltzmann_lab.learning.rbm:make_learner",
         model="boltzmann_lab.models.rbm:RBM",
-        required_arrays=("W", "a", "b"),
+        files=FileLayout({"W": [("v", "h")], "a": [("v",)], "b": [("h",)], "sigma_v": [("v",)],
+                          "sigma_h": [("h",)]},
+                         required=("W", "a", "b"), units="v", conventions=("binary", "spin", "real")),
+        memory="boltzmann_lab.memory:rbm_parts",
         data_units=_rbm_data,
         pair_constraints=False,
         model_keys={
@@ -202,7 +251,8 @@ _KINDS = [
         title="Deep Boltzmann machine",
         learner="boltzmann_lab.learning.dbm:make_learner",
         model="boltzmann_lab.models.dbm:DBM",
-        required_arrays=("W0", "b0", "b1"),
+        files=FileLayout(_dbm_arrays, required=("W0", "b0", "b1"), units="n0", conventions=("binary",)),
+        memory="boltzmann_lab.memory:dbm_parts",
         data_units=_discrete,
         pair_constraints=False,
         model_keys={
@@ -226,7 +276,9 @@ _KINDS = [
         title="Hopfield network",
         learner="boltzmann_lab.learning.hopfield:make_learner",
         model="boltzmann_lab.models.hopfield:HopfieldModel",
-        required_arrays=("J",),
+        files=FileLayout({"patterns": [("P", "n")], "J": [("n", "n")], "h": [("n",)]},
+                         required=("J",), units="n", conventions=("spin",), may_be_empty=("P",)),
+        memory="boltzmann_lab.memory:hopfield_parts",
         data_units=_discrete,
         pair_constraints=False,
         model_keys={
@@ -246,7 +298,11 @@ _KINDS = [
         title="Mixture model fitted by EM",
         learner="boltzmann_lab.learning.mixture:make_learner",
         model="boltzmann_lab.models.mixture:MixtureModel",
-        required_arrays=("weights", "means"),
+        files=FileLayout({"weights": [("K",)], "means": [("K", "n")],
+                          "covs": [("K", "n", "n"), ("K", "n")]},
+                         required=("weights", "means"), units="n",
+                         conventions=("binary", "spin", "real")),
+        memory="boltzmann_lab.memory:mixture_parts",
         data_units=_mixture_data,
         pair_constraints=False,
         model_keys={
@@ -280,7 +336,8 @@ _KINDS = [
         title="2D Ising simulation (nothing is learned)",
         learner="boltzmann_lab.learning.ising:make_learner",
         model="boltzmann_lab.models.ising:IsingModel",
-        required_arrays=(),
+        files=FileLayout({"spins": [("L", "L")]}, units="L*L", conventions=("spin",), dtype="i"),
+        memory="boltzmann_lab.memory:ising_parts",
         data_units=_no_data,
         pair_constraints=False,
         model_keys={

@@ -11,8 +11,8 @@ Two halves, one concept:
   config and the data shape (M samples x n units), as a list of named :class:`Part` s.  The data
   shape comes from the data file's header (:func:`boltzmann_lab.data.loaders.peek_shape`) or the
   generator's keys (:data:`GENERATOR_SHAPES`), so the check runs *before* reading or generating.
-  Each model kind is one entry of :data:`KIND_PARTS` (a function ``(cfg, M, n) -> [Part]``), so a
-  new kind adds one entry.  :func:`check_run` refuses a run whose estimate exceeds the available
+  Each model kind names its function ``(cfg, M, n) -> [Part]`` in its record (``memory`` in
+  :mod:`boltzmann_lab.kinds`), so a new kind adds one function.  :func:`check_run` refuses a run whose estimate exceeds the available
   memory with :class:`MemoryBudgetError` (a :class:`~boltzmann_lab.config.ConfigError`: exit code
   2), naming the figure and the config key that drives the largest part.
 
@@ -126,7 +126,7 @@ def _enumeration(n: int) -> float:
     return 2.0 * F64 * 2.0 ** n if n <= 30 else math.inf
 
 
-def _maxent_parts(cfg, M, n):
+def maxent_parts(cfg, M, n):
     C = _t(cfg, "chains", 1000)
     est = _t(cfg, "estimator", "exact")
     parts = [Part("couplings, their gradient, optimizer moments and checkpoints", 14 * F64 * n * n,
@@ -140,13 +140,13 @@ def _maxent_parts(cfg, M, n):
     return parts
 
 
-def _gaussian_parts(cfg, M, n):
+def gaussian_parts(cfg, M, n):
     return [Part("covariance, precision and their work copies", 20 * F64 * n * n,
                  "the number of units n"),
             Part("centred data", 2 * F64 * M * n, "the data size")]
 
 
-def _rbm_parts(cfg, M, n):
+def rbm_parts(cfg, M, n):
     h = _m(cfg, "hidden", 20)
     p = 4 if _t(cfg, "precision", "float32") == "float32" else 8
     C = _t(cfg, "chains", 100)
@@ -177,7 +177,7 @@ def _dbm_hidden(cfg):
     return [int(x) for x in hidden] if isinstance(hidden, list) else [20, 20]
 
 
-def _dbm_parts(cfg, M, n):
+def dbm_parts(cfg, M, n):
     sizes = [n] + _dbm_hidden(cfg)
     C = _t(cfg, "chains", 100)
     B = min(_t(cfg, "batch_size", 100), max(M, 1))
@@ -194,12 +194,12 @@ def _dbm_parts(cfg, M, n):
                  4 * F64 * (1000 + runs) * units, "[training] ais_runs")]
 
 
-def _hopfield_parts(cfg, M, n):
+def hopfield_parts(cfg, M, n):
     return [Part("couplings and their work copies", 5 * F64 * n * n, "the number of units n"),
             Part("stored patterns and overlaps", 4 * F64 * M * n, "the data size")]
 
 
-def _mixture_parts(cfg, M, n):
+def mixture_parts(cfg, M, n):
     K = _m(cfg, "components", 3)
     family = _m(cfg, "family", "auto")
     gaussian = family == "gaussian" or (family == "auto" and cfg.get("data", {}).get(
@@ -213,21 +213,11 @@ def _mixture_parts(cfg, M, n):
     return parts
 
 
-def _ising_parts(cfg, M, n):
+def ising_parts(cfg, M, n):
     L = _m(cfg, "L", 64)
     return [Part("lattice, lanes and views", 4 * F64 * L * L, "[model] L")]
 
 
-#: model kind -> (cfg, M, n) -> parts (the model's share of the run; the data's share is common)
-KIND_PARTS = {
-    "maxent": _maxent_parts,
-    "gaussian": _gaussian_parts,
-    "rbm": _rbm_parts,
-    "dbm": _dbm_parts,
-    "hopfield": _hopfield_parts,
-    "mixture": _mixture_parts,
-    "ising": _ising_parts,
-}
 
 
 def _ising_data(d):
@@ -309,9 +299,9 @@ def estimate_run(cfg: dict, shape: tuple[int, int] | None = None) -> list[Part]:
         if what == "generated samples" and gen in GENERATOR_WORK:
             parts.append(Part(f"the {gen} generator", GENERATOR_WORK[gen](d), "[data]"))
         M = M_used
-    fn = KIND_PARTS.get(kind)
-    if fn is not None:
-        parts += fn(cfg, M, n)
+    from boltzmann_lab.kinds import KINDS
+    if kind in KINDS:
+        parts += KINDS[kind].memory_parts(cfg, M, n)
     return parts
 
 

@@ -1,6 +1,6 @@
 """Model files: ``.npz`` archives of plain arrays plus a JSON ``meta`` entry (README, "Model file").
 
-Layout: ``numpy.savez`` of the model's arrays (names by kind, see :data:`REQUIRED`) and one more
+Layout: ``numpy.savez`` of the model's arrays (names by kind: the kind record's ``files``) and one more
 entry ``meta``, a 0-d string array holding JSON::
 
     {"format": "boltzmann-lab-model", "version": 1, "kind": "rbm", "convention": "binary", ...}
@@ -8,7 +8,7 @@ entry ``meta``, a 0-d string array holding JSON::
 where ``...`` is the model's own meta (``to_arrays``).  Files are written atomically (a temporary
 file in the same folder, then ``os.replace``) and read headers first (:func:`read_model_header`):
 the JSON meta and every array's ``.npy`` header are checked — kind, convention, real-float dtypes,
-shapes consistent with each other and with the meta (:data:`SHAPES`), no empty model, the declared
+shapes consistent with each other and with the meta (``FileLayout.arrays``), no empty model, the declared
 size against the available memory — before any array is read, and then exactly the declared bytes
 are read.  Nothing here ever unpickles.  Model classes are found through :data:`REGISTRY` (kind -> ``"module:Class"``)
 and must provide ``to_arrays() -> (meta, arrays)`` and ``from_arrays(meta, arrays)``.
@@ -33,11 +33,9 @@ from boltzmann_lab.kinds import KINDS
 FORMAT = "boltzmann-lab-model"
 VERSION = 1
 
-#: model kind -> "module:Class" implementing the model protocol (from the kind records)
+#: model kind -> "module:Class" implementing the model protocol (from the kind records; the
+#: layout of each kind's files is its record's ``files``, a :class:`~boltzmann_lab.kinds.FileLayout`)
 REGISTRY = {name: k.model for name, k in KINDS.items()}
-
-#: arrays every file of a kind must hold (others are optional and passed through)
-REQUIRED = {name: k.required_arrays for name, k in KINDS.items()}
 
 
 class ModelFileError(LoadError):
@@ -101,45 +99,15 @@ def save_model(path, model) -> Path:
 #: test lists the registered kinds that lack one).  A symbol is a dimension bound by the file's
 #: own headers (the same symbol must have the same size in every array); ``n+1`` is one more than
 #: ``n``.  ``dbm`` arrays are numbered: ``W<l>`` (n<l>, n<l+1>) and ``b<l>`` (n<l>,).
-SHAPES = {
-    "maxent": {"h": [("n",)], "J": [("n", "n")], "population": [("n+1",)]},
-    "gaussian": {"mean": [("n",)], "cov": [("n", "n")], "J": [("n", "n")], "a": [("n",)]},
-    "rbm": {"W": [("v", "h")], "a": [("v",)], "b": [("h",)], "sigma_v": [("v",)],
-            "sigma_h": [("h",)]},
-    "dbm": {},     # numbered layers, see _dbm_shapes
-    "hopfield": {"patterns": [("P", "n")], "J": [("n", "n")], "h": [("n",)]},
-    "mixture": {"weights": [("K",)], "means": [("K", "n")], "covs": [("K", "n", "n"), ("K", "n")]},
-    "ising": {"spins": [("L", "L")]},
-}
-#: kind -> the symbol that counts visible units (the width of the data it models)
-UNITS = {"maxent": "n", "gaussian": "n", "rbm": "v", "dbm": "n0", "hopfield": "n",
-         "mixture": "n", "ising": "L*L"}
-#: symbols that may be 0 (a Hopfield network built from couplings alone stores no patterns)
-MAY_BE_EMPTY = {"P"}
-#: kind -> conventions its files may declare
-CONVENTIONS = {"maxent": ("binary", "spin"), "gaussian": ("real",),
-               "rbm": ("binary", "spin", "real"), "dbm": ("binary",), "hopfield": ("spin",),
-               "mixture": ("binary", "spin", "real"), "ising": ("spin",)}
-#: dtype kinds of model arrays: real floating point; the Ising lattice holds integer spins
-DTYPE_KINDS = {"ising": "i"}
 #: the JSON header is small; a larger "meta" entry is not a model file
 MAX_META_BYTES = 1 << 20
-
-
-def _dbm_shapes(names) -> dict:
-    out = {}
-    for name in names:
-        if name[:1] in "Wb" and name[1:].isdigit():
-            l = int(name[1:])
-            out[name] = [(f"n{l}", f"n{l + 1}")] if name[0] == "W" else [(f"n{l}",)]
-    return out
 
 
 @dataclass
 class ModelHeader:
     """What a model file declares, read without its arrays: ``meta`` (the JSON header),
     ``members`` (name -> :class:`~boltzmann_lab.data.formats.npy.Member`: shape, dtype) and ``dims``
-    (symbol -> size, see :data:`SHAPES`)."""
+    (symbol -> size, see :class:`~boltzmann_lab.kinds.FileLayout`)."""
 
     path: Path
     meta: dict
@@ -152,9 +120,8 @@ class ModelHeader:
 
     @property
     def units(self) -> int | None:
-        """Visible units: the width of the data the model describes (``None``: a kind without an
-        entry in :data:`UNITS`)."""
-        sym = UNITS.get(self.kind)
+        """Visible units: the width of the data the model describes (the layout's ``units``)."""
+        sym = KINDS[self.kind].files.units
         if sym == "L*L":
             return int(self.meta["L"]) ** 2
         return None if sym not in self.dims else int(self.dims[sym])
@@ -262,17 +229,18 @@ def read_model_header(path) -> ModelHeader:
     if not isinstance(kind, str) or kind not in REGISTRY:
         raise ModelFileError(f"{path}: unknown model kind {kind!r}; known kinds: "
                              f"{', '.join(REGISTRY)}.")
+    layout = KINDS[kind].files
     conv = meta.get("convention")
-    allowed = CONVENTIONS.get(kind)
-    if (allowed is not None and conv not in allowed) or not isinstance(conv, str):
+    allowed = layout.conventions
+    if not isinstance(conv, str) or conv not in allowed:
         raise ModelFileError(f"{path}: a {kind!r} model has convention "
                              f"{' or '.join(map(repr, allowed))}, but the file declares {conv!r}.")
-    missing = [k for k in REQUIRED.get(kind, ()) if k not in members]
+    missing = [k for k in layout.required if k not in members]
     if missing:
         raise ModelFileError(f"{path}: a {kind!r} model file needs the arrays "
-                             f"{', '.join(REQUIRED[kind])}; missing: {', '.join(missing)}.")
-    kinds = DTYPE_KINDS.get(kind, "f")
-    spec = _dbm_shapes(members) if kind == "dbm" else SHAPES.get(kind)
+                             f"{', '.join(layout.required)}; missing: {', '.join(missing)}.")
+    kinds = layout.dtype
+    spec = layout.shapes(members)
     if kind == "ising":
         L = _meta_number(path, meta, "L", kind, low=2, integer=True)
         _meta_number(path, meta, "T", kind)
@@ -294,7 +262,7 @@ def read_model_header(path) -> ModelHeader:
         if spec is not None and name in spec:
             _bind(path, name, mem.shape, spec[name], dims)
     for sym, size in dims.items():
-        if size < (0 if sym in MAY_BE_EMPTY else 1):
+        if size < (0 if sym in layout.may_be_empty else 1):
             raise ModelFileError(f"{path}: the {kind!r} model has {size} units ({sym} = {size}); "
                                  f"a model needs at least one.")
     if kind == "dbm":

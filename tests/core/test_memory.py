@@ -134,11 +134,11 @@ def test_estimate_bounds_the_measured_peak_within_a_small_factor(name):
 
 
 def test_every_registered_kind_has_an_estimate_and_a_file_layout():
-    """A new model kind adds one entry to each table (memory estimate; model-file shapes, unit
-    count and conventions), so its runs are budgeted and its files checked header-first."""
-    from boltzmann_lab.io import modelio
+    """A kind's record names its memory estimate and its model-file layout, so its runs are
+    budgeted and its files checked header-first."""
     from boltzmann_lab.kinds import KINDS
-    for name in KINDS:
-        assert name in memory.KIND_PARTS, f"boltzmann_lab.memory.KIND_PARTS lacks {name!r}"
-        for table in ("SHAPES", "UNITS", "CONVENTIONS"):
-            assert name in getattr(modelio, table), f"boltzmann_lab.io.modelio.{table} lacks {name!r}"
+    cfg = {"model": {}, "training": {}, "data": {}}
+    for name, k in KINDS.items():
+        assert k.memory, f"kind {name!r} names no memory estimate"
+        assert all(isinstance(p, memory.Part) for p in k.memory_parts(cfg, 100, 16))
+        assert k.files.units and k.files.conventions
