@@ -9,8 +9,10 @@
     boltzmann-lab sample runs/a/model.npz -n 100 --out fantasies.npy
     boltzmann-lab evaluate runs/a/model.npz data.npy
 
-Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available); 2 bad usage or
-input (config errors, unreadable data, bad model files).  Errors are one paragraph on stderr; ``--debug``
+Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available, a disk that
+cannot be written); 2 bad usage or input (config errors, unreadable data, bad model files, a run
+that would not fit in memory, a run directory in use); 130 interrupted (Ctrl-C or SIGTERM; ``train``
+still writes the model and metrics so far).  Errors are one paragraph on stderr; ``--debug``
 adds the traceback.  This module imports no Qt: the window (``boltzmann_lab.app.gui``) is imported only when it opens.
 """
 
@@ -20,12 +22,9 @@ import argparse
 import json
 import math
 import os
-import signal
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -51,7 +50,8 @@ examples:
   boltzmann-lab sample runs/first/model.npz -n 100 --out samples.npy
   boltzmann-lab evaluate runs/first/model.npz data.npy
 
-exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input.
+exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input (also: the run
+would not fit in memory, or another run is writing to the same --out), 130 interrupted.
 """
 
 _TRAIN_EPILOG = """\
@@ -60,7 +60,9 @@ writes into DIR:
   metrics.jsonl  one JSON object per logged step: step, epoch and the metric names
   config.toml    the fully resolved config (every default written out)
 
-Ctrl-C stops after the current step and still writes the model and the metrics so far.
+Ctrl-C or SIGTERM stops after the current step, still writes the model and the metrics so far,
+and exits with code 130.  One run at a time may write to DIR (a lock file, released even when the
+run is killed); a second run on the same DIR is refused with exit code 2.
 
 examples:
   boltzmann-lab train run.toml --out runs/rbm
@@ -234,45 +236,10 @@ def cmd_presets(args) -> int:
 
 
 # ------------------------------------------------------------------------------ train
-class Progress:
-    """A one-line progress bar on a terminal (stderr); does nothing when disabled."""
-
-    def __init__(self, stream, total: int | None, enabled: bool):
-        self.stream, self.total, self.enabled = stream, total, enabled
-        self.shown = {}
-        self.last = 0.0
-        self.drawn = False
-
-    def update(self, snap, force=False):
-        for k in ("train_ll", "val_ll", "bound", "loss", "energy", "magnetization"):
-            if k in snap.metrics:
-                self.shown[k] = snap.metrics[k]
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        if self.total:
-            frac = min(1.0, snap.step / self.total)
-            bar = "[" + "#" * int(30 * frac) + "." * (30 - int(30 * frac)) + "]"
-            head = f"{bar} {snap.step}/{self.total}"
-        else:
-            head = f"step {snap.step}"
-        parts = [head, f"epoch {snap.epoch:.2f}"]
-        parts += [f"{k} {v:.4g}" for k, v in self.shown.items()]
-        try:
-            cols = os.get_terminal_size(self.stream.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            cols = 100
-        self.stream.write("\r" + "  ".join(parts)[: max(10, cols - 1)].ljust(max(10, cols - 1)))
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self):
-        if self.enabled and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+def cmd_train(args) -> int:
+    """``train``: see :mod:`boltzmann_lab.app.cli_train` (lock, signals, streaming metrics)."""
+    from boltzmann_lab.app.cli_train import cmd_train as run
+    return run(args)
 
 
 def _json_safe(value):
@@ -281,108 +248,12 @@ def _json_safe(value):
     return value
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _make_trainer(cfg):
-    from boltzmann_lab.build import make_trainer
-
-    try:
-        return make_trainer(cfg)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("boltzmann_lab."):
-            raise RunError(f"model kind {cfg['model']['kind']!r} is not available in this "
-                           f"installation ({exc}).") from exc
-        raise
-
-
-def cmd_train(args) -> int:
-    from boltzmann_lab import config
-    from boltzmann_lab.io.modelio import save_model
-
-    cfg = config.load(args.config)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory.")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise UsageError(f"--out {out}: the run directory already exists and is not empty; "
-                         f"choose another directory or pass --force to overwrite it.")
-    trainer = _make_trainer(cfg)
-    out.mkdir(parents=True, exist_ok=True)
-
-    tty = sys.stderr.isatty()
-    if trainer.max_steps is None and tty:
-        print(f"{PROG}: no [training] steps or epochs set: training until the model converges "
-              f"(Ctrl-C stops and saves).", file=sys.stderr)
-    progress = Progress(sys.stderr, trainer.max_steps, enabled=tty)
-
-    interrupts = []
-
-    def on_sigint(signum, frame):
-        interrupts.append(time.monotonic())
-        if len(interrupts) == 1:
-            trainer.request_stop(f"stopped by Ctrl-C after step {trainer.step_count + 1}")
-        else:
-            raise KeyboardInterrupt
-
-    in_main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    hard_stop = False
-    # Metrics are streamed row by row (the trainer's in-memory history is bounded, and an
-    # open-ended run may take millions of steps); the file is renamed into place at the end.
-    fd, metrics_tmp = tempfile.mkstemp(dir=out, prefix=".metrics.jsonl.", suffix=".tmp")
-    last = {}
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as metrics_file:
-            try:
-                while not trainer.done:
-                    snap = trainer.step(with_views=False)   # the CLI draws nothing
-                    if snap.metrics:
-                        row = {"step": snap.step, "epoch": snap.epoch, **snap.metrics}
-                        metrics_file.write(json.dumps({k: _json_safe(v) for k, v in row.items()})
-                                           + "\n")
-                        last.update(snap.metrics)
-                    progress.update(snap, force=snap.done)
-            except KeyboardInterrupt:
-                hard_stop = True
-            finally:
-                if in_main:
-                    signal.signal(signal.SIGINT, old)
-                progress.close()
-        save_model(out / "model.npz", trainer.learner.model)
-        os.replace(metrics_tmp, out / "metrics.jsonl")
-    finally:
-        if os.path.exists(metrics_tmp):
-            os.unlink(metrics_tmp)
-    _atomic_write_text(out / "config.toml", config.dumps(cfg))
-    message = trainer.message or ("interrupted (second Ctrl-C)" if hard_stop else "stopped")
-    if hard_stop:
-        message = f"interrupted at step {trainer.step_count}"
-    summary = ", ".join(f"{k} = {v:.6g}" for k, v in last.items()
-                        if k in ("train_ll", "val_ll", "bound") and isinstance(v, float))
-    if message.startswith("training diverged"):
-        raise RunError(f"{message}. The model and metrics up to the last good step were written "
-                       f"to {out}.")
-    steps = "" if message.startswith("finished") else f"{trainer.step_count} steps"
-    detail = ", ".join(p for p in (steps, summary) if p)
-    print(f"{message}{' (' + detail + ')' if detail else ''}; wrote "
-          f"{out / 'model.npz'}, {out / 'metrics.jsonl'}, {out / 'config.toml'}")
-    return 130 if hard_stop else 0
-
-
 # ------------------------------------------------------------------------------ sample
 def cmd_sample(args) -> int:
     import numpy as np
 
-    from boltzmann_lab.io.modelio import load_model
+    from boltzmann_lab import memory
+    from boltzmann_lab.io.modelio import load_model, read_model_header
 
     if args.n < 1:
         raise UsageError(f"-n {args.n}: the number of samples must be at least 1.")
@@ -390,16 +261,26 @@ def cmd_sample(args) -> int:
     if out.suffix.lower() != ".npy":
         raise UsageError(f"--out {out}: samples are written as NumPy .npy; give a file name "
                          f"ending in .npy.")
+    header = read_model_header(args.model)
+    memory.check_bytes(memory.estimate_sampling(header.all_units, args.n, header.nbytes),
+                       f"sample -n {args.n} ({header.units or header.all_units} units each)",
+                       "Ask for fewer samples (several runs with different --seed add up).",
+                       source=str(args.model))
     model = load_model(args.model)
     x = np.asarray(model.sample(args.n, args.seed))
     if x.ndim == 1:
         x = x.reshape(args.n, -1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}).") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, x, allow_pickle=False)
         os.replace(tmp, out)
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot write the samples ({exc.strerror or exc}).") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -408,26 +289,32 @@ def cmd_sample(args) -> int:
 
 
 # ------------------------------------------------------------------------------ evaluate
-def model_units(meta: dict, arrays: dict) -> int | None:
-    """Number of visible units of a model from its file (``None`` when unknown)."""
-    kind = meta.get("kind")
-    first = {"maxent": "h", "gaussian": "mean", "rbm": "a", "dbm": "b0", "hopfield": "J",
-             "potts": "h"}
-    if kind in first and first[kind] in arrays and arrays[first[kind]].ndim >= 1:
-        return int(arrays[first[kind]].shape[0])
-    if kind == "mixture" and "means" in arrays and arrays["means"].ndim == 2:
-        return int(arrays["means"].shape[1])
-    if kind == "ising" and isinstance(meta.get("L"), int):
-        return int(meta["L"]) ** 2
-    return None
+def _mismatch(data, n, model, n_model):
+    from boltzmann_lab.data.loaders import LoadError
+
+    return LoadError(f"{data}: the data have {n} units per sample but the model {model} has "
+                     f"{n_model}; evaluate it on data of the same shape.")
 
 
 def cmd_evaluate(args) -> int:
+    from boltzmann_lab import memory
+    from boltzmann_lab.data.loaders import load_path, peek_shape
     from boltzmann_lab.data.prepare import prepare
-    from boltzmann_lab.data.loaders import LoadError, load_path
-    from boltzmann_lab.io.modelio import load_model, read_model_file
+    from boltzmann_lab.io.modelio import load_model, read_model_header
 
-    meta, arrays = read_model_file(args.model)
+    header = read_model_header(args.model)
+    n_model = header.units
+    # headers only: nothing read yet (categorical data are read line by line with their own
+    # memory check, boltzmann_lab.data.alignments)
+    categorical = header.meta.get("convention") == "categorical"
+    shape = None if categorical else peek_shape(args.data, key=args.key)
+    if shape is not None:
+        if n_model is not None and shape[1] != n_model:
+            raise _mismatch(args.data, shape[1], args.model, n_model)
+        memory.check_bytes(memory.estimate_evaluation(header.kind, shape[1], header.all_units,
+                                                      header.nbytes, shape[0]),
+                           f"evaluating this model on {shape[0]} samples",
+                           "Evaluate on a subset of the data.", source=str(args.data))
     model = load_model(args.model)
     if model.convention == "categorical":     # states read with the model's own alphabet
         from boltzmann_lab.data.categorical import load_for_model
@@ -437,10 +324,8 @@ def cmd_evaluate(args) -> int:
         conv = model.convention if model.convention in ("binary", "spin") else "real"
         ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
                            "binarize": "none"})
-    n_model = model_units(meta, arrays)
     if n_model is not None and ds.n != n_model:
-        raise LoadError(f"{args.data}: the data have {ds.n} units per sample but the model "
-                        f"{args.model} has {n_model}; evaluate it on data of the same shape.")
+        raise _mismatch(args.data, ds.n, args.model, n_model)
     metrics = dict(model.evaluate(ds.train, seed=args.seed))
     result = {}
     for k, v in metrics.items():

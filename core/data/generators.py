@@ -217,7 +217,10 @@ def gaussian_mixture(n: int = 2, components: int = 3, samples: int = 1000, seed:
     z = rng.choice(components, size=samples, p=w)
     chol = np.linalg.cholesky(covs)
     eps = rng.normal(size=(samples, n))
-    x = means[z] + np.einsum("mij,mj->mi", chol[z], eps)
+    x = means[z]
+    for k in range(components):     # one GEMM per component: chol[z] would be (samples, n, n)
+        rows = z == k
+        x[rows] += eps[rows] @ chol[k].T
     meta = {"generator": "gaussian_mixture", "weights": w, "means": means, "covs": covs}
     return RawData(x, name=f"Gaussian mixture K={components} n={n}", labels=z.astype(np.float64),
                    convention="real", meta=meta)
