@@ -234,6 +234,9 @@ def potts_parts(cfg, M, n):
     if est == "mcmc":
         parts.append(Part(f"{_t(cfg, 'chains', 1000)} persistent chains", 4 * F64 * _t(
             cfg, "chains", 1000) * n, "[training] chains"))
+        # pair counts (int32), their symmetrised frequencies and the moving-average temporaries
+        parts.append(Part("MCMC pair counts and frequency temporaries", 6 * block,
+                          "the number of sites n and states q"))
     return parts
 
 

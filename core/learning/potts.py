@@ -393,7 +393,7 @@ class PottsLearner(Learner):
             out.update(self._moment_metrics())
         if self.contacts is not None and self.contacts.any():
             out["contact_precision"] = dca.contact_precision(self.scores(), self.contacts)
-        if self.J_true is not None:
+        if self.J_true is not None and np.any(self.J_true[self.C.pairs]):
             out["coupling_error"] = dca.coupling_error(J, self.J_true, self.C.pairs)
         return out
 

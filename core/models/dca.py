@@ -121,4 +121,7 @@ def coupling_error(J_fit, J_true, mask=None) -> float:
     if mask is not None:
         keep = np.asarray(mask, bool)[iu, ju]
         iu, ju = iu[keep], ju[keep]
-    return float(np.linalg.norm(A[iu, ju] - B[iu, ju]) / np.linalg.norm(B[iu, ju]))
+    ref = np.linalg.norm(B[iu, ju])
+    if ref == 0:
+        raise ValueError("coupling_error is relative to the true couplings, which are all zero")
+    return float(np.linalg.norm(A[iu, ju] - B[iu, ju]) / ref)

@@ -109,6 +109,12 @@ RUNS = {   # each adds ~50-300 MB
                          "training": {"steps": 2}},
     "hopfield": {"data": {"generator": "patterns", "n": 1500, "count": 50},
                  "model": {"kind": "hopfield"}, "training": {"steps": 2}},
+    "potts-pl": {"data": {"generator": "protein_family", "n": 50, "samples": 300, "sweeps": 2},
+                 "model": {"kind": "potts"},
+                 "training": {"estimator": "pseudolikelihood", "pl_iterations": 3, "steps": 2}},
+    "potts-mcmc": {"data": {"generator": "protein_family", "n": 50, "samples": 300, "sweeps": 2},
+                   "model": {"kind": "potts"},
+                   "training": {"estimator": "mcmc", "chains": 200, "steps": 3}},
 }
 
 
