@@ -10,8 +10,10 @@
     boltzmann-lab evaluate runs/a/model.npz data.npy
     boltzmann-lab sweep run.toml --grid training.l1=0,0.01 --seeds 3 --out sweeps/l1
 
-Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available); 2 bad usage or
-input (config errors, unreadable data, bad model files).  Errors are one paragraph on stderr; ``--debug``
+Exit codes: 0 success; 1 a failed run (diverged, a model kind that is not available, a disk that
+cannot be written); 2 bad usage or input (config errors, unreadable data, bad model files, a run
+that would not fit in memory, a run directory in use); 130 interrupted (Ctrl-C or SIGTERM; ``train``
+still writes the model and metrics so far).  Errors are one paragraph on stderr; ``--debug``
 adds the traceback.  This module imports no Qt: the window (``boltzmann_lab.app.gui``) is imported only when it opens.
 """
 
@@ -21,12 +23,9 @@ import argparse
 import json
 import math
 import os
-import signal
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -53,7 +52,8 @@ examples:
   boltzmann-lab evaluate runs/first/model.npz data.npy
   boltzmann-lab sweep run.toml --grid training.l1=0,0.01,0.03 --seeds 3 --out sweeps/l1
 
-exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input.
+exit codes: 0 ok, 1 the run failed (e.g. diverged), 2 bad usage or input (also: the run
+would not fit in memory, or another run is writing to the same --out), 130 interrupted.
 """
 
 _TRAIN_EPILOG = """\
@@ -62,7 +62,9 @@ writes into DIR:
   metrics.jsonl  one JSON object per logged step: step, epoch and the metric names
   config.toml    the fully resolved config (every default written out)
 
-Ctrl-C stops after the current step and still writes the model and the metrics so far.
+Ctrl-C or SIGTERM stops after the current step, still writes the model and the metrics so far,
+and exits with code 130.  One run at a time may write to DIR (a lock file, released even when the
+run is killed); a second run on the same DIR is refused with exit code 2.
 
 examples:
   boltzmann-lab train run.toml --out runs/rbm
@@ -85,25 +87,6 @@ to the model's convention first.
 examples:
   boltzmann-lab evaluate runs/rbm/model.npz test.npy
   boltzmann-lab evaluate runs/rbm/model.npz data.npz --key test
-"""
-
-
-_SWEEP_EPILOG = """\
-writes into DIR:
-  <point>/       one folder per point: config.toml, model.npz, metrics.jsonl (as train writes
-                 them), session.npz (opens in the app) and result.json (written last: finished)
-  results.csv    one row per point: the swept keys, seed, status, final metrics, best_<val metric>
-  sweep.json     the base config, the grid and the points
-
-Values are typed by the config schema (numbers, true/false, strings, [TOML,arrays]); every point
-is checked before anything runs.  A rerun with the same --out skips finished points; a point whose
-worker dies is retried; Ctrl-C cancels the rest and keeps what finished.
-
-examples:
-  boltzmann-lab sweep run.toml --grid training.l1=0,0.003,0.01 --grid model.hidden=16,32 \\
-      --seeds 3 --out sweeps/l1
-  boltzmann-lab sweep run.toml --grid training.learning_rate=0.01,0.1 --out s --serial
-  boltzmann-lab sweep run.toml --grid model.hidden=16,32,64 --out s --scheduler tcp://head:8786
 """
 
 
@@ -172,31 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     debug_flag(sp)
     sp.set_defaults(func=cmd_evaluate)
 
-    sp = sub.add_parser("sweep", help="a grid of runs, on all cores or a dask cluster",
-                        formatter_class=fmt, epilog=_SWEEP_EPILOG,
-                        description="Train one run per grid point (and seed) of a TOML run config, "
-                                    "on a local dask cluster (default), a running dask scheduler "
-                                    "or serially.")
-    sp.add_argument("config", metavar="CONFIG.toml", help="base run config (TOML)")
-    sp.add_argument("--grid", metavar="SECTION.KEY=V1,V2,…", action="append", default=[],
-                    help="values of one config key (repeat for more keys; points are all "
-                         "combinations)")
-    sp.add_argument("--seeds", metavar="N", type=int, default=1,
-                    help="runs per grid point, [training] seed = base seed + 0..N-1 (default 1)")
-    sp.add_argument("--out", metavar="DIR", required=True,
-                    help="sweep directory (a rerun with the same DIR skips finished points)")
-    where = sp.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="a running dask scheduler, e.g. tcp://HOST:8786 (default: start a "
-                            "local cluster)")
-    where.add_argument("--serial", action="store_true",
-                       help="run the points one after another in this process (no dask)")
-    sp.add_argument("--workers", metavar="N", type=int,
-                    help="local cluster: worker processes (default: the usable cores)")
-    sp.add_argument("--memory-limit", metavar="SIZE", default="auto",
-                    help="local cluster: memory per worker, e.g. 4GB (default: memory / workers)")
-    debug_flag(sp)
-    sp.set_defaults(func=cmd_sweep)
+    from boltzmann_lab.app.cli_sweep import add_parser as add_sweep   # no dask, no Qt
+    add_sweep(sub, fmt, debug_flag)
     return p
 
 
@@ -281,45 +241,10 @@ def cmd_presets(args) -> int:
 
 
 # ------------------------------------------------------------------------------ train
-class Progress:
-    """A one-line progress bar on a terminal (stderr); does nothing when disabled."""
-
-    def __init__(self, stream, total: int | None, enabled: bool):
-        self.stream, self.total, self.enabled = stream, total, enabled
-        self.shown = {}
-        self.last = 0.0
-        self.drawn = False
-
-    def update(self, snap, force=False):
-        for k in ("train_ll", "val_ll", "bound", "loss", "energy", "magnetization"):
-            if k in snap.metrics:
-                self.shown[k] = snap.metrics[k]
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        if self.total:
-            frac = min(1.0, snap.step / self.total)
-            bar = "[" + "#" * int(30 * frac) + "." * (30 - int(30 * frac)) + "]"
-            head = f"{bar} {snap.step}/{self.total}"
-        else:
-            head = f"step {snap.step}"
-        parts = [head, f"epoch {snap.epoch:.2f}"]
-        parts += [f"{k} {v:.4g}" for k, v in self.shown.items()]
-        try:
-            cols = os.get_terminal_size(self.stream.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            cols = 100
-        self.stream.write("\r" + "  ".join(parts)[: max(10, cols - 1)].ljust(max(10, cols - 1)))
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self):
-        if self.enabled and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+def cmd_train(args) -> int:
+    """``train``: see :mod:`boltzmann_lab.app.cli_train` (lock, signals, streaming metrics)."""
+    from boltzmann_lab.app.cli_train import cmd_train as run
+    return run(args)
 
 
 def _json_safe(value):
@@ -328,86 +253,12 @@ def _json_safe(value):
     return value
 
 
-def _make_trainer(cfg):
-    from boltzmann_lab.build import make_trainer
-
-    try:
-        return make_trainer(cfg)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("boltzmann_lab."):
-            raise RunError(f"model kind {cfg['model']['kind']!r} is not available in this "
-                           f"installation ({exc}).") from exc
-        raise
-
-
-def cmd_train(args) -> int:
-    from boltzmann_lab import config
-    from boltzmann_lab.io.rundir import RunWriter
-
-    cfg = config.load(args.config)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory.")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise UsageError(f"--out {out}: the run directory already exists and is not empty; "
-                         f"choose another directory or pass --force to overwrite it.")
-    trainer = _make_trainer(cfg)
-    out.mkdir(parents=True, exist_ok=True)
-
-    tty = sys.stderr.isatty()
-    if trainer.max_steps is None and tty:
-        print(f"{PROG}: no [training] steps or epochs set: training until the model converges "
-              f"(Ctrl-C stops and saves).", file=sys.stderr)
-    progress = Progress(sys.stderr, trainer.max_steps, enabled=tty)
-
-    interrupts = []
-
-    def on_sigint(signum, frame):
-        interrupts.append(time.monotonic())
-        if len(interrupts) == 1:
-            trainer.request_stop(f"stopped by Ctrl-C after step {trainer.step_count + 1}")
-        else:
-            raise KeyboardInterrupt
-
-    in_main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    hard_stop = False
-    # The run directory is written by the same code as every sweep point's
-    # (boltzmann_lab.io.rundir): metrics streamed row by row, each file written atomically.
-    with RunWriter(out) as writer:
-        try:
-            while not trainer.done:
-                snap = trainer.step(with_views=False)   # the CLI draws nothing
-                writer.log(snap)
-                progress.update(snap, force=snap.done)
-        except KeyboardInterrupt:
-            hard_stop = True
-        finally:
-            if in_main:
-                signal.signal(signal.SIGINT, old)
-            progress.close()
-        writer.finish(trainer.learner.model, cfg)
-    last = writer.last
-    message = trainer.message or ("interrupted (second Ctrl-C)" if hard_stop else "stopped")
-    if hard_stop:
-        message = f"interrupted at step {trainer.step_count}"
-    summary = ", ".join(f"{k} = {v:.6g}" for k, v in last.items()
-                        if k in ("train_ll", "val_ll", "bound") and isinstance(v, float))
-    if message.startswith("training diverged"):
-        raise RunError(f"{message}. The model and metrics up to the last good step were written "
-                       f"to {out}.")
-    steps = "" if message.startswith("finished") else f"{trainer.step_count} steps"
-    detail = ", ".join(p for p in (steps, summary) if p)
-    print(f"{message}{' (' + detail + ')' if detail else ''}; wrote "
-          f"{out / 'model.npz'}, {out / 'metrics.jsonl'}, {out / 'config.toml'}")
-    return 130 if hard_stop else 0
-
-
 # ------------------------------------------------------------------------------ sample
 def cmd_sample(args) -> int:
     import numpy as np
 
-    from boltzmann_lab.io.modelio import load_model
+    from boltzmann_lab import memory
+    from boltzmann_lab.io.modelio import load_model, read_model_header
 
     if args.n < 1:
         raise UsageError(f"-n {args.n}: the number of samples must be at least 1.")
@@ -415,16 +266,26 @@ def cmd_sample(args) -> int:
     if out.suffix.lower() != ".npy":
         raise UsageError(f"--out {out}: samples are written as NumPy .npy; give a file name "
                          f"ending in .npy.")
+    header = read_model_header(args.model)
+    memory.check_bytes(memory.estimate_sampling(header.all_units, args.n, header.nbytes),
+                       f"sample -n {args.n} ({header.units or header.all_units} units each)",
+                       "Ask for fewer samples (several runs with different --seed add up).",
+                       source=str(args.model))
     model = load_model(args.model)
     x = np.asarray(model.sample(args.n, args.seed))
     if x.ndim == 1:
         x = x.reshape(args.n, -1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}).") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, x, allow_pickle=False)
         os.replace(tmp, out)
+    except OSError as exc:
+        raise RunError(f"--out {out}: cannot write the samples ({exc.strerror or exc}).") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -433,34 +294,43 @@ def cmd_sample(args) -> int:
 
 
 # ------------------------------------------------------------------------------ evaluate
-def model_units(meta: dict, arrays: dict) -> int | None:
-    """Number of visible units of a model from its file (``None`` when unknown)."""
-    kind = meta.get("kind")
-    first = {"maxent": "h", "gaussian": "mean", "rbm": "a", "dbm": "b0", "hopfield": "J"}
-    if kind in first and first[kind] in arrays and arrays[first[kind]].ndim >= 1:
-        return int(arrays[first[kind]].shape[0])
-    if kind == "mixture" and "means" in arrays and arrays["means"].ndim == 2:
-        return int(arrays["means"].shape[1])
-    if kind == "ising" and isinstance(meta.get("L"), int):
-        return int(meta["L"]) ** 2
-    return None
+def _mismatch(data, n, model, n_model):
+    from boltzmann_lab.data.loaders import LoadError
+
+    return LoadError(f"{data}: the data have {n} units per sample but the model {model} has "
+                     f"{n_model}; evaluate it on data of the same shape.")
 
 
 def cmd_evaluate(args) -> int:
+    from boltzmann_lab import memory
+    from boltzmann_lab.data.loaders import load_path, peek_shape
     from boltzmann_lab.data.prepare import prepare
-    from boltzmann_lab.data.loaders import LoadError, load_path
-    from boltzmann_lab.io.modelio import load_model, read_model_file
+    from boltzmann_lab.io.modelio import load_model, read_model_header
 
-    meta, arrays = read_model_file(args.model)
+    header = read_model_header(args.model)
+    n_model = header.units
+    # headers only: nothing read yet (categorical data are read line by line with their own
+    # memory check, boltzmann_lab.data.alignments)
+    categorical = header.meta.get("convention") == "categorical"
+    shape = None if categorical else peek_shape(args.data, key=args.key)
+    if shape is not None:
+        if n_model is not None and shape[1] != n_model:
+            raise _mismatch(args.data, shape[1], args.model, n_model)
+        memory.check_bytes(memory.estimate_evaluation(header.kind, shape[1], header.all_units,
+                                                      header.nbytes, shape[0]),
+                           f"evaluating this model on {shape[0]} samples",
+                           "Evaluate on a subset of the data.", source=str(args.data))
     model = load_model(args.model)
-    raw = load_path(args.data, key=args.key)
-    conv = model.convention if model.convention in ("binary", "spin") else "real"
-    ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
-                       "binarize": "none"})
-    n_model = model_units(meta, arrays)
+    if model.convention == "categorical":     # states read with the model's own alphabet
+        from boltzmann_lab.data.categorical import load_for_model
+        ds = load_for_model(args.data, model, key=args.key)
+    else:
+        raw = load_path(args.data, key=args.key)
+        conv = model.convention if model.convention in ("binary", "spin") else "real"
+        ds = prepare(raw, {"convention": conv, "validation_fraction": 0.0, "seed": args.seed,
+                           "binarize": "none"})
     if n_model is not None and ds.n != n_model:
-        raise LoadError(f"{args.data}: the data have {ds.n} units per sample but the model "
-                        f"{args.model} has {n_model}; evaluate it on data of the same shape.")
+        raise _mismatch(args.data, ds.n, args.model, n_model)
     metrics = dict(model.evaluate(ds.train, seed=args.seed))
     result = {}
     for k, v in metrics.items():
@@ -470,82 +340,4 @@ def cmd_evaluate(args) -> int:
             result[k] = _json_safe(float(v)) if isinstance(v, float) else v
     result.setdefault("samples", int(len(ds.train)))
     print(json.dumps(result))
-    return 0
-
-
-# ------------------------------------------------------------------------------ sweep
-#: metrics shown in the final table when present (all of them are in DIR/results.csv)
-_SWEEP_METRICS = ("train_ll", "val_ll", "train_pll", "val_pll", "bound", "energy", "overlap")
-
-
-def cmd_sweep(args) -> int:
-    from boltzmann_lab.sweeps import SweepError, parse_grid_args, sweep
-    from boltzmann_lab.sweeps.results import format_table
-
-    if args.workers is not None and (args.scheduler or args.serial):
-        raise UsageError("--workers sets the size of the local cluster; it cannot be combined "
-                         "with --scheduler (the cluster has its own workers) or --serial")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: at least one worker is needed")
-    memory_limit = args.memory_limit
-    if memory_limit != "auto":
-        from dask.utils import parse_bytes
-        try:
-            memory_limit = parse_bytes(memory_limit)
-        except (ValueError, TypeError):
-            raise UsageError(f"--memory-limit {args.memory_limit}: write a size such as 4GB or "
-                             f"500MB") from None
-    grid = parse_grid_args(args.grid)
-    tty = sys.stderr.isatty()
-
-    def progress(event):
-        if event.kind == "start":
-            print(f"{PROG} sweep: {event.message}", file=sys.stderr)
-            return
-        if event.kind == "skipped":
-            return
-        name = event.point.name.rsplit("-", 1)[0]
-        status = event.row["status"]
-        if tty:
-            frac = event.done / max(event.total, 1)
-            bar = "[" + "#" * int(30 * frac) + "." * (30 - int(30 * frac)) + "]"
-            sys.stderr.write(f"\r{bar} {event.done}/{event.total} points  {name}: "
-                             f"{status[:40]}".ljust(100)[:120])
-            sys.stderr.flush()
-        else:
-            print(f"{event.done}/{event.total} {name}: {status}", file=sys.stderr)
-
-    scheduler = "serial" if args.serial else args.scheduler
-    interrupted = False
-    try:
-        table = sweep(args.config, grid, seeds=args.seeds, out=args.out, scheduler=scheduler,
-                      workers=args.workers, memory_limit=memory_limit, progress=progress)
-    except SweepError as exc:
-        raise UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        interrupted = True
-        table = None
-    finally:
-        if tty:
-            sys.stderr.write("\n")
-    out = Path(args.out)
-    if interrupted:
-        print(f"{PROG} sweep: interrupted; the finished points are kept in {out} "
-              f"({out / 'results.csv'}). Run the same command again to continue.",
-              file=sys.stderr)
-        return 130
-    shown = [c for c in table.columns if c not in ("point", "status", "step", "epoch")
-             and (c.startswith(("training.", "model.", "data.")) or c == "seed")]
-    shown += ["status"] + [c for c in _SWEEP_METRICS if c in table.columns]
-    shown += [c for c in table.columns if c.startswith("best_") and c != "best_step"]
-    rows = [{**r, "status": "diverged" if str(r["status"]).startswith("training diverged")
-             else r["status"]} for r in table]
-    print(format_table(rows, shown))
-    failed = table.failed
-    print(f"{len(table) - len(failed)} of {len(table)} points finished; results in "
-          f"{out / 'results.csv'}, one folder per point in {out}")
-    if failed:
-        print(f"{PROG} sweep: {len(failed)} point(s) failed (status column); run the same "
-              f"command again to retry them.", file=sys.stderr)
-        return 1
     return 0

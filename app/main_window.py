@@ -43,7 +43,7 @@ STATE_TEXT = {"building": ("● loading…", "#b36b00"), "compiling": ("● comp
               "paused": ("● paused", "#52606d"), "done": ("● finished", "#0b5cad"),
               "failed": ("● failed", "#c0392b")}
 
-LR_KINDS = ("maxent", "gaussian", "rbm", "dbm")
+LR_KINDS = ("maxent", "gaussian", "rbm", "dbm", "potts")
 
 #: smallest window size (px)
 MIN_SIZE = (1000, 600)

@@ -76,7 +76,7 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     if isinstance(exc, ModuleNotFoundError):
         return f"This part of Boltzmann Lab is not available: {text}"
-    if exc.__class__.__name__ in ("LoadError", "ConfigError", "ValueError"):
+    if isinstance(exc, ValueError):   # LoadError, ConfigError, SessionError...: user-facing text
         return text
     return f"{exc.__class__.__name__}: {text}"
 
@@ -215,7 +215,8 @@ class Worker(QThread):
             dataset = self.dataset if reuse_data else self._dataset
             trainer, dataset = self._builder(self.cfg, dataset)
         except Exception as exc:
-            traceback.print_exc()
+            if not isinstance(exc, ValueError):     # bad input is the user's news, not a bug
+                traceback.print_exc()
             self.state = "failed"
             self._event("error", describe_error(exc))
             return False

@@ -17,14 +17,34 @@ def make_learner(cfg, dataset):
     return kinds.get(cfg["model"]["kind"]).make_learner(cfg, dataset)
 
 
-def make_trainer(cfg, dataset=None):
+def make_trainer(cfg, dataset=None, source: str = "config"):
     """Build the learner for ``cfg`` and wrap it in a Trainer with the config's run length,
     evaluation cadence and early stopping.  ``dataset`` defaults to
-    :func:`boltzmann_lab.data.prepare.load_dataset` of ``cfg``."""
+    :func:`boltzmann_lab.data.prepare.load_dataset` of ``cfg``.
+
+    Before anything large is allocated, the run's memory is estimated from the config and the data
+    shape (``boltzmann_lab.memory.check_run``: from the file header or generator keys before
+    loading, again from the loaded data); a run that cannot fit raises ``MemoryBudgetError``.
+    A value the schema cannot judge alone (e.g. a Hopfield cue beyond the stored patterns) is
+    refused by the learner with ``ValueError``, re-raised here as :class:`ConfigError` naming
+    ``source`` (the config file)."""
+    from boltzmann_lab import memory
+    from boltzmann_lab.data.loaders import LoadError
+
     if dataset is None and kinds.get(cfg["model"]["kind"]).needs_data:
         from boltzmann_lab.data.prepare import load_dataset
+        memory.check_run(cfg, source=source)
         dataset = load_dataset(cfg)
-    learner = make_learner(cfg, dataset)
+    shape = None if dataset is None else (len(dataset.train) + len(dataset.val), dataset.n)
+    memory.check_run(cfg, shape=shape, source=source)
+    try:
+        learner = make_learner(cfg, dataset)
+    except LoadError:
+        raise
+    except ValueError as exc:   # ConfigError included: name the file when the learner did not
+        if isinstance(exc, _config.ConfigError) and str(exc).startswith(source):
+            raise
+        raise _config.ConfigError(f"{source}: {exc}") from None
     t = cfg["training"]
     monitor = t["monitor"]
     if monitor == "auto":

@@ -13,6 +13,7 @@ allowed.
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,29 +21,32 @@ from typing import Any
 from boltzmann_lab.kinds import KINDS
 # Key and ConfigError are defined in boltzmann_lab.schema (the kind records use them too) and are
 # public here as well.
-from boltzmann_lab.schema import NUM, ConfigError, Key, _range  # noqa: F401
+from boltzmann_lab.schema import NUM, ConfigError, Key, _range, _short, numbers, seed_key  # noqa: F401
 
 _MISSING = object()
 
 # ----------------------------------------------------------------------------------- [data]
 DATA_KEYS: dict[str, Key] = {
-    "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX) or image folder"),
+    "path": Key(None, str, optional=True, doc="data file (.npy, .npz, .csv/.txt, IDX), image "
+                "folder, or aligned sequences (FASTA, A2M, Stockholm)"),
     "key": Key(None, str, optional=True, doc="array name inside a .npz file"),
-    "image_size": Key(None, list, optional=True,
+    "image_size": Key(None, list, optional=True, **numbers(low=1, integer=True, length=(2, 2)),
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
-                              "coin_tosses", "sk", "digits"),
+                              "coin_tosses", "sk", "digits", "potts", "potts_lattice",
+                              "protein_family"),
                      doc="built-in data generator (used when path is not set)"),
-    "convention": Key("auto", str, choices=("auto", "binary", "spin", "real"),
-                      doc="units of the prepared data; auto keeps the data's own"),
+    "convention": Key("auto", str, choices=("auto", "binary", "spin", "real", "categorical"),
+                      doc="units of the prepared data; auto keeps the data's own (categorical "
+                          "for alignments and kind = 'potts')"),
     "binarize": Key("none", str, choices=("none", "threshold", "stochastic"),
                     doc="turn real values into {0,1}: x > threshold, or Bernoulli(x) with the seed"),
     "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
     "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
-    "seed": Key(0, int, doc="seed for generators, stochastic binarisation and the split"),
+    "seed": seed_key("seed for generators, stochastic binarisation and the split"),
 }
 
 # Keys of each generator (allowed in [data] only when that generator is chosen).
@@ -50,7 +54,8 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
     "ising": {
         "L": Key(16, int, low=2, high=512, doc="lattice side"),
         "temperature": Key(2.269, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
-        "temperatures": Key(None, list, optional=True, doc="several temperatures, samples per T"),
+        "temperatures": Key(None, list, optional=True, **numbers(0.05, 100.0, length=(1, 1000)),
+                            doc="several temperatures, samples per T"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples (per temperature)"),
         "algorithm": Key("auto", str, choices=("auto", "metropolis", "heatbath", "wolff"),
                          doc="auto uses Wolff near T_c"),
@@ -77,8 +82,10 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
-        "biases": Key([0.8, 0.4], list, doc="true head probabilities of the coins"),
-        "weights": Key(None, list, optional=True, doc="probability of picking each coin (default equal)"),
+        "biases": Key([0.8, 0.4], list, **numbers(0.0, 1.0, length=(1, 100)),
+                      doc="true head probabilities of the coins"),
+        "weights": Key(None, list, optional=True, **numbers(0.0, length=(1, 100)),
+                       doc="probability of picking each coin (default equal)"),
         "experiments": Key(5, int, low=1, high=1_000_000, doc="number of experiments"),
         "tosses": Key(10, int, low=1, high=100_000, doc="tosses per experiment"),
     },
@@ -89,6 +96,53 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "samples": Key(10000, int, low=1, high=10_000_000, doc="samples"),
     },
     "digits": {},
+    "potts": {
+        "n": Key(5, int, low=1, high=20, doc="sites (q^n <= 2^20: drawn exactly by enumeration)"),
+        "q": Key(3, int, low=2, high=21, doc="states per site"),
+        "coupling": Key(1.0, NUM, low=0.0, high=10.0, doc="J_ij(a, b) ~ N(0, coupling^2/n)"),
+        "field": Key(0.5, NUM, low=0.0, high=10.0, doc="h_i(a) ~ N(0, field^2)"),
+        "samples": Key(10000, int, low=1, high=10_000_000, doc="samples"),
+    },
+    "potts_lattice": {
+        "L": Key(16, int, low=2, high=256, doc="lattice side"),
+        "q": Key(3, int, low=2, high=36, doc="states per site (T_c = 1/ln(1 + sqrt(q)))"),
+        "temperature": Key(1.0, NUM, low=0.05, high=100.0, doc="temperature (J = 1)"),
+        "samples": Key(1000, int, low=1, high=1_000_000, doc="configurations"),
+        "thin": Key(10, int, low=1, high=100_000, doc="sweeps between configurations"),
+        "algorithm": Key("heatbath", str, choices=("heatbath", "metropolis"), doc="update"),
+    },
+    "protein_family": {
+        "n": Key(40, int, low=8, high=500, doc="sequence length (sites)"),
+        "samples": Key(3000, int, low=1, high=1_000_000, doc="sequences"),
+        "strength": Key(1.0, NUM, low=0.0, high=10.0,
+                        doc="coupling strength on the planted contacts"),
+        "sweeps": Key(50, int, low=1, high=100_000,
+                      doc="Gibbs sweeps per sequence (independent chains; 10 already reach "
+                          "equilibrium at strength 0.6)"),
+    },
+}
+
+# Keys of categorical data (allowed in [data] when convention = "categorical" or the kind models
+# categorical data; boltzmann_lab.data.categorical).
+CATEGORICAL_KEYS: dict[str, Key] = {
+    "format": Key("auto", str, choices=("auto", "fasta", "a2m", "stockholm", "table"),
+                  doc="file format; auto: from the file name (.fasta/.fa/.afa, .a2m, .sto, "
+                      ".csv/.npy tables)"),
+    "alphabet": Key("auto", str, doc="protein (-ACDEFGHIKLMNPQRSTVWY), dna (-ACGT), rna "
+                    "(-ACGU), auto, or your symbols: one character each ('01') or "
+                    "comma-separated ('no,maybe,yes')"),
+    "states": Key(None, int, optional=True, low=2, high=127,
+                  doc="number of states q; default the alphabet's size, or max + 1 for integers"),
+    "unknown": Key("error", str, choices=("error", "gap", "drop"),
+                   doc="a symbol outside the alphabet: refuse the file, read it as the gap '-', "
+                       "or drop the sequence"),
+    "reweight": Key("auto", str, choices=("auto", "identity", "none"),
+                    doc="sequence weights w = 1/#{neighbours with identity >= threshold}; auto: "
+                        "for alignment files only"),
+    "identity_threshold": Key(0.8, NUM, low=0.0, high=1.0,
+                              doc="identity (fraction of equal positions) defining neighbours"),
+    "pseudocount": Key(0.0, NUM, low=0.0, high=1.0,
+                       doc="lambda: f -> (1 - lambda) f + lambda/q (pairs: lambda/q^2)"),
 }
 
 # ---------------------------------------------------------------------------------- [model]
@@ -105,7 +159,7 @@ MODEL_KEYS: dict[str, dict[str, Key]] = {name: k.model_keys for name, k in KINDS
 TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
-    "seed": Key(0, int, doc="seed for everything random in training"),
+    "seed": seed_key("seed for everything random in training"),
     "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
@@ -125,6 +179,9 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
     if gen in GENERATOR_KEYS:
         data.update(GENERATOR_KEYS[gen])
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
+    if cfg.get("data", {}).get("convention") == "categorical" or (
+            kind in KINDS and KINDS[kind].data_units(cfg.get("model", {})) == "categorical"):
+        data.update(CATEGORICAL_KEYS)
     model = dict(MODEL_COMMON)
     model.update(MODEL_KEYS.get(kind, {}))
     training = dict(TRAINING_COMMON)
@@ -133,6 +190,8 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
 
 
 SECTIONS = ("data", "model", "training")
+#: a run config is a few kB; a file larger than this is not one (and is not read into memory)
+MAX_CONFIG_BYTES = 1 << 20
 EXTRA_SECTIONS = ("preset", "view")   # free-form tables for presets and the GUI, passed through
 
 
@@ -145,12 +204,21 @@ def resolve(cfg: dict, source: str = "config") -> dict:
         raise ConfigError(f"{source}: a run config is a table with [data], [model], [training]")
     for name in cfg:
         if name not in SECTIONS + EXTRA_SECTIONS:
-            raise ConfigError(f"{source}: unknown section [{name}]; allowed: "
+            raise ConfigError(f"{source}: unknown section [{_short(name, 40)[1:-1]}]; allowed: "
                               f"{', '.join('[' + s + ']' for s in SECTIONS + EXTRA_SECTIONS)}")
+        if not isinstance(cfg[name], dict):
+            raise ConfigError(f"{source}: [{name}] must be a table (a [{name}] section with "
+                              f"key = value lines), not {_short(cfg[name])}")
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
-    if kind not in MODEL_KINDS:
-        raise ConfigError(f"{source}: [model] kind = {kind!r} is not allowed; choose one of "
+    if not isinstance(kind, str) or kind not in MODEL_KINDS:
+        raise ConfigError(f"{source}: [model] kind = {_short(kind)} is not allowed; choose one of "
                           f"{', '.join(map(repr, MODEL_KINDS))}")
+    gen = cfg.get("data", {}).get("generator")
+    if gen is not None:
+        try:
+            DATA_KEYS["generator"].check("data", "generator", gen)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     schema = sections_schema(cfg)
     out: dict[str, Any] = {}
     for section in SECTIONS:
@@ -186,20 +254,31 @@ def load(path) -> dict:
     """Read and resolve a TOML run config; relative data paths are taken relative to the file."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: the config file is {path.stat().st_size:,} bytes; a run "
+                              f"config is a few kB of TOML (at most {MAX_CONFIG_BYTES:,} bytes are "
+                              f"read). Is this the right file?")
         text = path.read_text(encoding="utf-8")
+    except ConfigError:
+        raise
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     try:
         raw = tomllib.loads(text)
+        cfg = resolve(raw, source=str(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    cfg = resolve(raw, source=str(path))
-    for section, key in (("data", "path"), ("model", "mask")):
+    except RecursionError:
+        raise ConfigError(f"{path}: the TOML is nested too deeply (arrays or tables inside each "
+                          f"other thousands of levels deep); a run config is flat key = value "
+                          f"tables.") from None
+    for section, key in (("data", "path"), ("model", "mask"), ("model", "contacts")):
         p = cfg[section].get(key)
         if p is not None and not Path(p).is_absolute():
-            cfg[section][key] = str((path.parent / p).resolve())
+            # absolute, symlinks kept (resolving would fail on a link loop: the loader names it)
+            cfg[section][key] = os.path.abspath(path.parent / p)
     return cfg
 
 
@@ -245,6 +324,14 @@ def _allowed(key: Key) -> str:
         return " \\| ".join(f"`{c}`" for c in key.choices)
     if key.item_choices:
         return "list of " + " \\| ".join(f"`{c}`" for c in key.item_choices)
+    if key.items is not None:
+        count = "" if key.length is None else (
+            f"{key.length[0]} " if key.length[0] == key.length[1]
+            else f"{key.length[0]}-{key.length[1]} ")
+        what = "integers" if key.items.type is int else "numbers"
+        rng = (f" in {_range(key.items.low, key.items.high)}"
+               if key.items.low is not None or key.items.high is not None else "")
+        return f"list of {count}{what}{rng}"
     if key.low is not None or key.high is not None:
         return _range(key.low, key.high)
     return ""
@@ -261,6 +348,8 @@ def markdown_reference() -> str:
     for gen, keys in GENERATOR_KEYS.items():
         if keys:
             out += [f"`generator = \"{gen}\"` adds:", "", *head, *_rows(keys), ""]
+    out += ["`convention = \"categorical\"` (or `kind = \"potts\"`) adds:", "", *head,
+            *_rows(CATEGORICAL_KEYS), ""]
     out += ["#### `[model]`", "", *head, *_rows(MODEL_COMMON), ""]
     for kind, keys in MODEL_KEYS.items():
         out += [f"`kind = \"{kind}\"` adds:", "", *head, *_rows(keys), ""]

@@ -14,7 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from boltzmann_lab.schema import NUM, Key
+from boltzmann_lab.schema import NUM, Key, numbers
 
 UNIT_TYPES = ("binary", "spin", "gaussian")
 
@@ -60,6 +60,10 @@ def _no_data(model_cfg) -> None:
     return None
 
 
+def _categorical(model_cfg) -> str:
+    return "categorical"
+
+
 def _rbm_data(model_cfg) -> str:
     return "real" if model_cfg.get("visible_units") == "gaussian" else "discrete"
 
@@ -67,6 +71,42 @@ def _rbm_data(model_cfg) -> str:
 def _mixture_data(model_cfg) -> str | None:
     family = model_cfg.get("family", "auto")
     return "real" if family == "gaussian" else None if family == "auto" else "discrete"
+
+
+def _dbm_arrays(names) -> dict:
+    """A DBM file holds numbered layers: W0 (n0, n1), W1 (n1, n2), ..., b0 (n0,), b1 (n1,), ..."""
+    out = {}
+    for name in names:
+        if name[:1] in "Wb" and name[1:].isdigit():
+            l = int(name[1:])
+            out[name] = [(f"n{l}", f"n{l + 1}")] if name[0] == "W" else [(f"n{l}",)]
+    return out
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """What a model file of a kind holds (checked header-first by :mod:`boltzmann_lab.io.modelio`).
+
+    arrays : array name -> allowed shapes, each a tuple of symbols bound consistently across the
+        file (e.g. an RBM's W is (v, h) and a is (v,)); or ``f(member names) -> that dict`` for
+        kinds with numbered arrays.  Arrays not listed are passed through unchecked.
+    required : arrays every file must hold.
+    units : the symbol counting the visible units (the width of the data), ``"L*L"`` for a lattice
+        whose side is in the meta.
+    conventions : the conventions a file may declare.
+    dtype : numpy dtype kinds its arrays may have (``"f"`` real floats, ``"i"`` integers).
+    may_be_empty : symbols that may be 0 (a Hopfield network may store no patterns).
+    """
+
+    arrays: dict | Callable = field(default_factory=dict)
+    required: tuple = ()
+    units: str = "n"
+    conventions: tuple = ("binary", "spin")
+    dtype: str = "f"
+    may_be_empty: tuple = ()
+
+    def shapes(self, member_names) -> dict:
+        return self.arrays(member_names) if callable(self.arrays) else self.arrays
 
 
 @dataclass(frozen=True)
@@ -80,8 +120,11 @@ class ModelKind:
     learner : ``"module:function"`` — ``make_learner(cfg, dataset)`` returning a
         :class:`~boltzmann_lab.learning.trainer.Learner`.
     model : ``"module:Class"`` implementing the model protocol and ``to_arrays``/``from_arrays``.
-    required_arrays : arrays every model file of this kind must hold.
-    data_units : ``f(model_cfg)`` -> ``"discrete"`` (binary or spin data), ``"real"``, ``None``
+    files : the :class:`FileLayout` of its model files.
+    memory : ``"module:function"`` — ``f(cfg, M, n) -> [Part]``, the model's share of a run's
+        memory (:mod:`boltzmann_lab.memory`).
+    data_units : ``f(model_cfg)`` -> ``"discrete"`` (binary or spin data), ``"real"``,
+        ``"categorical"`` (integer states 0..q−1, :mod:`boltzmann_lab.data.categorical`), ``None``
         (no requirement, or no data at all when ``needs_data`` is false).
     needs_data : False for kinds that simulate rather than learn (``ising``).
     pair_constraints : the kind constrains pairs (``pairs``/``mask`` keys, the mask editor).
@@ -92,7 +135,8 @@ class ModelKind:
     title: str
     learner: str
     model: str
-    required_arrays: tuple = ()
+    files: FileLayout = field(default_factory=FileLayout)
+    memory: str = ""
     data_units: Callable[[dict], str | None] = _discrete
     pair_constraints: bool = False
     model_keys: dict = field(default_factory=dict)
@@ -108,6 +152,9 @@ class ModelKind:
     def model_class(self):
         return _load(self.model)
 
+    def memory_parts(self, cfg, M, n) -> list:
+        return _load(self.memory)(cfg, M, n) if self.memory else []
+
 
 def _load(path: str):
     module, _, attr = path.partition(":")
@@ -120,7 +167,9 @@ _KINDS = [
         title="Pairwise maximum-entropy (Ising) model",
         learner="boltzmann_lab.learning.maxent:make_learner",
         model="boltzmann_lab.models.pairwise:PairwiseModel",
-        required_arrays=("h", "J"),
+        files=FileLayout({"h": [("n",)], "J": [("n", "n")], "population": [("n+1",)]},
+                         required=("h", "J"), units="n", conventions=("binary", "spin")),
+        memory="boltzmann_lab.memory:maxent_parts",
         data_units=_discrete,
         pair_constraints=True,
         model_keys={
@@ -138,11 +187,12 @@ _KINDS = [
             "init": Key("zero", str, choices=("zero", "mean_field", "pseudolikelihood"),
                         doc="starting parameters"),
             "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
-            "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
             "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
             "tolerance": Key(1.0, NUM, low=0.0,
                              doc="converged when max moment error / sampling noise < tolerance"),
-            "lambdas": Key(None, list, optional=True, doc="Λ sweep grid (penalty strengths)"),
+            "lambdas": Key(None, list, optional=True, **numbers(0.0, length=(1, 1000)),
+                           doc="Λ sweep grid (penalty strengths)"),
             "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
                                   doc="which penalty the Λ sweep varies (boltzmann_lab.learning.maxent.lambda_sweep)"),
             "strict_tolerance": Key(0.05, NUM, low=0.0,
@@ -155,7 +205,9 @@ _KINDS = [
         title="Gaussian maximum-entropy model",
         learner="boltzmann_lab.learning.gaussian:make_learner",
         model="boltzmann_lab.models.gaussian:GaussianModel",
-        required_arrays=("mean", "J"),
+        files=FileLayout({"mean": [("n",)], "cov": [("n", "n")], "J": [("n", "n")], "a": [("n",)]},
+                         required=("mean", "J"), units="n", conventions=("real",)),
+        memory="boltzmann_lab.memory:gaussian_parts",
         data_units=_real,
         pair_constraints=True,
         model_keys={
@@ -176,7 +228,10 @@ _KINDS = [
         title="Restricted Boltzmann machine",
         learner="boltzmann_lab.learning.rbm:make_learner",
         model="boltzmann_lab.models.rbm:RBM",
-        required_arrays=("W", "a", "b"),
+        files=FileLayout({"W": [("v", "h")], "a": [("v",)], "b": [("h",)], "sigma_v": [("v",)],
+                          "sigma_h": [("h",)]},
+                         required=("W", "a", "b"), units="v", conventions=("binary", "spin", "real")),
+        memory="boltzmann_lab.memory:rbm_parts",
         data_units=_rbm_data,
         pair_constraints=False,
         model_keys={
@@ -189,9 +244,9 @@ _KINDS = [
         training_keys={
             **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("cd", "pcd", "pt"), doc="negative phase"),
-            "k": Key(1, int, low=1, doc="Gibbs steps per update (CD-k / PCD-k)"),
+            "k": Key(1, int, low=1, high=10000, doc="Gibbs steps per update (CD-k / PCD-k)"),
             "chains": Key(100, int, low=1, doc="persistent chains (PCD)"),
-            "temperatures": Key(10, int, low=2, doc="replicas for parallel tempering"),
+            "temperatures": Key(10, int, low=2, high=1000, doc="replicas for parallel tempering"),
             "precision": Key("float32", str, choices=("float32", "float64"),
                              doc="float type of the training arithmetic (float32 is ~2x faster)"),
         },
@@ -201,21 +256,24 @@ _KINDS = [
         title="Deep Boltzmann machine",
         learner="boltzmann_lab.learning.dbm:make_learner",
         model="boltzmann_lab.models.dbm:DBM",
-        required_arrays=("W0", "b0", "b1"),
+        files=FileLayout(_dbm_arrays, required=("W0", "b0", "b1"), units="n0", conventions=("binary",)),
+        memory="boltzmann_lab.memory:dbm_parts",
         data_units=_discrete,
         pair_constraints=False,
         model_keys={
-            "hidden": Key([20, 20], list, doc="hidden layer sizes (2 or 3 layers)"),
+            "hidden": Key([20, 20], list, **numbers(1, 100000, integer=True, length=(2, 3)),
+                          doc="hidden layer sizes (2 or 3 layers)"),
         },
         training_keys={
             **optimizer_keys(), **penalty_keys(), **batch_keys(),
             "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
             "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),
             "chains": Key(100, int, low=1, doc="persistent chains"),
-            "mean_field_iterations": Key(10, int, low=1, doc="positive-phase mean-field iterations"),
-            "ais_betas": Key(1000, int, low=10,
+            "mean_field_iterations": Key(10, int, low=1, high=10000,
+                                         doc="positive-phase mean-field iterations"),
+            "ais_betas": Key(1000, int, low=10, high=10_000_000,
                              doc="AIS temperatures for log Z when the DBM is too large to enumerate"),
-            "ais_runs": Key(50, int, low=2, doc="AIS runs for log Z of large DBMs"),
+            "ais_runs": Key(50, int, low=2, high=100_000, doc="AIS runs for log Z of large DBMs"),
         },
     ),
     ModelKind(
@@ -223,7 +281,9 @@ _KINDS = [
         title="Hopfield network",
         learner="boltzmann_lab.learning.hopfield:make_learner",
         model="boltzmann_lab.models.hopfield:HopfieldModel",
-        required_arrays=("J",),
+        files=FileLayout({"patterns": [("P", "n")], "J": [("n", "n")], "h": [("n",)]},
+                         required=("J",), units="n", conventions=("spin",), may_be_empty=("P",)),
+        memory="boltzmann_lab.memory:hopfield_parts",
         data_units=_discrete,
         pair_constraints=False,
         model_keys={
@@ -235,7 +295,7 @@ _KINDS = [
             "cue": Key(0, int, low=0, doc="index of the stored pattern used as the cue"),
         },
         training_keys={
-            "sweeps": Key(1, int, low=1, doc="recall sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
         },
     ),
     ModelKind(
@@ -243,7 +303,11 @@ _KINDS = [
         title="Mixture model fitted by EM",
         learner="boltzmann_lab.learning.mixture:make_learner",
         model="boltzmann_lab.models.mixture:MixtureModel",
-        required_arrays=("weights", "means"),
+        files=FileLayout({"weights": [("K",)], "means": [("K", "n")],
+                          "covs": [("K", "n", "n"), ("K", "n")]},
+                         required=("weights", "means"), units="n",
+                         conventions=("binary", "spin", "real")),
+        memory="boltzmann_lab.memory:mixture_parts",
         data_units=_mixture_data,
         pair_constraints=False,
         model_keys={
@@ -257,11 +321,11 @@ _KINDS = [
                                         "components cannot collapse"),
             "init": Key("kmeans++", str, choices=("kmeans++", "random", "given"),
                         doc="initialisation; given uses init_params"),
-            "init_params": Key(None, list, optional=True,
+            "init_params": Key(None, list, optional=True, **numbers(),
                                doc="init = given: K head probabilities (binomial, e.g. [0.6, 0.5]) or "
                                    "K*n means, optionally followed by K mixing weights"),
             "fit_weights": Key(True, bool, doc="learn the mixing weights"),
-            "prior": Key(None, list, optional=True,
+            "prior": Key(None, list, optional=True, **numbers(1.0, length=(2, 2)),
                          doc="MAP: Beta(a, b) prior (a, b >= 1) on head probabilities as [a, b]; "
                              "None for maximum likelihood"),
             "restarts": Key(1, int, low=1, high=1000, doc="random restarts; the best is kept"),
@@ -277,7 +341,8 @@ _KINDS = [
         title="2D Ising simulation (nothing is learned)",
         learner="boltzmann_lab.learning.ising:make_learner",
         model="boltzmann_lab.models.ising:IsingModel",
-        required_arrays=(),
+        files=FileLayout({"spins": [("L", "L")]}, units="L*L", conventions=("spin",), dtype="i"),
+        memory="boltzmann_lab.memory:ising_parts",
         data_units=_no_data,
         pair_constraints=False,
         model_keys={
@@ -290,7 +355,53 @@ _KINDS = [
             "start": Key("random", str, choices=("random", "up", "down"), doc="initial state"),
         },
         training_keys={
-            "sweeps": Key(1, int, low=1, doc="lattice sweeps per step"),
+            "sweeps": Key(1, int, low=1, high=10000, doc="lattice sweeps per step"),
+        },
+    ),
+    ModelKind(
+        name="potts",
+        title="Potts maximum-entropy model (categorical data, direct-coupling analysis)",
+        learner="boltzmann_lab.learning.potts:make_learner",
+        model="boltzmann_lab.models.potts:PottsModel",
+        files=FileLayout({"h": [("n", "q")], "J": [("n", "n", "q", "q")]}, required=("h", "J"),
+                         units="n", conventions=("categorical",)),
+        memory="boltzmann_lab.memory:potts_parts",
+        data_units=_categorical,
+        pair_constraints=True,
+        model_keys={
+            "constraints": Key(["sites", "pairs"], list, item_choices=("sites", "pairs"),
+                               doc="frequencies whose values are fixed: one-site f_i(a), two-site "
+                                   "f_ij(a, b)"),
+            "pairs": Key("all", str, choices=("all", "mask", "contacts"),
+                         doc="which pairs are constrained: all, a mask file, or a contact list"),
+            "mask": Key(None, str, optional=True, doc=".npy boolean (n, n) mask when pairs = 'mask'"),
+            "contacts": Key(None, str, optional=True,
+                            doc="file of 0-based site pairs 'i j' (one per line) or (K, 2) .npy "
+                                "when pairs = 'contacts'"),
+        },
+        training_keys={
+            **optimizer_keys(), **penalty_keys(),
+            "estimator": Key("pseudolikelihood", str, choices=("exact", "mcmc", "pseudolikelihood"),
+                             doc="exact (enumeration, q^n <= 2^24), mcmc (persistent chains, "
+                                 "bmDCA) or pseudolikelihood (plmDCA)"),
+            "init": Key("independent", str, choices=("zero", "independent", "pseudolikelihood"),
+                        doc="starting parameters: zero, the independent-site model h = log f_i, "
+                            "or a pseudo-likelihood fit"),
+            "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy sequences)"),
+            "sweeps": Key(1, int, low=1, doc="MCMC sweeps per step"),
+            "tolerance": Key(1.0, NUM, low=0.0,
+                             doc="mcmc converges when max frequency error / sampling noise < this"),
+            "strict_tolerance": Key(0.05, NUM, low=0.0,
+                                    doc="exact/pseudolikelihood converge when the (penalised) "
+                                        "gradient / sampling noise < this"),
+            "l2_fields": Key(0.01, NUM, low=0.0,
+                             doc="L2 penalty on the fields h (l2 acts on the couplings; l1 is the "
+                                 "group L1 on coupling blocks)"),
+            "pl_symmetry": Key("symmetric", str, choices=("symmetric", "asymmetric"),
+                               doc="pseudolikelihood: one joint fit, or plmDCA's per-site fits "
+                                   "symmetrised"),
+            "pl_iterations": Key(10, int, low=1, high=10000,
+                                 doc="pseudolikelihood (symmetric): L-BFGS iterations per step"),
         },
     ),
 ]

@@ -29,7 +29,8 @@ LIVE_KEYS = {("training", "learning_rate"): "learning_rate",
 
 KIND_TITLES = {"maxent": "MaxEnt (pairwise / Ising)", "gaussian": "Gaussian MaxEnt",
                "rbm": "RBM", "dbm": "Deep Boltzmann machine", "hopfield": "Hopfield network",
-               "mixture": "EM mixture", "ising": "Ising simulation (no data)"}
+               "mixture": "EM mixture", "ising": "Ising simulation (no data)",
+               "potts": "Potts MaxEnt (categorical data, DCA)"}
 
 
 def _fill(cfg: dict) -> dict:
@@ -191,12 +192,15 @@ class ConfigPanel(QWidget):
                  "hopfield": "stores every data sample as a pattern and recalls from a "
                              "corrupted cue.",
                  "mixture": "EM: the E-step computes responsibilities, the M-step maximises "
-                            "the bound."}.get(kind, "")
+                            "the bound.",
+                 "potts": "E(σ) = −Σ hᵢ(σᵢ) − Σ Jᵢⱼ(σᵢ,σⱼ) on states 0..q−1: one-site and "
+                          "two-site frequencies constrained; contact scores = ‖Jᵢⱼ‖ (zero-sum "
+                          "gauge) with APC."}.get(kind, "")
         self.model_help.setText(f"<b>{KIND_TITLES.get(kind, kind)}</b><br>{help_}")
 
     def _on_changed(self, section, key, value):
         self.cfg[section][key] = value
-        if (section, key) in (("data", "generator"), ("model", "kind")):
+        if (section, key) in (("data", "generator"), ("model", "kind"), ("data", "convention")):
             self.cfg = _fill(self.cfg)
             self._rebuild()
         if (section, key) not in LIVE_KEYS:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
 INT_MAX = 2_147_483_647
-FILE_KEYS = {"path", "mask"}
+FILE_KEYS = {"path", "mask", "contacts"}
 NONE_TEXT = "—"
 
 

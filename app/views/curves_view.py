@@ -43,6 +43,7 @@ GROUPS = [
     ("error", "Errors", "", lambda m: any(s in m for s in ("error", "residual"))),
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
+    ("contacts", "Contact prediction", "precision", lambda m: m == "contact_precision"),
     ("other", "Other metrics", "", lambda m: True),
 ]
 
@@ -56,6 +57,8 @@ PRETTY = {
     "ll_gain": "ℓ gain per iteration", "max_overlap_other": "largest other overlap",
     "stable_patterns": "stable patterns", "flips": "flipped units per sweep",
     "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
+    "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
+    "sites_fitted": "sites fitted (plmDCA)",
 }
 
 #: metrics that are bookkeeping rather than curves

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from PySide6.QtCore import Qt, Signal
 
+from .alignment_view import AlignmentView
+from .contact_view import ContactMapView
 from .curves_view import CurvesView
 from .em_view import EMView
 from .lattice_view import LatticeView
@@ -21,7 +23,8 @@ from .weights_view import WeightsView
 #: display order (reading order in the grid)
 #: (the curves come last: the last view of an incomplete row spans it, and time series want
 #: width)
-VIEW_TYPES = [LatticeView, SamplesView, EMView, MomentsView, OverlapsView, WeightsView, CurvesView]
+VIEW_TYPES = [LatticeView, SamplesView, AlignmentView, ContactMapView, EMView, MomentsView,
+              OverlapsView, WeightsView, CurvesView]
 
 
 class ViewGrid(QWidget):

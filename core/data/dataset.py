@@ -20,13 +20,15 @@ class Dataset:
     Attributes
     ----------
     train : (M_train, n) float array, C-contiguous.  Values in {0,1} (``binary``), {-1,+1}
-        (``spin``) or anything finite (``real``).
+        (``spin``), anything finite (``real``) or integer states 0..q−1 (``categorical``).
     val : (M_val, n) float array (may have zero rows).
-    convention : ``binary``, ``spin`` or ``real``.
+    convention : ``binary``, ``spin``, ``real`` or ``categorical``.
     image_shape : e.g. (28, 28) for images or lattices; ``None`` draws a sample as a strip.
     name : short human-readable description (file name or generator with its parameters).
     labels : optional (M_train,) labels (digit classes, temperatures...) for colouring/plots.
     meta : free-form facts about the data (``temperature``, true parameters of a generator, ...).
+    states, alphabet, weights, val_weights : ``categorical`` data only
+        (:mod:`boltzmann_lab.data.categorical`): q, the state symbols, per-sample weights.
     """
 
     train: np.ndarray
@@ -36,6 +38,10 @@ class Dataset:
     name: str = ""
     labels: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    states: int | None = None
+    alphabet: str | None = None
+    weights: np.ndarray | None = None
+    val_weights: np.ndarray | None = None
 
     @property
     def n(self) -> int:

@@ -16,6 +16,8 @@ generator              convention  what
 ``coin_tosses``        binary      rows = experiments of 0/1 tosses of one hidden coin each
 ``sk``                 spin        exact samples of an SK spin glass, J_ij ~ N(0, beta^2/n)
 ``digits``             real        scikit-learn's bundled 8x8 digits scaled to [0, 1]
+``potts`` …            categorical ``potts``, ``potts_lattice``, ``protein_family``: see
+                                   :mod:`boltzmann_lab.data.categorical_generators`
 =====================  ==========  ============================================================
 """
 
@@ -25,6 +27,7 @@ import math
 
 import numpy as np
 
+from boltzmann_lab.data import categorical_generators as _categorical_generators
 from boltzmann_lab.data.cache import cached
 from boltzmann_lab.data.loaders import LoadError, RawData
 
@@ -214,7 +217,10 @@ def gaussian_mixture(n: int = 2, components: int = 3, samples: int = 1000, seed:
     z = rng.choice(components, size=samples, p=w)
     chol = np.linalg.cholesky(covs)
     eps = rng.normal(size=(samples, n))
-    x = means[z] + np.einsum("mij,mj->mi", chol[z], eps)
+    x = means[z]
+    for k in range(components):     # one GEMM per component: chol[z] would be (samples, n, n)
+        rows = z == k
+        x[rows] += eps[rows] @ chol[k].T
     meta = {"generator": "gaussian_mixture", "weights": w, "means": means, "covs": covs}
     return RawData(x, name=f"Gaussian mixture K={components} n={n}", labels=z.astype(np.float64),
                    convention="real", meta=meta)
@@ -303,6 +309,7 @@ GENERATORS = {
     "mixture": mixture, "gaussian_mixture": gaussian_mixture, "coin_tosses": coin_tosses,
     "sk": sk, "digits": digits,
 }
+GENERATORS.update(_categorical_generators.GENERATORS)
 
 
 def generate(data_cfg: dict) -> RawData:

@@ -73,6 +73,9 @@ def prepare(raw: RawData, cfg: dict) -> Dataset:
     stochastic binarisation, split) comes from ``[data] seed`` only.
     """
     d = _data_section(cfg)
+    from boltzmann_lab.data import categorical
+    if categorical.wants_categorical(cfg, raw):
+        return categorical.prepare_categorical(raw, cfg)
     x = np.asarray(raw.x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
         raise LoadError(f"{raw.name}: the data must be a non-empty 2-D array (samples x units), "
@@ -120,8 +123,8 @@ def prepare(raw: RawData, cfg: dict) -> Dataset:
         if own != target:
             x = (2.0 * x - 1.0) if target == "spin" else (x + 1.0) / 2.0
     elif target != "real":
-        raise LoadError(f"[data] convention = {target!r} is not known; use auto, binary, spin "
-                        f"or real.")
+        raise LoadError(f"[data] convention = {target!r} is not known; use auto, binary, spin, "
+                        f"real or categorical.")
 
     frac = float(d.get("validation_fraction", 0.0))
     M = len(x)
@@ -165,6 +168,15 @@ def check_compatible(dataset: Dataset, cfg: dict) -> None:
     kind = cfg["model"]["kind"]
     m, t = cfg["model"], cfg.get("training", {})
     conv = dataset.convention
+    if (conv == "categorical") != (KINDS[kind].data_units(m) == "categorical"):
+        raise LoadError(
+            f"{dataset.name or 'the data'}: " + (
+                f"these are categorical data (q = {dataset.states} states); [model] kind = "
+                f"{kind!r} needs binary, spin or real data: use kind = \"potts\"."
+                if conv == "categorical" else
+                f'[model] kind = {kind!r} models categorical data (integers 0..q-1, symbols or '
+                f'aligned sequences), but these are {conv}: set [data] convention = '
+                f'"categorical".'))
     name = dataset.name or "the data"
     n = dataset.n
     if len(dataset.train) == 0:
@@ -206,6 +218,9 @@ def load_raw(cfg: dict) -> RawData:
     """Read the file named by ``[data] path`` or run the ``[data] generator``."""
     d = _data_section(cfg)
     if d.get("path"):
+        from boltzmann_lab.data import categorical
+        if categorical.wants_categorical(cfg, path=d["path"]):
+            return categorical.load_categorical(d["path"], d)
         return load_path(d["path"], key=d.get("key"), image_size=d.get("image_size"))
     if d.get("generator"):
         from boltzmann_lab.data.generators import generate

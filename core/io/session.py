@@ -22,6 +22,13 @@ File layout (``numpy.savez``, read back with ``allow_pickle=False``; nothing is 
 Writes are atomic: the file is written next to the target under a temporary name and moved into
 place with :func:`os.replace`, so a crash never leaves a half-written session behind.
 
+Reading is defensive (a session file is user data): :func:`load_session` checks the JSON header's
+fields and types, resolves the run config and checks that its run fits in memory, and bounds the
+arrays' declared sizes before reading them (headers first, never more bytes than declared);
+:func:`restore` checks every entry against the state of the freshly built trainer it is loaded
+into (:func:`validate_state`: dtype, shape, finiteness, counters, hyperparameters within the
+config schema's ranges).  Every failure is one :class:`SessionError` naming the file.
+
 Resuming: :func:`load_session` returns a :class:`Session`; ``build_trainer(session)`` rebuilds the
 trainer from the saved config (``boltzmann_lab.build.make_trainer``) and loads the state, so
 ``k`` steps + save + load + ``m`` steps gives exactly the parameters and chains of ``k + m``
@@ -30,6 +37,7 @@ uninterrupted steps with the same seed.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -58,6 +66,8 @@ class Session:
     state: dict[str, Any]
     history: list[dict[str, float]] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    #: the file it was read from (named in errors), when read from one
+    path: Path | None = None
 
     @property
     def kind(self) -> str:
@@ -189,54 +199,237 @@ def save_trainer(path, config: dict, trainer, extra: dict | None = None) -> Path
     return save_session(path, config, trainer.state_dict(), trainer.history, extra)
 
 
+#: the JSON header holds the config, scalars and key lists: a few kB, never this much
+MAX_META_BYTES = 16 << 20
+#: the trainer keeps at most 200 000 history rows; a session holding far more is not ours
+MAX_CURVE_ROWS = 1_000_000
+_SCALAR_TYPES = (type(None), bool, int, float, str)
+
+
+def _fail(path, text) -> SessionError:
+    return SessionError(f"{path}: {text}")
+
+
+def _meta_fields(path, meta):
+    """Check the JSON header's fields and their types; returns them."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise _fail(path, f"not a Boltzmann Lab session file (format {found!r})")
+    version = meta.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _fail(path, f"the session's format version is {version!r}, not a version number; "
+                          f"the file is corrupt")
+    if version > VERSION:
+        raise _fail(path, f"session format version {version} is newer than this program "
+                          f"understands ({VERSION}); update Boltzmann Lab")
+    config = meta.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+        raise _fail(path, "the session holds no run config")
+    scalars = meta.get("scalars", {})
+    keys = meta.get("state_keys", [])
+    curves = meta.get("curve_names", [])
+    extra = meta.get("extra") or {}
+    for name, value, kind in (("scalars", scalars, dict), ("state_keys", keys, list),
+                              ("curve_names", curves, list), ("extra", extra, dict)):
+        if not isinstance(value, kind):
+            raise _fail(path, f"the session's {name!r} is {type(value).__name__}, not a "
+                              f"{kind.__name__}; the file is corrupt")
+    for name, items in (("state_keys", keys), ("curve_names", curves)):
+        if not all(isinstance(k, str) for k in items) or len(set(items)) != len(items):
+            raise _fail(path, f"the session's {name!r} must list distinct names; the file is "
+                              f"corrupt")
+    for key, value in scalars.items():
+        if not isinstance(value, _SCALAR_TYPES):
+            raise _fail(path, f"state entry {key!r} is a {type(value).__name__}; a session "
+                              f"holds only numbers, strings, booleans and None besides arrays")
+    return config, scalars, keys, curves, extra
+
+
+def _resolved(path, config) -> dict:
+    from boltzmann_lab.config import ConfigError, resolve
+    try:
+        return resolve(config, source=f"{path} (its run config)")
+    except ConfigError as exc:
+        raise SessionError(str(exc)) from None
+    except RecursionError:
+        raise _fail(path, "the session's run config is nested too deeply") from None
+
+
 def load_session(path) -> Session:
-    """Read a session file written by :func:`save_session` (never unpickles)."""
+    """Read a session file written by :func:`save_session` (never unpickles).
+
+    Checked before any array is read: the JSON header's fields and types; the run config (it must
+    resolve, and the run it describes must fit in memory, ``boltzmann_lab.memory.check_run``); the
+    declared size of every array (against the run's own estimate and the available memory).
+    Every failure is one :class:`SessionError` naming the file and the problem.  Entries are
+    checked against the model they are restored into by :func:`restore`."""
+    from boltzmann_lab import memory
+    from boltzmann_lab.data.loaders import NpzArchive, check_path
+
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            files = list(z.files)
-            if "meta" not in files:
-                raise SessionError(f"{path}: not a Boltzmann Lab session (no meta entry)")
-            meta = json.loads(str(z["meta"][()]))
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise SessionError(f"{path}: not a Boltzmann Lab session file "
-                                   f"(format {meta.get('format') if isinstance(meta, dict) else None!r})")
-            if int(meta.get("version", 0)) > VERSION:
-                raise SessionError(f"{path}: session format version {meta['version']} is newer "
-                                   f"than this program understands ({VERSION}); update Boltzmann Lab")
-            scalars = meta.get("scalars", {})
+        check_path(path, "session file")
+    except ValueError as exc:
+        raise SessionError(str(exc)) from None
+    try:
+        if path.stat().st_size == 0:
+            raise _fail(path, "the file is empty (0 bytes); it is not a session")
+        with NpzArchive(path, error=SessionError, what="session") as z:
+            m = z.members.get("meta")
+            if m is None:
+                raise _fail(path, "not a Boltzmann Lab session (no meta entry)")
+            if m.dtype.kind not in "US" or m.shape != () or m.nbytes > MAX_META_BYTES:
+                raise _fail(path, f"not a readable session file (its meta entry has dtype "
+                                  f"{m.dtype} and shape {m.shape}, not a JSON string)")
+            try:
+                meta = json.loads(str(z.read("meta")[()]))
+            except (ValueError, RecursionError) as exc:
+                raise _fail(path, f"not a readable session file (the meta entry is not JSON: "
+                                  f"{exc})") from None
+            config, scalars, keys, curves, extra = _meta_fields(path, meta)
+            cfg = _resolved(path, config)
+            array_keys = [k for k in keys if k not in scalars]
+            for key in array_keys:
+                if f"state:{key}" not in z.members:
+                    raise _fail(path, f"the session is incomplete (state entry {key!r} is "
+                                      f"missing)")
+            curve_keys = [k for k in curves if f"curves:{k}" in z.members]
+            for k in curve_keys:
+                c = z.members[f"curves:{k}"]
+                if len(c.shape) != 1 or c.dtype.kind not in "biuf" or c.shape[0] > MAX_CURVE_ROWS:
+                    raise _fail(path, f"curve {k!r} has shape {c.shape} and dtype {c.dtype}; "
+                                      f"curves are 1-D number columns of at most "
+                                      f"{MAX_CURVE_ROWS:,} rows")
+            if len({z.members[f"curves:{k}"].shape for k in curve_keys}) > 1:
+                raise _fail(path, "the curve columns have different lengths; the file is corrupt")
+            declared = z.total_bytes([f"state:{k}" for k in array_keys]
+                                     + [f"curves:{k}" for k in curve_keys])
+            # the run the session describes must fit, and its state cannot outweigh that run
+            try:
+                parts = memory.check_run(cfg, source=f"{path} (its run config)")
+            except memory.MemoryBudgetError as exc:
+                raise SessionError(str(exc)) from None
+            bound = 2 * memory.total(parts) + (64 << 20)
+            if parts and declared > bound:
+                raise _fail(path, f"the session's arrays declare {memory.fmt_bytes(declared)}, "
+                                  f"more than the run in its config can use (about "
+                                  f"{memory.fmt_bytes(memory.total(parts))}); the file is "
+                                  f"corrupt or crafted, and its arrays were not read")
+            memory.check_bytes(declared, "reading this session", "", source=str(path))
             state = {}
-            for key in meta.get("state_keys", []):
-                if key in scalars:
-                    state[key] = scalars[key]
-                elif f"state:{key}" in files:
-                    state[key] = z[f"state:{key}"]
-                else:
-                    raise SessionError(f"{path}: the session is incomplete (state entry {key!r} "
-                                       f"is missing)")
-            cols = {k: np.asarray(z[f"curves:{k}"], dtype=np.float64)
-                    for k in meta.get("curve_names", []) if f"curves:{k}" in files}
+            for key in keys:
+                state[key] = scalars[key] if key in scalars else z.read(f"state:{key}")
+            cols = {k: np.asarray(z.read(f"curves:{k}"), dtype=np.float64) for k in curve_keys}
     except SessionError:
         raise
-    except FileNotFoundError:
-        raise SessionError(f"{path}: no such session file") from None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise SessionError(f"{path}: not a readable session file ({exc})") from None
-    config = meta.get("config")
-    if not isinstance(config, dict) or "model" not in config:
-        raise SessionError(f"{path}: the session holds no run config")
-    return Session(config=config, state=state, history=history_rows(cols),
-                   extra=meta.get("extra") or {})
+    except memory.MemoryBudgetError as exc:
+        raise SessionError(str(exc)) from None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise _fail(path, f"not a readable session file ({type(exc).__name__}: {exc})") from None
+    return Session(config=config, state=state, history=history_rows(cols), extra=extra, path=path)
 
 
-def restore(trainer, session: Session) -> None:
-    """Load a session's state and history into a freshly built trainer of the same config."""
+# ----------------------------------------------------------------------------- validation
+#: state entries named like a config key (last path component) are checked by that key's schema;
+#: these are the entries whose name differs from the key's
+STATE_CONFIG_NAMES = {"lr0": "learning_rate", "iterations": "mean_field_iterations"}
+
+
+def _config_key(cfg, name):
+    from boltzmann_lab.config import sections_schema
+    name = STATE_CONFIG_NAMES.get(name, name)
+    schema = sections_schema(cfg)
+    for section in ("training", "model"):
+        if name in schema[section]:
+            return section, name, schema[section][name]
+    return None
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _check_entry(key, value, ref, cfg):
+    """Problem with one state entry compared with the fresh trainer's ``ref``, or ''."""
+    from boltzmann_lab.config import ConfigError
+    if isinstance(ref, np.ndarray) or isinstance(value, np.ndarray):
+        if not (isinstance(ref, np.ndarray) and isinstance(value, np.ndarray)):
+            if ref is None or value is None:
+                return ""
+            return (f"is a {type(value).__name__}, but this model keeps an array of shape "
+                    f"{np.shape(ref)} there")
+        if value.shape != ref.shape:
+            return f"has shape {value.shape}, but this model needs {ref.shape}"
+        same = (value.dtype == ref.dtype or (value.dtype.kind in "US" and ref.dtype.kind in "US"))
+        if not same:
+            return f"has dtype {value.dtype}, but this model keeps {ref.dtype}"
+        if value.dtype.kind in "fc" and value.size and not np.isfinite(value).all():
+            return "contains NaN or infinite values"
+    else:
+        if ref is not None and value is not None:
+            if isinstance(ref, bool) != isinstance(value, bool) or \
+                    (isinstance(ref, str) != isinstance(value, str)) or \
+                    (isinstance(ref, int) and not isinstance(ref, bool)
+                     and not isinstance(value, int)):
+                return (f"is {type(value).__name__} {value!r}, but this model keeps a "
+                        f"{type(ref).__name__} there")
+    plain = _plain(value)
+    if isinstance(plain, int) and not isinstance(plain, bool) and plain < 0 \
+            and not (isinstance(_plain(ref), int) and _plain(ref) < 0):
+        return f"is {plain}, but counters and sizes are never negative"
+    if isinstance(plain, (int, float, str)) and not isinstance(plain, bool):
+        found = _config_key(cfg, key.rsplit("/", 1)[-1])
+        if found is not None and isinstance(_plain(ref), type(plain)):
+            section, name, schema_key = found
+            try:
+                schema_key.check(section, name, plain)
+            except ConfigError as exc:
+                return f"(the run's {exc})"
+    return ""
+
+
+def validate_state(state: dict, template: dict, config: dict, where="session") -> None:
+    """Check a session's state against the state of a freshly built trainer of the same config
+    (``template``): every entry present, arrays of the same dtype and shape, finite floats,
+    scalars of the same type, no negative counters, and entries that mirror config keys
+    (learning rate, k, temperature, ...) within the config schema's range.  Raises one
+    :class:`SessionError` naming the first bad entry."""
+    missing = [k for k in template if k not in state]
+    if missing:
+        raise SessionError(f"{where}: the session does not fit this model: it lacks the state "
+                           f"entries {', '.join(map(repr, missing[:5]))}"
+                           + (" …" if len(missing) > 5 else ""))
+    for key, value in state.items():
+        ref = template.get(key)
+        if key not in template and isinstance(value, np.ndarray) and value.dtype.kind in "fc" \
+                and value.size and not np.isfinite(value).all():
+            raise SessionError(f"{where}: state entry {key!r} contains NaN or infinite values")
+        if key not in template:
+            continue
+        problem = _check_entry(key, value, ref, config)
+        if problem:
+            raise SessionError(f"{where}: the session does not fit this model: state entry "
+                               f"{key!r} {problem}")
+
+
+def restore(trainer, session: Session, where: str | None = None) -> None:
+    """Load a session's state and history into a freshly built trainer of the same config, after
+    :func:`validate_state` against that trainer's own state.  Any failure is a SessionError; the
+    trainer is then half-loaded and must be discarded (the app builds it for the new run only)."""
+    where = where or str(session.path or "session")
+    template = trainer.state_dict()
+    validate_state(session.state, template, session.config, where)
     try:
         trainer.load_state_dict(session.state)
-    except (KeyError, ValueError, IndexError) as exc:
-        raise SessionError(f"the session does not fit this model ({exc.__class__.__name__}: "
-                           f"{exc})") from None
-    trainer.history = [dict(r) for r in session.history]
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError, ArithmeticError) as exc:
+        raise SessionError(f"{where}: the session does not fit this model "
+                           f"({exc.__class__.__name__}: {exc})") from None
+    trainer.history = collections.deque((dict(r) for r in session.history),
+                                        maxlen=trainer.history.maxlen)
 
 
 def build_trainer(session: Session, dataset=None):

@@ -12,7 +12,6 @@ both triangles, as :func:`sklearn.covariance.graphical_lasso` does), with Θ_ij 
 Deterministic; works in place on ``W`` and ``B``.
 """
 
-import numpy as np
 from numba import njit
 
 

@@ -57,17 +57,10 @@ def load_mask(source, n) -> np.ndarray:
     """
     where = "pair mask"
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        from boltzmann_lab.data.loaders import read_npy
         where = f"pair mask {source}"
-        try:
-            arr = np.load(source, allow_pickle=False)
-        except FileNotFoundError:
-            raise ValueError(f"{where}: no such file") from None
-        except ValueError as exc:
-            raise ValueError(f"{where}: not a plain .npy array ({exc})") from None
-        except OSError as exc:
-            raise ValueError(f"{where}: cannot read it ({exc})") from None
-        if not isinstance(arr, np.ndarray):
-            raise ValueError(f"{where}: expected a single .npy array, got an archive")
+        # header first: shape (n, n) and a numeric dtype are checked before anything is read
+        arr = read_npy(source, expected_shape=(n, n), kinds="biuf", what="pair mask")
     else:
         arr = np.asarray(source)
     if arr.shape != (n, n):

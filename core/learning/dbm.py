@@ -25,6 +25,26 @@ from boltzmann_lab.models.dbm import DBM, _B
 from boltzmann_lab.stats.numerics import sigmoid
 
 
+def _guarded_steps(learner, steps):
+    """Run ``steps`` pretraining steps with the trainer's divergence rule (a parameter NaN,
+    infinite or beyond ``learner.param_limit`` in magnitude): on divergence the last good
+    parameters are put back and this layer's pretraining ends there, so the DBM never starts from
+    (and a roll-back never returns to) diverged weights.  Returns whether all steps were kept."""
+    good = {k: v.copy() for k, v in learner.params.items()}
+    for _ in range(steps):
+        learner.step()
+        sane = all(np.isfinite(v).all() and float(np.abs(v).max(initial=0.0)) <= learner.param_limit
+                   for v in learner.params.values())
+        if not sane:
+            for k, v in good.items():
+                learner.params[k][...] = v
+            learner.params_changed()
+            return False
+        for k, v in learner.params.items():
+            good[k][...] = v
+    return True
+
+
 def pretrain(data, hidden, epochs, seed=0, learning_rate=0.01, batch_size=100, chains=100):
     """Greedy layerwise RBM pretraining (module docstring); returns a :class:`DBM`."""
     from boltzmann_lab.learning.rbm import RBMLearner
@@ -35,8 +55,7 @@ def pretrain(data, hidden, epochs, seed=0, learning_rate=0.01, batch_size=100, c
         lr = RBMLearner(x, n_hidden=hidden[l], method="pcd", k=1, chains=chains,
                         batch_size=batch_size, learning_rate=learning_rate, optimizer="adam",
                         seed=seed + 17 * l, precision="float64", strict=False)
-        for _ in range(int(math.ceil(epochs * lr.steps_per_epoch))):
-            lr.step()
+        _guarded_steps(lr, int(math.ceil(epochs * lr.steps_per_epoch)))
         m = lr.model
         W.append(m.W.astype(np.float64).copy())
         b_down.append(m.a.astype(np.float64).copy())

@@ -127,7 +127,7 @@ class HopfieldLearner(Learner):
         if M.n <= MAX_UNITS:
             out["train_ll"] = float(M.log_prob(xi).mean())
         else:
-            out["train_pll"] = M.pseudo_log_likelihood(xi)
+            out["train_pll"] = M.pll(xi)
         return out
 
     def views(self, n_show=16):

@@ -202,12 +202,11 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore"):
                 metrics.update(L.step())
         except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
-            metrics["diverged"] = 1.0
-            return self._diverged(f"numerical error: {exc}", with_views)
+            return self._diverged(f"numerical error: {exc}", with_views, metrics)
         self.step_count += 1
         bad = self._bad_params(metrics)
         if bad:
-            return self._diverged(bad, with_views)
+            return self._diverged(bad, with_views, metrics)
 
         last = self.max_steps is not None and self.step_count >= self.max_steps
         conv = L.converged() if self.stop_on_convergence else None
@@ -265,7 +264,13 @@ class Trainer:
                 return f"parameter {k} exceeded {self.param_limit:g} in magnitude"
         return ""
 
-    def _diverged(self, why, with_views=True) -> Snapshot:
+    #: after a divergence: ``{"step", "reason", "last_good_step", "metrics"}`` — the diverged
+    #: step's own metrics, which its (empty) snapshot does not carry; ``None`` otherwise
+    divergence = None
+
+    def _diverged(self, why, with_views=True, metrics=None) -> Snapshot:
+        self.divergence = {"step": self.step_count, "reason": why, "last_good_step": self._good_step,
+                           "metrics": {k: float(v) for k, v in (metrics or {}).items()}}
         self._restore(self._good)
         self.done = True
         self.message = (f"training diverged ({why}); the last good parameters (step "

@@ -38,6 +38,7 @@ import numpy as np
 from boltzmann_lab.exact.enumeration import affordable
 from boltzmann_lab.kernels.enumerate import states
 from boltzmann_lab.kernels.rng import as_lanes
+from boltzmann_lab.models.protocol import ModelProtocol
 from boltzmann_lab.models.rbm import RBM
 from boltzmann_lab.stats.numerics import logsumexp, sigmoid
 from boltzmann_lab.models.units import Binary
@@ -45,7 +46,7 @@ from boltzmann_lab.models.units import Binary
 _B = Binary()
 
 
-class DBM:
+class DBM(ModelProtocol):
     """A binary DBM (model protocol kind ``dbm``): ``weights`` [W_0, ..., W_{L-1}], ``biases``
     [b_0 (visible), ..., b_L]."""
 
@@ -128,7 +129,7 @@ class DBM:
             raise ValueError(f"method must be auto, exact or ais, got {method!r}")
         rbm = self.as_rbm()
         if method == "exact" or (method == "auto" and rbm.exact_layer() is not None):
-            return rbm.log_partition(), "exact"
+            return rbm.log_partition_with_method("exact")
         from boltzmann_lab.sampling.ais import ais, base_rate_bias
         base = np.zeros(rbm.n_visible)
         if data is not None:
@@ -161,9 +162,30 @@ class DBM:
         return base + out
 
     def log_prob(self, v, log_z=None):
+        """Exact log p(v) = log p*(v) - log Z per row (h2 enumerated; log Z given or
+        :meth:`log_partition`)."""
         if log_z is None:
             log_z = self.log_partition()
         return self.unnormalized_log_prob(v) - log_z
+
+    @property
+    def score_method(self) -> str:
+        """``exact`` when log Z and h2 can be enumerated (:meth:`exact_ll_feasible`), else
+        ``bound`` (the mean-field lower bound, as in :meth:`evaluate`)."""
+        return "exact" if self.exact_ll_feasible() else "bound"
+
+    def score_samples(self, v, log_z=None, seed=0, iterations=10):
+        """(M,) exact log p(v) when :attr:`score_method` is ``exact``, else the per-row
+        mean-field lower bound; log Z given, or exact, or forward AIS seeded by ``seed``."""
+        v = np.asarray(v, np.float64)
+        if v.ndim == 1:
+            v = v[None, :]
+        _B.check(v, "data")
+        if log_z is None:
+            log_z = self.log_partition(seed=seed, data=v)
+        if self.score_method == "exact":
+            return self.unnormalized_log_prob(v) - log_z
+        return self.bound_terms(v, iterations)[0] - log_z
 
     # --- mean field and the bound ---------------------------------------------------------
     def mean_field(self, v, iterations=10):

@@ -19,10 +19,12 @@ import math
 
 import numpy as np
 
+from boltzmann_lab.models.protocol import ModelProtocol
+
 LOG_2PI = math.log(2 * math.pi)
 
 
-class GaussianModel:
+class GaussianModel(ModelProtocol):
     """A multivariate Gaussian in MaxEnt form (kind ``gaussian``, convention ``real``).
 
     Built from ``mean`` (n,) and either ``cov`` (n, n) or ``J`` (n, n) = -Σ^{-1} (both may be
@@ -80,7 +82,7 @@ class GaussianModel:
         """Mean log density (nats per sample)."""
         return float(np.mean(self.log_prob(x)))
 
-    def sample(self, n_samples, seed):
+    def sample(self, n_samples, seed=0):
         """``n_samples`` independent draws (n_samples, n); ``seed`` int/None/Generator."""
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         z = rng.standard_normal((int(n_samples), self.n))
@@ -88,7 +90,12 @@ class GaussianModel:
         return self.mean + np.linalg.solve(self._chol_prec.T, z.T).T
 
     def evaluate(self, x, seed=0):
+        """``ll``: exact mean log density (nats per sample), ``ll_method`` "exact"."""
         return {"ll": self.log_likelihood(x), "ll_method": "exact"}
+
+    def log_partition_with_method(self):
+        """``(log Z, "exact")``, the closed form of :meth:`log_z`."""
+        return float(self.log_z()), "exact"
 
     # --- model protocol -----------------------------------------------------------------
     def to_arrays(self):

@@ -37,6 +37,7 @@ import numpy as np
 from boltzmann_lab.kernels import hopfield as _k
 from boltzmann_lab.exact import enumeration as _enum
 from boltzmann_lab.kernels.rng import as_lanes, seed_states
+from boltzmann_lab.models.protocol import ModelProtocol
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
 UPDATES = ("async", "sync")
@@ -187,7 +188,7 @@ class Recall:
 
 
 # ------------------------------------------------------------------------------ model
-class HopfieldModel:
+class HopfieldModel(ModelProtocol):
     """A Hopfield network: stored ``patterns`` (P, n), couplings ``J`` (n, n), fields ``h`` (n,).
 
     Spin convention.  As a probability model it is p(s) = exp(-E(s)) / Z at T = 1 (module
@@ -299,21 +300,35 @@ class HopfieldModel:
         np.fill_diagonal(J0, 0.0)
         return self.h, J0, -0.5 * float(np.trace(self.J))
 
-    def log_partition(self):
-        """log Z = log sum_s exp(-E(s)), exactly by enumeration (n <= ``MAX_UNITS``)."""
+    def log_partition_with_method(self):
+        """``(log Z, "exact")``, log Z = log sum_s exp(-E(s)) by enumeration (n <= ``MAX_UNITS``;
+        ValueError above)."""
         h, J0, c = self.as_pairwise()
-        return _enum.log_z(h, J0, "spin") - c
+        return float(_enum.log_z(h, J0, "spin") - c), "exact"
+
+    @property
+    def score_method(self) -> str:
+        """``exact`` for n <= ``MAX_UNITS``, else ``pseudo``."""
+        return "exact" if self.n <= _enum.MAX_UNITS else "pseudo"
+
+    def score_samples(self, x):
+        """(M,) exact log p(s) for n <= ``MAX_UNITS``, else the per-row pseudo-log-likelihood."""
+        if self.score_method == "exact":
+            return self.log_prob(x)
+        return self.pll(x, per_sample=True)
 
     def log_prob(self, x):
         """Exact log p(s) = -E(s) - log Z per row (n <= ``MAX_UNITS``)."""
         S = np.atleast_2d(to_spins(x))
         return -self.energy(S) - self.log_partition()
 
-    def pseudo_log_likelihood(self, x):
-        """Mean over rows of sum_i log p(s_i | s_-i) (nats per sample)."""
+    def pll(self, x, per_sample=False):
+        """Pseudo-log-likelihood sum_i log p(s_i | s_-i): mean over rows (nats per sample), or
+        (M,) per row with ``per_sample=True``."""
         from boltzmann_lab.models.pseudolikelihood import pseudo_log_likelihood
         h, J0, _ = self.as_pairwise()
-        return pseudo_log_likelihood(np.atleast_2d(to_spins(x)), h, J0, "spin")
+        return pseudo_log_likelihood(np.atleast_2d(to_spins(x)), h, J0, "spin",
+                                     per_sample=per_sample)
 
     def sample(self, n_samples, seed=0, sweeps=200, temperature=1.0, method="auto"):
         """``n_samples`` spin configurations (n_samples, n).
@@ -350,7 +365,7 @@ class HopfieldModel:
         S = np.atleast_2d(to_spins(x))
         if S.shape[1] != self.n:
             raise ValueError(f"data have {S.shape[1]} units, the model has {self.n}")
-        pll = self.pseudo_log_likelihood(S)
+        pll = self.pll(S)
         out = {"pll": pll, "energy": float(self.energy(S).mean()),
                "stable_patterns": float(self.fixed_points().mean()) if self.n_patterns else 0.0}
         out["mean_overlap"] = float(np.abs(self.overlaps(S)).max(axis=1).mean()) \

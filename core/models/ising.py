@@ -33,6 +33,7 @@ from boltzmann_lab.exact import onsager
 from boltzmann_lab.kernels import lattice as _lk
 from boltzmann_lab.kernels import wolff as _wk
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.models.protocol import ModelProtocol
 
 ALGORITHMS = ("metropolis", "heatbath", "wolff")
 
@@ -267,7 +268,7 @@ def exact_references(T, J=1.0, H=0.0):
     return out
 
 
-class IsingModel:
+class IsingModel(ModelProtocol):
     """The 2D Ising model as a saveable "model" (kind ``ising``, convention ``spin``).
 
     Holds the parameters (L, T, J, H) and a current lattice configuration ``spins`` (L, L) int8.
@@ -304,7 +305,7 @@ class IsingModel:
         return cls(L, T, float(meta.get("J", 1.0)), float(meta.get("H", 0.0)),
                    arrays.get("spins"))
 
-    def sample(self, n_samples, seed):
+    def sample(self, n_samples, seed=0):
         """(n_samples, L*L) equilibrium ±1 configurations (see
         :func:`boltzmann_lab.sampling.ising.sample_configurations`)."""
         from boltzmann_lab.sampling.ising import sample_configurations
@@ -327,10 +328,71 @@ class IsingModel:
             b, mm = _lk.bond_and_magnetization(c)
             e[k] = (-self.J * b - self.H * mm) / self.n
         m = s.reshape(len(s), -1).mean(axis=1)
-        out = {"ll": float("nan"), "ll_method": "none", "energy": float(e.mean()),
+        ll, how = float("nan"), "none"
+        if self.score_method == "exact":
+            ll, how = float(np.mean(-e * self.n / self.T)) - self.log_partition(), "exact"
+        out = {"ll": ll, "ll_method": how, "energy": float(e.mean()),
                "energy_se": float(e.std(ddof=1) / math.sqrt(len(e))) if len(e) > 1 else float("nan"),
                "magnetization": float(m.mean()), "abs_magnetization": float(np.abs(m).mean())}
         out.update(exact_references(self.T, self.J, self.H))
         return out
 
+    # --- the rest of the model protocol (boltzmann_lab.models.protocol) -----------------------
+    def _spins(self, x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != self.n:
+            raise ValueError(f"ising: configurations must have {self.n} columns (L = {self.L}), "
+                             f"got shape {x.shape}")
+        return np.where(x > 0, 1, -1).astype(np.int8).reshape(-1, self.L, self.L)
 
+    def energy(self, x):
+        """(M,) total energy E(s) = -J sum_<ij> s_i s_j - H sum_i s_i of each row of ``x``."""
+        s = self._spins(x)
+        out = np.empty(len(s))
+        for k, c in enumerate(s):
+            b, mm = _lk.bond_and_magnetization(c)
+            out[k] = -self.J * b - self.H * mm
+        return out
+
+    def _tractable(self) -> bool:
+        from boltzmann_lab.exact.enumeration import MAX_UNITS
+        return (self.J == 0.0 or (self.H == 0.0 and (self.J > 0 or self.L % 2 == 0))
+                or self.n <= MAX_UNITS)
+
+    @property
+    def score_method(self) -> str:
+        """``exact`` when log Z is known (:meth:`log_partition_with_method`), else ``none``."""
+        return "exact" if self._tractable() else "none"
+
+    def log_partition_with_method(self):
+        """``(log Z, "exact")`` of this periodic L x L lattice at temperature T,
+        Z = sum_s exp(-E(s)/T): N log(2 cosh(H/T)) for J = 0; Kaufman's formula
+        (:func:`boltzmann_lab.exact.onsager.finite_log_z`) for H = 0 (J < 0 through the
+        sublattice flip, which needs even L); enumeration for N <= ``MAX_UNITS``.  Otherwise
+        (a field on a large lattice) no exact value is known here: ValueError."""
+        T, J, H, N = self.T, self.J, self.H, self.n
+        if J == 0.0:
+            return float(N * (abs(H) / T + math.log1p(math.exp(-2.0 * abs(H) / T)))), "exact"
+        if H == 0.0 and (J > 0 or self.L % 2 == 0):
+            return float(onsager.finite_log_z(self.L, T, abs(J))), "exact"
+        from boltzmann_lab.exact.enumeration import MAX_UNITS, log_z
+        if N > MAX_UNITS:
+            raise ValueError(f"log Z of a {self.L}x{self.L} Ising lattice with a field H = {H:g} "
+                             f"is not known in closed form and 2^{N} states are too many to "
+                             f"enumerate")
+        idx = np.arange(N).reshape(self.L, self.L)
+        Jm = np.zeros((N, N))
+        for nb in (np.roll(idx, -1, 0), np.roll(idx, -1, 1)):     # down and right neighbours
+            np.add.at(Jm, (idx.ravel(), nb.ravel()), J / T)
+        Jm = Jm + Jm.T                                            # L = 2: two bonds per pair
+        return float(log_z(np.full(N, H / T), Jm, "spin")), "exact"
+
+    def log_prob(self, x):
+        """(M,) exact log p(s) = -E(s)/T - log Z (where log Z is known)."""
+        return -self.energy(x) / self.T - self.log_partition()
+
+    def score_samples(self, x):
+        """(M,) exact log p(s); ValueError when :attr:`score_method` is ``none``."""
+        return self.log_prob(x)

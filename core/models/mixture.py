@@ -39,6 +39,7 @@ import math
 
 import numpy as np
 
+from boltzmann_lab.models.protocol import ModelProtocol
 from boltzmann_lab.stats.numerics import logsumexp
 
 FAMILIES = ("binomial", "bernoulli", "gaussian")
@@ -83,7 +84,7 @@ def _check_binary(x, convention, what):
 
 
 # ------------------------------------------------------------------------------------- model
-class MixtureModel:
+class MixtureModel(ModelProtocol):
     """A fitted mixture (kind ``mixture``): weights (K,), means (K, n), covs for Gaussians.
 
     ``means`` are E[x | z = k] in the model's ``convention`` (binomial/bernoulli: ``binary`` or
@@ -194,6 +195,10 @@ class MixtureModel:
     def log_prob(self, x) -> np.ndarray:
         """(M,) exact log p(x_i) = logsumexp_k [log w_k + log p(x_i | k)]."""
         return logsumexp(self.log_joint(x), axis=1)
+
+    def log_partition_with_method(self):
+        """``(0.0, "exact")``: a mixture of normalised components is normalised."""
+        return 0.0, "exact"
 
     def responsibilities(self, x) -> np.ndarray:
         """(M, K) posterior p(z = k | x_i)."""

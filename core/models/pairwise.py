@@ -11,6 +11,7 @@ evaluated at K(x) = number of "on" units (x_i = 1 or s_i = +1).
 import numpy as np
 
 from boltzmann_lab.data.conventions import CONVENTIONS, check_convention
+from boltzmann_lab.models.protocol import ModelProtocol
 
 
 def check_params(h, J, V=None):
@@ -277,7 +278,7 @@ class PairwiseSampler:
         return sx / count, sxx / count, kc / count
 
 
-class PairwiseModel:
+class PairwiseModel(ModelProtocol):
     """A pairwise MaxEnt model p(x) = exp(-E(x)) / Z (kind ``maxent``; see the module docstring).
 
     ``PairwiseModel(h, J, convention, V=None)``: h (n,), J (n, n) symmetric zero-diagonal, V (n+1,)
@@ -333,7 +334,7 @@ class PairwiseModel:
 
         return enumeration.log_prob(x, self.h, self.J, self.convention, self.V)
 
-    def sample(self, n_samples, seed, burn_in=None, thin=None, chains=1000):
+    def sample(self, n_samples, seed=0, burn_in=None, thin=None, chains=1000):
         """``n_samples`` samples, (n_samples, n) float64 in the model's convention.
 
         n <= 20: exact, independent (enumeration).  Larger n: ``chains`` persistent Gibbs chains
@@ -368,14 +369,37 @@ class PairwiseModel:
         "exact" (n <= 24, enumeration) or "pseudo" (mean pseudo-log-likelihood, larger n), and
         ``pll`` (pseudo-log-likelihood) always.  Deterministic (``seed`` unused)."""
         x = check_data(x, self.n, self.convention)
-        from boltzmann_lab.models.pseudolikelihood import pseudo_log_likelihood
-        pll = pseudo_log_likelihood(x, self.h, self.J, self.convention, self.V)
-        if self.n <= self.EXACT_LL_MAX:
-            from boltzmann_lab.exact import enumeration
-
-            ll = enumeration.log_likelihood(x, self.h, self.J, self.convention, self.V)
-            return {"ll": ll, "ll_method": "exact", "pll": pll}
+        pll = self.pll(x)
+        if self.score_method == "exact":
+            return {"ll": self.score(x), "ll_method": "exact", "pll": pll}
         return {"ll": pll, "ll_method": "pseudo", "pll": pll}
+
+    # ----- the rest of the model protocol (boltzmann_lab.models.protocol) -----
+    @property
+    def score_method(self) -> str:
+        """``exact`` (enumeration) for n <= ``MAX_UNITS``, else ``pseudo``."""
+        from boltzmann_lab.exact.enumeration import MAX_UNITS
+        return "exact" if self.n <= MAX_UNITS else "pseudo"
+
+    def log_partition_with_method(self):
+        """``(log Z, "exact")`` by enumeration; ValueError for n > ``MAX_UNITS`` (no estimate
+        of Z is implemented for pairwise models; :meth:`score` falls back to the PLL)."""
+        from boltzmann_lab.exact import enumeration
+        return float(enumeration.log_z(self.h, self.J, self.convention, self.V)), "exact"
+
+    def pll(self, x, per_sample=False):
+        """Pseudo-log-likelihood sum_i log p(x_i | x_-i): the mean over rows (nats per sample),
+        or (M,) per row with ``per_sample=True``."""
+        from boltzmann_lab.models.pseudolikelihood import pseudo_log_likelihood
+        x = check_data(x, self.n, self.convention)
+        return pseudo_log_likelihood(x, self.h, self.J, self.convention, self.V,
+                                     per_sample=per_sample)
+
+    def score_samples(self, x):
+        """(M,) exact log p(x) for n <= ``MAX_UNITS``, else the per-row pseudo-log-likelihood."""
+        if self.score_method == "exact":
+            return self.log_prob(x)
+        return np.asarray(self.pll(x, per_sample=True), dtype=np.float64)
 
     def to_convention(self, name):
         """The same distribution in convention ``name`` (exact; V is unchanged, log Z shifts)."""

@@ -14,9 +14,10 @@ and summing out the visible layer gives ``F_h(h) = -b.h + Q_h(h) - sum_i log_par
 visibles).  Hidden Gaussian units with std ``sigma_h`` give the pairwise visible model
 ``J = W diag(sigma_h^2) W^T`` (formula in :mod:`boltzmann_lab.models.units`).
 
-``log_partition()`` is exact: it enumerates the smaller *discrete* layer (when affordable,
+``log_partition()`` is exact where affordable: it enumerates the smaller *discrete* layer (when affordable,
 :func:`boltzmann_lab.exact.enumeration.affordable`; chunked GEMMs in float64) and sums out the other analytically; when both layers are Gaussian
-it is the closed-form Gaussian integral.  Larger models use AIS (:mod:`boltzmann_lab.sampling.ais`).
+it is the closed-form Gaussian integral.  Larger models use forward AIS (:mod:`boltzmann_lab.sampling.ais`;
+``log_partition_with_method()`` says which, and ``score_method`` which one :meth:`RBM.score` uses).
 
 Randomness: every stochastic method takes ``rng`` = an int seed, a ``numpy.random.Generator``, or
 an array of uint64 lane states (one per row, advanced in place; see :mod:`boltzmann_lab.kernels.rng`).
@@ -30,12 +31,13 @@ from boltzmann_lab.exact.enumeration import affordable
 from boltzmann_lab.kernels.enumerate import states
 from boltzmann_lab.kernels.rng import as_lanes
 from boltzmann_lab.stats.numerics import logsumexp
+from boltzmann_lab.models.protocol import ModelProtocol
 from boltzmann_lab.models.units import Units, make_units
 
 #: exact log Z when the enumerated layer has at most this many units (evaluate's default)
 
 
-class RBM:
+class RBM(ModelProtocol):
     """An RBM (model protocol kind ``rbm``).
 
     Parameters
@@ -159,9 +161,27 @@ class RBM:
             s = states(k, units.values, start, min(total, start + step))
             yield s, -fe(s)
 
-    def log_partition(self):
-        """Exact log Z (float).  Raises ValueError when no layer can be enumerated affordably
-        (use :func:`boltzmann_lab.sampling.ais.ais` instead)."""
+    def log_partition(self, method="auto", ais_betas=10000, ais_runs=100, seed=0, data=None):
+        """log Z (float): exact when a layer can be enumerated, else forward AIS; see
+        :meth:`log_partition_with_method`."""
+        return self.log_partition_with_method(method, ais_betas, ais_runs, seed, data)[0]
+
+    def log_partition_with_method(self, method="auto", ais_betas=10000, ais_runs=100, seed=0,
+                                  data=None):
+        """``(log Z, method)``.  ``auto``: exact (enumeration or the Gaussian integral,
+        :meth:`exact_layer`) when affordable, else forward AIS (:func:`boltzmann_lab.sampling.ais.ais`
+        with ``ais_betas`` temperatures and ``ais_runs`` runs, base rates from ``data`` when given;
+        random: ``seed``); ``exact`` raises ValueError when not affordable; ``ais`` forces AIS."""
+        if method not in ("auto", "exact", "ais"):
+            raise ValueError(f"method must be auto, exact or ais, got {method!r}")
+        if method == "exact" or (method == "auto" and self.exact_layer() is not None):
+            return self._exact_log_partition(), "exact"
+        from boltzmann_lab.sampling.ais import ais
+        res = ais(self, n_betas=ais_betas, n_runs=ais_runs, seed=seed, data=data, reverse=False)
+        return float(res.log_z), "ais"
+
+    def _exact_log_partition(self):
+        """Exact log Z (float).  Raises ValueError when no layer can be enumerated affordably."""
         layer = self.exact_layer()
         if layer is None:
             raise ValueError(f"exact log Z needs a small discrete layer ({self!r}: enumeration is "
@@ -188,9 +208,22 @@ class RBM:
                      + 0.5 * c @ np.linalg.solve(P, c))
 
     def log_prob(self, v, log_z=None):
-        """log p(v) = -F(v) - log Z per row (exact log Z unless given)."""
+        """log p(v) = -F(v) - log Z per row (log Z: given, else :meth:`log_partition`)."""
         if log_z is None:
             log_z = self.log_partition()
+        return -self.free_energy(v) - log_z
+
+    @property
+    def score_method(self) -> str:
+        """``exact`` when a layer can be enumerated (:meth:`exact_layer`), else ``ais``."""
+        return "exact" if self.exact_layer() is not None else "ais"
+
+    def score_samples(self, v, log_z=None, seed=0):
+        """(M,) log p(v) = -F(v) - log Z; log Z given, or exact, or forward AIS seeded by ``seed``
+        with base rates from ``v`` (:meth:`log_partition_with_method`)."""
+        v = self._x(v, self.n_visible, "visible states")
+        if log_z is None:
+            log_z = self.log_partition_with_method(seed=seed, data=v)[0]
         return -self.free_energy(v) - log_z
 
     def log_likelihood(self, v, log_z=None):

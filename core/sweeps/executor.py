@@ -114,7 +114,8 @@ class SerialExecutor:
 
     @property
     def memory_limit(self) -> int | None:
-        from boltzmann_lab.data.loaders import available_memory
+        """Memory this process may use (``BOLTZMANN_LAB_MEMORY_LIMIT`` caps it)."""
+        from boltzmann_lab.memory import available_memory
         return available_memory()
 
     def run(self, calls: list, stop=None) -> Iterator[Outcome]:

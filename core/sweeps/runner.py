@@ -137,9 +137,8 @@ def sweep(config, grid: dict | None = None, *, seeds: int = 1, out=None, schedul
 
     rows: dict[str, dict] = finished()
     todo = [p for p in points if p.name not in rows]
-    shapes = M.data_shapes(p.config for p in todo)       # LoadError here: nothing written yet
-    estimates = {p.name: M.estimate_bytes(p.config, *shapes[M.data_key(p.config)])
-                 for p in todo}
+    shapes = M.data_shapes((p.config for p in todo), source)   # LoadError: nothing written yet
+    estimates = {p.name: M.point_bytes(p.config, shapes[M.data_key(p.config)]) for p in todo}
     csv = R.ResultsCSV(None if out is None else out / R.CSV_FILE, ["point", *keys, "seed",
                                                                    "status"])
     lock = None
@@ -217,7 +216,8 @@ def _check_memory(todo, estimates, limit, where) -> None:
     if need > MEMORY_SHARE * limit:
         raise SweepError(
             f"point {worst.name} needs about {M.human(need)} of memory (estimate: "
-            f"boltzmann_lab.sweeps.memory) but the workers {where} may use {M.human(limit)} each "
+            f"boltzmann_lab.memory, plus a worker's own {M.human(M.WORKER_BASE)}) but the "
+            f"workers {where} may use {M.human(limit)} each "
             f"(a point may take {int(MEMORY_SHARE * 100)} %); nothing was submitted. Use fewer "
             f"workers (--workers) so each gets more memory, a cluster with larger workers, or a "
             f"smaller model or data set")

@@ -131,36 +131,42 @@ class _Toy(Learner):
     kind = "mixture"
     convention = "binary"
 
-    def __init__(self, sigint_at=None, diverge_at=None):
+    def __init__(self, sigint_at=None, diverge_at=None, sig=signal.SIGINT):
         from boltzmann_lab.models.mixture import MixtureModel
         self.model = MixtureModel("bernoulli", [0.5, 0.5], [[0.2, 0.8], [0.7, 0.3]])
         self.params = {"means": self.model.means}
-        self.sigint_at, self.diverge_at = sigint_at, diverge_at
+        self.sigint_at, self.diverge_at, self.sig = sigint_at, diverge_at, sig
         self.steps = 0
 
     def step(self):
         self.steps += 1
         if self.steps == self.sigint_at:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), self.sig)
         if self.steps == self.diverge_at:
             self.params["means"][0, 0] = np.nan
         return {"loss": float(self.steps)}
 
 
 def _fake_trainer(monkeypatch, learner):
-    monkeypatch.setattr("boltzmann_lab.app.cli._make_trainer", lambda cfg: Trainer(learner, max_steps=100))
+    monkeypatch.setattr("boltzmann_lab.app.cli_train._make_trainer", lambda cfg, source=None: Trainer(learner, max_steps=100))
 
 
-def test_ctrl_c_stops_after_the_step_and_still_writes(tmp_path, capsys, monkeypatch):
-    toy = _Toy(sigint_at=3)
+@pytest.mark.parametrize("sig, name", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
+def test_ctrl_c_and_sigterm_stop_after_the_step_write_and_exit_130(tmp_path, capsys, monkeypatch,
+                                                                    sig, name):
+    old_term = signal.getsignal(signal.SIGTERM)
+    toy = _Toy(sigint_at=3, sig=sig)
     _fake_trainer(monkeypatch, toy)
     c = _toml(tmp_path / "mix.toml", MIX)
     code, out, err = run(["train", c, "--out", tmp_path / "run"], capsys)
-    assert code == 0 and toy.steps == 3 and "Ctrl-C" in out
+    assert code == 130 and toy.steps == 3 and name in out, err
     rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3]
     assert (tmp_path / "run" / "model.npz").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # handler restored
+    # nothing of ours is left behind: no temporaries, no lock file
+    assert sorted(os.listdir(tmp_path / "run")) == ["config.toml", "metrics.jsonl", "model.npz"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # handlers restored
+    assert signal.getsignal(signal.SIGTERM) is old_term
 
 
 def test_divergence_exits_1_and_keeps_last_good_model(tmp_path, capsys, monkeypatch):
@@ -171,6 +177,11 @@ def test_divergence_exits_1_and_keeps_last_good_model(tmp_path, capsys, monkeypa
     assert code == 1 and "diverged" in err and "Traceback" not in err
     from boltzmann_lab.io.modelio import load_model
     assert np.isfinite(load_model(tmp_path / "run" / "model.npz").means).all()
+    rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    # steps 1-3 logged as they happened; the diverged step 4 is one more row, marked
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    assert [r.get("diverged", False) for r in rows] == [False, False, False, True]
+    assert rows[-1]["loss"] == 4.0 and rows[-1]["last_good_step"] == 1
 
 
 # ------------------------------------------------------------------------------ sample/evaluate
@@ -303,7 +314,7 @@ def test_design_md_configs_work_as_written(tmp_path, capsys):
 def test_progress_bar_draws_on_a_terminal_only():
     import io
 
-    from boltzmann_lab.app.cli import Progress
+    from boltzmann_lab.app.cli_train import Progress
     from boltzmann_lab.learning.trainer import Snapshot
 
     class Tty(io.StringIO):

@@ -107,7 +107,7 @@ def test_energy_and_exact_probabilities_against_brute_force():
             e0, e1 = m.energy(s), m.energy(f)
             tot += -np.logaddexp(0.0, e0 - e1)
         want.append(tot)
-    assert m.pseudo_log_likelihood(x) == pytest.approx(np.mean(want), abs=1e-12)
+    assert m.pll(x) == pytest.approx(np.mean(want), abs=1e-12)
     ev = m.evaluate((x + 1) / 2)                          # binary input is converted by 2x - 1
     assert ev["ll_method"] == "exact"
     assert ev["ll"] == pytest.approx(np.mean(-m.energy(x) - log_z), abs=1e-10)

@@ -107,7 +107,11 @@ def test_model_protocol_round_trip_and_evaluate(tmp_path):
     x = loaded.sample(200, seed=4)
     assert x.shape == (200, 256)
     ev = loaded.evaluate(x)
-    assert math.isnan(ev["ll"]) and ev["ll_method"] == "none"
+    # H = 0: log Z of the 16 x 16 torus is Kaufman's exact value, so the likelihood is exact
+    assert ev["ll_method"] == "exact"
+    want = float(np.mean(-loaded.energy(x) / 3.0)) - onsager.finite_log_z(16, 3.0)
+    assert ev["ll"] == pytest.approx(want, rel=1e-12)
+    assert ev["ll"] == pytest.approx(loaded.score(x), rel=1e-12)
     assert ev["exact_energy"] == pytest.approx(onsager.energy_per_spin(3.0))   # infinite L
     exact = onsager.finite_energy_per_spin(16, 3.0)                            # this lattice
     assert abs(ev["energy"] - exact) <= Z * ev["energy_se"]

@@ -25,7 +25,7 @@ def test_the_schema_model_files_and_factory_read_the_records():
         assert config.MODEL_KEYS[name] is k.model_keys
         assert config.TRAINING_KEYS[name] is k.training_keys
         assert modelio.REGISTRY[name] == k.model
-        assert modelio.REQUIRED[name] == k.required_arrays
+        assert set(k.files.required) <= set(k.files.shapes(k.files.required))
     with pytest.raises(KeyError, match="known kinds"):
         kinds.get("nonsense")
 

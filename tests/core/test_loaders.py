@@ -173,7 +173,7 @@ def test_memory_is_checked_before_reading(tmp_path, monkeypatch):
 
     # And with little memory "available", a small real file is refused without calling np.load.
     np.save(tmp_path / "small.npy", np.ones((100, 10)))
-    monkeypatch.setattr("boltzmann_lab.data.loaders.available_memory", lambda: 1000)
+    monkeypatch.setattr("boltzmann_lab.memory.available_memory", lambda: 1000)
 
     def boom(*a, **k):
         raise AssertionError("np.load must not be called")
@@ -380,7 +380,7 @@ def test_image_folder_errors(tmp_path, monkeypatch):
     imgs.mkdir()
     (imgs / "a.png").write_bytes(encode_png(np.zeros((2, 2)), 0))
     (imgs / "b.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(20))
-    monkeypatch.setattr("boltzmann_lab.data.loaders._pillow", lambda: None)
+    monkeypatch.setattr("boltzmann_lab.data.formats.images._pillow", lambda: None)
     msg = _err(load_path, imgs)
     assert "b.jpg" in msg and "Pillow" in msg and "pip install pillow" in msg
     (imgs / "b.jpg").unlink()

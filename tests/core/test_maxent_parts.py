@@ -51,7 +51,7 @@ def test_load_mask_validates_shape_symmetry_and_refuses_pickles(tmp_path):
     with pytest.raises(ValueError, match="symmetric"):
         load_mask(str(p), 9)
     np.save(p, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="not a plain"):
+    with pytest.raises(ValueError, match="refused and not read"):
         load_mask(str(p), 9)
     with pytest.raises(ValueError, match="no such file"):
         load_mask(str(tmp_path / "missing.npy"), 9)

@@ -9,6 +9,7 @@ import pytest
 from boltzmann_lab.io import modelio
 from boltzmann_lab.data.loaders import LoadError
 from boltzmann_lab.io.modelio import ModelFileError, load_model, read_model_file, save_model
+from boltzmann_lab.kinds import KINDS
 
 
 def _sym(rng, n, scale=0.3):
@@ -86,7 +87,7 @@ def test_round_trip_every_kind(tmp_path, name):
     meta, arrays = read_model_file(path)
     assert meta["format"] == "boltzmann-lab-model" and meta["version"] == 1
     assert meta["kind"] == model.kind and meta["convention"] == model.convention
-    for req in modelio.REQUIRED[model.kind]:
+    for req in KINDS[model.kind].files.required:
         assert req in arrays
     back = load_model(path)
     assert type(back) is type(model) and back.convention == model.convention
