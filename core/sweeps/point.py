@@ -49,7 +49,7 @@ def _monitor(cfg, learner) -> str:
     return getattr(learner, "monitor", "val_ll") if monitor == "auto" else monitor
 
 
-def run_point(cfg: dict, files: bool = True, stop=None) -> dict:
+def run_point(cfg: dict, files: bool = True, stop=None, source: str = "sweep point") -> dict:
     """Train the run ``cfg`` (resolved) to the end.
 
     Parameters
@@ -58,6 +58,7 @@ def run_point(cfg: dict, files: bool = True, stop=None) -> dict:
     files : return the run directory's files (``{name: bytes}``); False for an in-memory sweep.
     stop : a ``threading.Event`` checked before every step (serial sweeps only); when set,
         :class:`~boltzmann_lab.sweeps.executor.Cancelled` is raised and nothing is kept.
+    source : names the point in error messages (e.g. a memory refusal on the worker).
 
     Returns
     -------
@@ -75,7 +76,7 @@ def run_point(cfg: dict, files: bool = True, stop=None) -> dict:
 
     start = time.perf_counter()
     with threadpool_limits(1), inside_task():
-        trainer = make_trainer(cfg)
+        trainer = make_trainer(cfg, source=source)
         monitor = _monitor(cfg, trainer.learner)
         sign = 1.0 if trainer.mode == "max" else -1.0
         best, best_step = None, None

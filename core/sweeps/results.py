@@ -13,7 +13,7 @@ A point is *finished* when its directory holds ``result.json`` — the complete 
 and atomically, holding the point's row.  Its directory is assembled under ``DIR/.partial`` and
 renamed into place in one step, so a point directory is either complete or absent; a rerun with
 the same ``--out`` skips finished points and rebuilds their rows from the markers.  One client at a
-time writes a sweep directory (a lock file, ``DIR/.lock``, on POSIX systems).
+time writes a sweep directory (the run-directory lock of :mod:`boltzmann_lab.io.rundir`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ MARKER = "result.json"
 SWEEP_FILE = "sweep.json"
 CSV_FILE = "results.csv"
 PARTIAL = ".partial"
-LOCK = ".lock"
 FORMAT = "boltzmann-lab-sweep-point"
 VERSION = 1
 
@@ -92,10 +91,11 @@ def check_out_dir(out) -> None:
     """``out`` may be new, empty, or a sweep directory written before (it holds ``sweep.json``);
     anything else is refused (SweepError) so a sweep never scatters point folders into a folder
     of other files.  Writes nothing."""
+    from boltzmann_lab.io.rundir import user_files
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / SWEEP_FILE).exists():
+    if out.is_dir() and user_files(out) and not (out / SWEEP_FILE).exists():
         raise SweepError(f"--out {out}: the folder is not empty and is not a sweep directory "
                          f"(it has no {SWEEP_FILE}); choose a new or empty folder")
 
@@ -119,19 +119,24 @@ def open_sweep_dir(out, description: dict):
     return lock
 
 
+class _Lock:
+    """The run-directory lock of :mod:`boltzmann_lab.io.rundir`, held for the whole sweep."""
+
+    def __init__(self, out: Path):
+        from boltzmann_lab.io.rundir import RunDirBusy, RunDirLock
+        self.lock = RunDirLock(out)
+        try:
+            self.lock.acquire()
+        except RunDirBusy:
+            raise SweepError(f"--out {out}: another sweep or run is writing to this folder right "
+                             f"now; wait for it or choose another folder") from None
+
+    def close(self) -> None:
+        self.lock.release()
+
+
 def _lock(out: Path):
-    f = open(out / LOCK, "a+")
-    try:
-        import fcntl
-    except ImportError:        # pragma: no cover - Windows: no lock
-        return f
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
-        raise SweepError(f"--out {out}: another sweep is writing to this folder right now; "
-                         f"wait for it or choose another folder") from None
-    return f
+    return _Lock(out)
 
 
 def commit_point(out: Path, name: str, files: dict[str, bytes], marker: dict) -> bool:

@@ -172,7 +172,9 @@ def sweep(config, grid: dict | None = None, *, seeds: int = 1, out=None, schedul
                 if p.name in rows:
                     emit("skipped", p, rows[p.name])
             extra = {"stop": stop} if ex.in_process else {}
-            calls = [(run_point, (p.config,), {"files": out is not None, **extra}) for p in todo]
+            calls = [(run_point, (p.config,), {"files": out is not None,
+                                                "source": f"sweep point {p.name}", **extra})
+                     for p in todo]
             outcomes = ex.run(calls, stop=stop)
             try:
                 for outcome in outcomes:

@@ -319,6 +319,7 @@ def test_a_failing_point_is_reported_and_retried_by_the_next_run(tmp_path, monke
     real = runner.run_point
 
     def flaky(cfg, **kw):
+        assert kw["source"].startswith("sweep point ")
         if cfg["model"]["hidden"] == 6 and cfg["training"]["seed"] == 6:
             raise RuntimeError("disk full")
         return real(cfg, **kw)
@@ -460,3 +461,14 @@ def test_importing_sweeps_and_the_cli_does_not_import_dask():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=300)
     assert res.returncode == 0, res.stderr
+
+
+def test_one_client_at_a_time_writes_a_sweep_directory(tmp_path):
+    from boltzmann_lab.io.rundir import RunDirLock
+    out = tmp_path / "busy"
+    sweep(RBM, {"training.learning_rate": [0.1]}, out=out, scheduler="serial")
+    with RunDirLock(out):                      # e.g. another sweep still running on it
+        with pytest.raises(SweepError, match="another sweep or run is writing"):
+            sweep(RBM, {"training.learning_rate": [0.1, 0.2]}, out=out, scheduler="serial")
+    assert len(sweep(RBM, {"training.learning_rate": [0.1, 0.2]}, out=out,
+                     scheduler="serial")) == 2
