@@ -150,15 +150,20 @@ class DBM(ModelProtocol):
         base = v @ b[0]
         in1 = v @ W[0] + b[1]                       # (M, n1)
         out = np.full(len(v), -np.inf)
+        n1 = self.sizes[1]
         step = 1 << min(n2, 12)
+        # rows per block so that the (rows, K, n1) temporary stays below ~2^21 numbers (16 MB)
+        rows = max(1, (1 << 21) // (step * max(n1, 1)))
         for start in range(0, 1 << n2, step):
             h2 = states(n2, (0.0, 1.0), start, min(1 << n2, start + step))  # (K, n2)
             t = h2 @ b[2]                                                    # (K,)
             if len(W) == 3:
                 t = t + np.logaddexp(0.0, h2 @ W[2] + b[3]).sum(1)
-            a1 = in1[:, None, :] + (h2 @ W[1].T)[None, :, :]                 # (M, K, n1)
-            val = np.logaddexp(0.0, a1).sum(2) + t[None, :]
-            out = np.logaddexp(out, logsumexp(val, axis=1))
+            top = h2 @ W[1].T                                                # (K, n1)
+            for r in range(0, len(v), rows):
+                a1 = in1[r:r + rows, None, :] + top[None, :, :]             # (rows, K, n1)
+                val = np.logaddexp(0.0, a1).sum(2) + t[None, :]
+                out[r:r + rows] = np.logaddexp(out[r:r + rows], logsumexp(val, axis=1))
         return base + out
 
     def log_prob(self, v, log_z=None):
