@@ -219,6 +219,9 @@ class ShortAxis(pg.AxisItem):
 #: groups shown first for a kind (the rest follow in GROUPS order)
 PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization")}
 MAX_PLOTS = 3
+#: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
+#: than that many times the plots shows fewer groups rather than squeezed ones
+PLOT_ROOM = {False: 110, True: 170}
 LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
@@ -281,7 +284,12 @@ class CurvesView(View):
             [g for g, *_ in GROUPS if g in present and g not in first]
         if len(order) > 1 and "other" in order:
             order.remove("other")          # bookkeeping numbers only when nothing else exists
-        return tuple(order[:MAX_PLOTS])
+        return tuple(order[:min(MAX_PLOTS, self.room_for_plots())])
+
+    def room_for_plots(self) -> int:
+        """How many stacked plots the view's height allows (at least one)."""
+        h = self.canvas.height() if self.isVisible() else 10 ** 6
+        return max(1, int(h // PLOT_ROOM[theme.is_presentation()]))
 
     def _detach(self):
         for gid, plot in self.plots.items():
@@ -312,6 +320,8 @@ class CurvesView(View):
             if gid in LOG_GROUPS:
                 plot.setLogMode(y=True)
             plot._title_text = title
+            plot._ylabel = ylabel
+            plot._unit_in_title = False
             plot._off_scale = False
             # the view fits y itself (y_range) until the user zooms with the mouse
             plot._fit_y = True
@@ -350,18 +360,31 @@ class CurvesView(View):
         if plot._off_scale:
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
-        key_size = "12pt" if theme.is_presentation() else "9pt"
-        # title and keys on one line when they fit the plot's width, else keys on a second line
-        plain = plot._title_text + "      " + "    ".join(
-            ("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid)
+        key_size = theme.key_size()
+        title = plot._title_text + (f" ({plot._ylabel})" if plot._unit_in_title else "")
+        # title and keys on one line when they fit the plot's width, else the keys on as many
+        # further lines as they need
+        plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
         if plot._off_scale:
-            plain += "    (early values off-scale)"
-        one_line = self._text_width(plain, size, key_size) <= self.canvas.width() - 40
-        plot._title_lines = 1 if one_line else 2
-        plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
+            plain.append("(early values off-scale)")
+        room = max(self.canvas.width() - 40, 50)
+        lines, line = [], []
+        for text, key in zip(plain, keys):
+            trial = "    ".join(t for t, _ in line + [(text, key)])
+            if line and self._text_width("      " + trial, size, key_size) > room:
+                lines.append(line)
+                line = []
+            line.append((text, key))
+        if line:
+            lines.append(line)
+        one_line = self._text_width(title + "      " + "    ".join(plain), size, key_size) <= room
+        plot._title_lines = 1 if one_line else 1 + len(lines)
+        rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
+        plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
                       + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
                       + f'<span style="font-size:{key_size}">'
-                      + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
+                      + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
+                      size=size, color=theme.INK)
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
@@ -380,8 +403,28 @@ class CurvesView(View):
 
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
+        if self.series and self.visible_groups() != self._groups:
+            self.flush()                  # more or fewer plots fit now
         for gid in self.plots:
             self._retitle(gid)
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self):
+        """A y label longer than its plot is high would run into the next plot's: it moves into
+        the title as "(unit)" instead, and back when there is room again."""
+        for gid, plot in self.plots.items():
+            if not plot._ylabel:
+                continue
+            ax = plot.getAxis("left")
+            need = ax.label.boundingRect().width()
+            have = plot.vb.height()
+            if have <= 0:
+                continue
+            move = need > have if not plot._unit_in_title else need > have - 12
+            if move != plot._unit_in_title:
+                plot._unit_in_title = move
+                ax.showLabel(not move)
+                self._retitle(gid)
 
     def _fit_ranges(self):
         """Set each plot's y range from its curves (:func:`y_range`)."""
@@ -455,6 +498,7 @@ class CurvesView(View):
         for s in self.series.values():
             s.flush()
         self._fit_ranges()
+        self._fit_axis_labels()
 
     def add_points(self, points, flush: bool = True) -> None:
         """``points``: list of (step, epoch, metrics dict) from the worker, in order; drawn now
