@@ -28,8 +28,7 @@ def _wait(app, seconds):
 
 
 def _visible_text_widgets(win):
-    from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QCheckBox, QLabel,
-                                   QWidget)
+    from PySide6.QtWidgets import QWidget
     for w in win.findChildren(QWidget):
         if not w.isVisible() or QWidget.window(w) is not win:
             continue
@@ -51,7 +50,6 @@ def check_window(win, where: str) -> list[str]:
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QLabel, QRadioButton,
                                    QToolBar, QToolButton)
-    import pyqtgraph as pg
     from boltzmann_lab.app.views.base import ElidedLabel
 
     out = []
