@@ -82,7 +82,14 @@ def fit_window(window, size=None, centre: bool = False, frame=None) -> QRect:
     if new.topLeft() != window.geometry().topLeft():
         # move() places the frame; the rectangle above is the client area
         window.move(new.x() - frame[0], new.y() - frame[1])
-    return new
+    if window.isVisible():
+        # platforms differ in what move() places: shift by what still sticks out
+        fg = window.frameGeometry()
+        dx = max(avail.left() - fg.left(), 0) - max(fg.right() - avail.right(), 0)
+        dy = max(avail.top() - fg.top(), 0) - max(fg.bottom() - avail.bottom(), 0)
+        if dx or dy:
+            window.move(window.pos().x() + dx, window.pos().y() + dy)
+    return window.geometry()
 
 
 def presentation_point_size(window=None) -> int:

@@ -1,6 +1,6 @@
 """Scales of the learning-curve plots: the y range (:func:`y_range`: follow the data, but leave early
 values off-scale in a long run when they would squash the recent curves flat) and a value axis
-that does not crowd its tick labels (:class:`ShortAxis`)."""
+that does not crowd its tick labels (:class:`ShortAxis`); widths of plot titles."""
 
 from __future__ import annotations
 
@@ -79,3 +79,26 @@ class ShortAxis(pg.AxisItem):
             if first <= hi - 0.1 * dif:
                 return [(sp, 0.0)]
         return [(step, 0.0)]
+
+
+def elide_title(title: str, title_size: str, room: int) -> str:
+    """``title`` (bold, ``title_size``) shortened with "…" to at most ``room`` px."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+    f = QFont()
+    f.setPointSizeF(float(title_size.rstrip("pt")))
+    f.setBold(True)
+    return QFontMetrics(f).elidedText(title, Qt.ElideRight, room)
+
+
+def text_width(plain: str, title_size: str, key_size: str) -> int:
+    """Rough width in px of a title (bold, ``title_size``) with its keys (``key_size``)."""
+    from PySide6.QtGui import QFont, QFontMetrics
+    title, _, rest = plain.partition("      ")
+    f = QFont()
+    f.setPointSizeF(float(title_size.rstrip("pt")))
+    f.setBold(True)
+    k = QFont()
+    k.setPointSizeF(float(key_size.rstrip("pt")))
+    return QFontMetrics(f).horizontalAdvance(title + "   ") + \
+        QFontMetrics(k).horizontalAdvance(rest)

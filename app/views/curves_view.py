@@ -22,11 +22,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
 from .base import View, style_plot
-from .curve_scale import ShortAxis, y_range
+from .curve_scale import ShortAxis, elide_title, text_width, y_range
 
 MAX_POINTS = 4000
 
@@ -225,7 +225,11 @@ class CurvesView(View):
     def room_for_plots(self) -> int:
         """How many stacked plots the view's height allows (at least one)."""
         h = self.canvas.height() if self.isVisible() else 10 ** 6
-        return max(1, int(h // PLOT_ROOM[theme.is_presentation()]))
+        per = PLOT_ROOM[theme.is_presentation()]
+        shown = len(self._groups)
+        if shown and per * shown - 15 <= h < per * (shown + 1) + 15:
+            return shown                  # a few pixels either way do not rebuild the plots
+        return max(1, int(h // per))
 
     # ------------------------------------------------------------------ reference lines
     def set_references(self, lines) -> None:
@@ -330,23 +334,31 @@ class CurvesView(View):
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
         key_size = theme.key_size()
-        title = plot._title_text + (f" ({plot._ylabel})" if plot._unit_in_title else "")
+        room = max(self.canvas.width() - 40, 50)
+        title = plot._title_text
+        plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
+        if plot._unit_in_title:
+            unit = f"({plot._ylabel})"
+            if text_width(f"{title} {unit}", size, key_size) <= room:
+                title = f"{title} {unit}"
+            else:                          # the unit leads the keys' line instead
+                plain.insert(0, f"y: {plot._ylabel}")
+                keys.insert(0, f"y: {html.escape(plot._ylabel)}")
+        title = elide_title(title, size, room)
         # title and keys on one line when they fit the plot's width, else the keys on as many
         # further lines as they need
-        plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
         if plot._off_scale:
             plain.append("(early values off-scale)")
-        room = max(self.canvas.width() - 40, 50)
         lines, line = [], []
         for text, key in zip(plain, keys):
             trial = "    ".join(t for t, _ in line + [(text, key)])
-            if line and self._text_width("      " + trial, size, key_size) > room:
+            if line and text_width("      " + trial, size, key_size) > room:
                 lines.append(line)
                 line = []
             line.append((text, key))
         if line:
             lines.append(line)
-        one_line = self._text_width(title + "      " + "    ".join(plain), size, key_size) <= room
+        one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
         plot._title_lines = 1 if one_line else 1 + len(lines)
         rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
         plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
@@ -357,21 +369,19 @@ class CurvesView(View):
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
-    @staticmethod
-    def _text_width(plain: str, title_size: str, key_size: str) -> int:
-        """Rough width in px of a title (bold, ``title_size``) with its keys (``key_size``)."""
-        from PySide6.QtGui import QFont, QFontMetrics
-        title, _, rest = plain.partition("      ")
-        f = QFont()
-        f.setPointSizeF(float(title_size.rstrip("pt")))
-        f.setBold(True)
-        k = QFont()
-        k.setPointSizeF(float(key_size.rstrip("pt")))
-        return QFontMetrics(f).horizontalAdvance(title + "   ") + \
-            QFontMetrics(k).horizontalAdvance(rest)
-
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
+        # once the size has settled (a change of layout resizes the view several times, and a
+        # relayout rebuilds the plots)
+        timer = self.__dict__.get("_resize_timer")
+        if timer is None:
+            timer = self._resize_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(40)
+            timer.timeout.connect(self._after_resize)
+        timer.start()
+
+    def _after_resize(self):
         if self.series and self.visible_groups() != self._groups:
             self.flush()                  # more or fewer plots fit now
         for gid in self.plots:

@@ -190,6 +190,7 @@ def main(argv) -> int:
     win.show()
     problems, checked = [], {}
     for name in names:
+        t0 = time.monotonic()
         win.load_preset(name, autoplay=True)
         end = time.monotonic() + 25
         while time.monotonic() < end:
@@ -201,6 +202,7 @@ def main(argv) -> int:
                 break
         _wait(app, 0.6)
         win.pause()
+        print(f"{name}: views after {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
         for screen in screens:
             size = f"{screen.geometry().width()}x{screen.geometry().height()}"
             _move_to(app, win, screen)
@@ -219,7 +221,13 @@ def main(argv) -> int:
             win.views.show_page(0)
             win.presentation_action.setChecked(False)
             _wait(app, 0.6)
-            g, avail = win.frameGeometry(), screen.availableGeometry()
+            print(f"{name} {size}: checked after {time.monotonic() - t0:.1f} s", file=sys.stderr,
+                  flush=True)
+            avail = screen.availableGeometry()
+            end = time.monotonic() + 3          # the window system settles the frame
+            while not avail.contains(win.frameGeometry()) and time.monotonic() < end:
+                _wait(app, 0.05)
+            g = win.frameGeometry()
             if not avail.contains(g):
                 problems.append(f"{name} {size}: after presentation the window {g.getRect()} "
                                 f"does not fit the screen {avail.getRect()}")
