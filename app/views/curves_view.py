@@ -26,7 +26,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
 from .base import View, style_plot
-from .curve_scale import ShortAxis, elide_title, text_width, y_range
+from .curve_scale import ShortAxis, elide_title, text_width, wrap_keys, y_range
 
 MAX_POINTS = 4000
 
@@ -240,22 +240,8 @@ class CurvesView(View):
         self._fit_ranges()
 
     def _draw_references(self):
-        for plot, item in self._ref_items:
-            plot.removeItem(item)
-        self._ref_items = []
-        for r in self.references:
-            plot = self.plots.get(group_of(r.metric))
-            if plot is None:
-                continue
-            item = pg.InfiniteLine(pos=float(r.value), angle=0, movable=False,
-                                   pen=pg.mkPen(theme.INK, width=max(theme.pen_width() - 1, 1),
-                                                style=Qt.DashLine),
-                                   label=r.label, labelOpts={
-                                       "position": 0.02, "anchors": [(0, 1), (0, 1)],
-                                       "color": theme.INK, "fill": (255, 255, 255, 200)})
-            item.label.setFont(theme.tick_font())
-            plot.addItem(item, ignoreBounds=True)
-            self._ref_items.append((plot, item))
+        from ..reference_lines import draw
+        draw(self)
 
     def _reference_values(self, gid) -> tuple:
         return tuple(float(r.value) for r in self.references if group_of(r.metric) == gid)
@@ -334,7 +320,9 @@ class CurvesView(View):
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
         key_size = theme.key_size()
-        room = max(self.canvas.width() - 40, 50)
+        # the title is centred over the data area (right of the y axis)
+        room = max(int(plot.vb.width()) - 8 if plot.vb.width() > 60 else
+                   self.canvas.width() - 100, 50)
         title = plot._title_text
         plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
         if plot._unit_in_title:
@@ -349,23 +337,26 @@ class CurvesView(View):
         # further lines as they need
         if plot._off_scale:
             plain.append("(early values off-scale)")
-        lines, line = [], []
-        for text, key in zip(plain, keys):
-            trial = "    ".join(t for t, _ in line + [(text, key)])
-            if line and text_width("      " + trial, size, key_size) > room:
-                lines.append(line)
-                line = []
-            line.append((text, key))
-        if line:
-            lines.append(line)
+        lines = wrap_keys(plain, keys, size, key_size, room)
         one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
         plot._title_lines = 1 if one_line else 1 + len(lines)
         rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
-        plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
-                      + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
-                      + f'<span style="font-size:{key_size}">'
-                      + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
-                      size=size, color=theme.INK)
+        plot._title_room = room
+        for _ in range(4):
+            plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
+                          + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
+                          + f'<span style="font-size:{key_size}">'
+                          + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
+                          size=size, color=theme.INK)
+            # the rendered width decides (fonts measured above are an estimate)
+            over = plot.titleLabel.item.boundingRect().width() - room
+            if over <= 2 or len(title) <= 4:
+                break
+            if one_line:
+                one_line, plot._title_lines = False, 1 + len(lines)
+            else:
+                title = elide_title(plot._title_text, size,
+                                    int(text_width(title, size, key_size) - over - 6))
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
@@ -392,6 +383,9 @@ class CurvesView(View):
         """A y label longer than its plot is high would run into the next plot's: it moves into
         the title as "(unit)" instead, and back when there is room again."""
         for gid, plot in self.plots.items():
+            if plot.vb.width() > 60 and abs(plot.vb.width() - 8 -
+                                            getattr(plot, "_title_room", 0)) > 3:
+                self._retitle(gid)          # the data area's width is known (or changed)
             if not plot._ylabel:
                 continue
             ax = plot.getAxis("left")

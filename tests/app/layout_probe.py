@@ -139,10 +139,12 @@ def _check_plots(win, where):
             elif isinstance(item, pg.PlotItem) and item.isVisible():
                 title = item.titleLabel
                 if title.isVisible() and title.text:
+                    # the title is centred over the data area, the view box
                     need = title.item.boundingRect().width()
-                    if need > item.width() + 2 and title.maximumHeight() > 0:
+                    have = item.vb.width() if item.vb.isVisible() else item.width()
+                    if need > have + 2 and title.maximumHeight() > 0:
                         out.append(f"{where}: plot title {title.item.toPlainText()!r} "
-                                   f"needs {need:.0f} px, plot is {item.width():.0f} px")
+                                   f"needs {need:.0f} px, has {have:.0f} px")
                 if getattr(item, "_title_text", None) is not None:     # a curves plot
                     h = item.vb.height()
                     if h < MIN_PLOT_PX[mode]:
