@@ -53,7 +53,8 @@ def check_window(win, where: str) -> list[str]:
     from boltzmann_lab.app.views.base import ElidedLabel
 
     out = []
-    screen = win.screen().availableGeometry()
+    from boltzmann_lab.app.screen_fit import available_geometry
+    screen = available_geometry(win)
     frame = win.frameGeometry() if not win.isFullScreen() else win.geometry()
     if not screen.contains(frame):
         out.append(f"{where}: window {frame.getRect()} outside the screen {screen.getRect()}")
