@@ -67,10 +67,20 @@ class Presentation(QObject):
             sc.activated.connect(slot)
             self.page_keys.append(sc)
         window.installEventFilter(self)      # toolbars take two rows when one is too narrow
+        if hasattr(window, "run_starting"):
+            window.run_starting.connect(self._run_starting)
         action = getattr(window, "presentation_action", None)
         if action is not None:
             # the window's own slot switches fonts/theme; this one adds the full screen
             action.toggled.connect(self._presentation_toggled)
+
+    def _run_starting(self, cfg) -> None:
+        """A preset's ``[view] main_view`` (a view name: lattice, samples, moments, weights,
+        em, contacts, ...) is the view its run shows first in presentation mode."""
+        views = getattr(self.window, "views", None)
+        if views is not None:
+            main = ((cfg or {}).get("view") or {}).get("main_view")
+            views.main_view = str(main) if main else None
 
     # ------------------------------------------------------------------ toolbars
     def eventFilter(self, obj, event):             # noqa: N802 (Qt name)

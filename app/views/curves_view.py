@@ -26,7 +26,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
 from .base import View, style_plot
-from .curve_scale import ShortAxis, elide_title, text_width, wrap_keys, y_range
+from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_keys, y_range
 
 MAX_POINTS = 4000
 
@@ -179,6 +179,7 @@ class CurvesView(View):
                         "hopfield": "Recall traces"}.get(kind, "Learning curves"))
         self.set_caption("x axis: steps (each = the configured lattice sweeps); dashed: exact "
                          "L→∞ values (Onsager energy, Yang magnetisation)" if kind == "ising"
+                         else "x axis: recall step" if kind == "hopfield"
                          else "x axis: training step")
 
     @staticmethod
@@ -420,11 +421,15 @@ class CurvesView(View):
                     if s.tail is not None:
                         xs.append([s.tail[0]])
                         ys.append([s.tail[1]])
-            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) +
-                        self._reference_values(gid))
+            refs = self._reference_values(gid)
+            # a recall is short however many steps it is cut into: show all of it
+            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) + refs,
+                        min_steps=10 ** 9 if self.kind == "hopfield" else MIN_STEPS)
             if r is None:
                 continue
             lo, hi, off = r
+            if refs and max(refs) > hi - 0.12 * (hi - lo):
+                hi = max(refs) + 0.15 * (hi - lo)      # room for the top line's label
             if off != plot._off_scale:
                 plot._off_scale = off
                 self._retitle(gid)
