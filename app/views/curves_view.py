@@ -333,31 +333,35 @@ class CurvesView(View):
             else:                          # the unit leads the keys' line instead
                 plain.insert(0, f"y: {plot._ylabel}")
                 keys.insert(0, f"y: {html.escape(plot._ylabel)}")
-        title = elide_title(title, size, room)
+        full, fit = title, room
         # title and keys on one line when they fit the plot's width, else the keys on as many
-        # further lines as they need
+        # further lines as they need; the rendered width decides (the widths measured here are
+        # estimates), narrowing the room until the text fits
         if plot._off_scale:
             plain.append("(early values off-scale)")
-        lines = wrap_keys(plain, keys, size, key_size, room)
         one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
-        plot._title_lines = 1 if one_line else 1 + len(lines)
-        rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
         plot._title_room = room
-        for _ in range(4):
+        for _ in range(5):
+            title = elide_title(full, size, fit)
+            lines = wrap_keys(plain, keys, size, key_size, fit)
+            rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
+            plot._title_lines = 1 if one_line else 1 + len(lines)
             plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
                           + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
                           + f'<span style="font-size:{key_size}">'
                           + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
                           size=size, color=theme.INK)
-            # the rendered width decides (fonts measured above are an estimate)
             over = plot.titleLabel.item.boundingRect().width() - room
-            if over <= 2 or len(title) <= 4:
+            if over <= 2 or fit < 60:
                 break
             if one_line:
-                one_line, plot._title_lines = False, 1 + len(lines)
+                one_line = False
             else:
-                title = elide_title(plot._title_text, size,
-                                    int(text_width(title, size, key_size) - over - 6))
+                fit = int(fit - over - 6)
+        # pyqtgraph gives a title one 30 px row: as many rows as its lines need
+        h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
+        plot.titleLabel.setMaximumHeight(h)
+        plot.layout.setRowFixedHeight(0, h)
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
