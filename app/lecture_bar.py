@@ -240,6 +240,7 @@ class LectureBar(QWidget):
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
             self.ising_stats.setText("")
+            self._stats_parts = None
             temps = (cfg.get("view") or {}).get("data_temperatures")
             if temps and cfg["data"].get("temperatures") is None:
                 show.add("data_t")
@@ -311,7 +312,14 @@ class LectureBar(QWidget):
             if bonds.size:
                 # a nearest-neighbour MaxEnt fit of Ising data should find J = 1/T on the bonds
                 parts.append(f"mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})")
+        self._stats_parts = parts
         self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
+
+    def resizeEvent(self, event):                  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        parts = getattr(self, "_stats_parts", None)
+        if parts and self.ising_stats.isVisible():
+            self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
 
     def _fit_lines(self, label, parts, gap="     ") -> str:
         """``parts`` on one line when it fits the bar's width, else as few lines as needed (a

@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
-from .base import View, style_plot
+from .base import View, loosen_title, style_plot
 from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_keys, y_range
 
 MAX_POINTS = 4000
@@ -228,7 +228,7 @@ class CurvesView(View):
         h = self.canvas.height() if self.isVisible() else 10 ** 6
         per = PLOT_ROOM[theme.is_presentation()]
         shown = len(self._groups)
-        if shown and per * shown - 15 <= h < per * (shown + 1) + 15:
+        if shown and per * shown <= h < per * (shown + 1) + 15:
             return shown                  # a few pixels either way do not rebuild the plots
         return max(1, int(h // per))
 
@@ -362,8 +362,7 @@ class CurvesView(View):
         h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
         plot.titleLabel.setMaximumHeight(h)
         plot.layout.setRowFixedHeight(0, h)
-        # a long title must not widen the plot past its frame: let it be clipped instead
-        plot.titleLabel.setMinimumWidth(10)
+        loosen_title(plot)      # a long title must not widen the plot past its frame
 
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
