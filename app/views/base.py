@@ -281,3 +281,27 @@ def _rewrap_title(plot) -> None:
         h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
         plot.titleLabel.setMaximumHeight(h)
         plot.layout.setRowFixedHeight(0, h)
+
+
+def wrap_bottom_label(plot: pg.PlotItem) -> None:
+    """The bottom axis label wraps onto further lines when it is longer than the axis (the axis
+    grows to hold them), re-wrapped whenever the plot is resized, so that it is never cut."""
+    if getattr(plot, "_wrap_bottom", False):
+        _rewrap_bottom(plot)
+        return
+    plot._wrap_bottom = True
+    plot.geometryChanged.connect(lambda p=plot: _rewrap_bottom(p))
+    _rewrap_bottom(plot)
+
+
+def _rewrap_bottom(plot) -> None:
+    ax = plot.getAxis("bottom")
+    label = ax.label
+    if label is None or not label.isVisible():
+        return
+    label.setTextWidth(-1)
+    room = ax.width() - 4
+    width = -1 if room <= 40 or label.boundingRect().width() <= room else room
+    label.setTextWidth(width)
+    ax._updateHeight()
+    ax.resizeEvent()

@@ -145,6 +145,12 @@ def _check_plots(win, where):
                     continue
                 rect = item.label.mapRectToScene(item.label.boundingRect())
                 labels.append((item.label.toPlainText(), rect, item))
+                # longer than its axis: cut off at the ends (or over the ticks)
+                long = item.label.boundingRect().width()
+                along = item.height() if item.orientation in ("left", "right") else item.width()
+                if long > along + 2:
+                    out.append(f"{where}: axis label {item.label.toPlainText()!r} needs "
+                               f"{long:.0f} px along an axis of {along:.0f} px")
             elif isinstance(item, pg.TextItem) and item.isVisible():
                 rect = item.textItem.mapRectToScene(item.textItem.boundingRect())
                 texts.append((item.textItem.toPlainText(), rect, item.parentItem()))
@@ -233,6 +239,11 @@ def main(argv) -> int:
             _move_to(app, win, screen)
             _settle(app, win)
             where = f"{name} {size} normal"
+            if os.environ.get("LAYOUT_PROBE_DEBUG"):
+                cv = win.views.curves
+                print(where, [(g, round(p.vb.height()), round(p.height())) for g, p in
+                              cv.plots.items()], cv.canvas.height(), cv.__dict__.get("_cap"),
+                      cv.room_for_plots(), file=sys.stderr)
             problems += check_window(win, where)
             checked[where] = list(win.views.visible_names())
             win.presentation_action.setChecked(True)
