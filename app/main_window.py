@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHB
 
 from boltzmann_lab import config as C
 
-from . import theme
+from . import heap, theme
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
 from .panels.transport import Transport
 from .views.lattice_view import LatticeView
@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         # lecture-hall features: presentation, sessions, export, drawing tools, help (boltzmann_lab.app.lecture)
         from .lecture import install as install_lecture
         install_lecture(self)
+        heap.settle()
 
     # ================================================================== UI
     def _build_ui(self):
@@ -326,6 +327,7 @@ class MainWindow(QMainWindow):
         self._kind = kind
         lr = self.active_cfg["training"].get("learning_rate") if kind in LR_KINDS else None
         self.transport.show_hypers(lr, self.active_cfg["model"].get("temperature"))
+        heap.settle()          # the new run's objects are long-lived: out of the collector's way
 
     # ================================================================== polling
     def _tick(self):
