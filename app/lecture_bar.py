@@ -5,7 +5,8 @@
   (Metropolis / heat bath / Wolff).
 * Hopfield: which stored pattern to cue, a cue-noise slider (moving it re-cues at once), Re-cue,
   recall dynamics (async / sync), storage rule, and a capacity sweep.
-* MaxEnt: an L1 slider (watch couplings go exactly to zero) and a Λ sweep.
+* MaxEnt: an L1 slider (watch couplings go exactly to zero) and a Λ sweep; Gaussian MaxEnt:
+  the same slider (the graphical lasso).
 * RBM: denoise 15 %-flipped images with the current model.
 * Models learning Ising data: energy per spin and |m| of the fantasy particles next to the data's,
   and (``[view] data_temperatures``) one click to redo the fit on data at another temperature.
@@ -191,7 +192,8 @@ class LectureBar(QWidget):
         self.lambda_button.setToolTip("fit for a grid of Λ: train/validation likelihood and "
                                       "non-zero couplings versus Λ")
         self.lambda_button.clicked.connect(lambda: self.analysis_requested.emit("lambda"))
-        self._group("maxent", self.l1_label, self.l1, self.l1_value, self.lambda_button)
+        self._group("l1", self.l1_label, self.l1, self.l1_value)     # MaxEnt and Gaussian (glasso)
+        self._group("maxent", self.lambda_button)
 
         # rbm
         self.denoise = QPushButton("Denoise 15 % …")
@@ -236,6 +238,8 @@ class LectureBar(QWidget):
             show.add("draw")
         if kind in ("ising", "hopfield", "maxent", "rbm"):
             show.add(kind)
+        if kind in ("maxent", "gaussian"):
+            show.add("l1")
         if cfg is not None and kind in ("maxent", "rbm") and \
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
@@ -282,7 +286,7 @@ class LectureBar(QWidget):
                 self.noise_value.setText(f"{self.noise.value()} %")
                 self.update_combo.setCurrentIndex(max(0, self.update_combo.findData(m["update"])))
                 self.rule.setCurrentIndex(max(0, self.rule.findData(m["rule"])))
-            elif kind == "maxent":
+            elif kind in ("maxent", "gaussian"):
                 self.l1.setValue(slider_from_l1(float(t["l1"])))
                 self.l1_value.setText(f"{float(t['l1']):.2g}")
         finally:

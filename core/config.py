@@ -34,7 +34,7 @@ DATA_KEYS: dict[str, Key] = {
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
-                              "coin_tosses", "sk", "digits", "potts", "potts_lattice",
+                              "gaussian_graph", "coin_tosses", "sk", "digits", "potts", "potts_lattice",
                               "protein_family"),
                      doc="built-in data generator (used when path is not set)"),
     "convention": Key("auto", str, choices=("auto", "binary", "spin", "real", "categorical"),
@@ -80,6 +80,12 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "n": Key(2, int, low=1, high=1000, doc="dimension"),
         "components": Key(3, int, low=1, high=100, doc="number of components"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
+    },
+    "gaussian_graph": {
+        "L": Key(4, int, low=2, high=32, doc="lattice side (n = L^2 units, 4-neighbour couplings)"),
+        "coupling": Key(0.2, NUM, low=0.0, high=0.249,
+                        doc="precision entry -coupling between lattice neighbours (diagonal 1)"),
+        "samples": Key(200, int, low=2, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
         "biases": Key([0.8, 0.4], list, **numbers(0.0, 1.0, length=(1, 100)),

@@ -44,6 +44,8 @@ GROUPS = [
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
     ("contacts", "Contact prediction", "precision", lambda m: m == "contact_precision"),
+    ("edges", "Non-zero couplings", "pairs",
+     lambda m: m in ("n_nonzero", "edges_found", "false_edges")),
     ("other", "Other metrics", "", lambda m: True),
 ]
 
@@ -58,7 +60,8 @@ PRETTY = {
     "stable_patterns": "stable patterns", "flips": "flipped units per sweep",
     "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
     "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
-    "sites_fitted": "sites fitted (plmDCA)",
+    "sites_fitted": "sites fitted (plmDCA)", "n_nonzero": "non-zero",
+    "edges_found": "true found", "false_edges": "false",
 }
 
 #: metrics that are bookkeeping rather than curves
