@@ -67,6 +67,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
         print(f"boltzmann-lab: {exc}", file=sys.stderr)
         return 2
 
+    owns_app = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Boltzmann Lab")
     theme.apply(app, presentation)
@@ -103,6 +104,11 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
 
     if quit_after is not None:
         QTimer.singleShot(int(float(quit_after) * 1000), finish)
+    from . import quitting
+    watcher = quitting.watch_window(app, win)   # noqa: F841 - the X window destroyed: quit
     app.exec()
-    win.shutdown()
+    win.shutdown(quitting.EXIT_WAIT_S)
+    if owns_app:
+        # no waiting for a worker in a long step, nor for Python's teardown of the Qt objects
+        quitting.finish_process(result["code"])
     return result["code"]

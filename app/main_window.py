@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -147,6 +147,9 @@ class MainWindow(QMainWindow):
         self.ping_timer.setInterval(10)
         self.ping_timer.timeout.connect(self._ping)
         self.ping_timer.start()
+        # Ctrl+Q / Session > Quit (boltzmann_lab.app.quitting)
+        from .quitting import install_quit_action
+        self.quit_action = install_quit_action(self)
         # lecture-hall features: presentation, sessions, export, drawing tools, help (boltzmann_lab.app.lecture)
         from .lecture import install as install_lecture
         install_lecture(self)
@@ -551,20 +554,26 @@ class MainWindow(QMainWindow):
         self.views.restyle(self.last_snapshot)
 
     # ================================================================== shutdown
-    def shutdown(self, timeout_s: float = 30.0) -> None:
-        """Stop every worker thread and wait for them (idempotent)."""
+    def shutdown(self, timeout_s: float = 30.0) -> bool:
+        """Stop every worker thread and wait for them, ``timeout_s`` in all (idempotent);
+        returns whether they all stopped (those that did not stay in ``_retired``)."""
         self.timer.stop()
         self.ping_timer.stop()
         workers = [w for w in (self.worker, self.pending) if w is not None] + self._retired
         for w in workers:
             w.request_quit()
+            w._gui_time = None       # the pings stop now: a worker must not wait for them
+        deadline = time.monotonic() + timeout_s
         for w in workers:
-            if not w.wait(int(timeout_s * 1000)):
-                print(f"warning: a worker thread did not stop within {timeout_s} s",
-                      file=sys.stderr)
+            w.wait(max(0, int((deadline - time.monotonic()) * 1000)))
         self.worker = self.pending = None
         self._retired = [w for w in workers if not w.isFinished()]
+        return not self._retired
 
     def closeEvent(self, event):
-        self.shutdown()
+        # gone from the screen at once; the workers get a bounded wait (a step in progress may
+        # be long: run_gui then ends the process without them, boltzmann_lab.app.quitting)
+        from .quitting import EXIT_WAIT_S
+        self.hide()
+        self.shutdown(EXIT_WAIT_S)
         super().closeEvent(event)
