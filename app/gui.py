@@ -33,7 +33,8 @@ def _initial_config(preset):
 
 
 def run_gui(preset: str | None = None, autoplay: bool = False, presentation: bool = False,
-            screenshot: str | None = None, quit_after: float | None = None) -> int:
+            screenshot: str | None = None, quit_after: float | None = None,
+            debug: bool = False) -> int:
     """Open the Boltzmann Lab window; return the process exit code.
 
     preset : preset name (``boltzmann-lab presets`` lists them); default the default preset.
@@ -41,6 +42,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     presentation : large fonts and thick lines for a projector.
     screenshot : save a PNG of the whole window after ``quit_after`` seconds (default 5).
     quit_after : close the app after this many seconds (stopping the worker cleanly), exit 0.
+    debug : print the traceback of every error the window handles (else none: one banner).
 
     Exit code 2 with a message (boltzmann_lab.app.display) when no window can open: no display on Linux
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
@@ -58,15 +60,17 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
 
     from PySide6.QtCore import QTimer
 
-    from . import theme
+    from . import errors, theme
     from .main_window import MainWindow
 
+    errors.set_debug(debug)
     try:
         cfg, name = _initial_config(preset)
     except Exception as exc:
         print(f"boltzmann-lab: {exc}", file=sys.stderr)
         return 2
 
+    owns_app = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Boltzmann Lab")
     theme.apply(app, presentation)
@@ -103,6 +107,11 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
 
     if quit_after is not None:
         QTimer.singleShot(int(float(quit_after) * 1000), finish)
+    from . import quitting
+    watcher = quitting.watch_window(app, win)   # noqa: F841 - the X window destroyed: quit
     app.exec()
-    win.shutdown()
+    win.shutdown(quitting.EXIT_WAIT_S)
+    if owns_app:
+        # no waiting for a worker in a long step, nor for Python's teardown of the Qt objects
+        quitting.finish_process(result["code"])
     return result["code"]

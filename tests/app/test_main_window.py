@@ -198,7 +198,6 @@ def test_closing_while_training_stops_the_worker(qtbot):
     from boltzmann_lab.app.main_window import MainWindow
     from boltzmann_lab.config import resolve
     win = MainWindow()
-    win.errors.dialogs_enabled = False
     qtbot.addWidget(win)
     win.show()
     win.load_config(resolve({"model": {"kind": "ising", "L": 32}}), autoplay=True)
