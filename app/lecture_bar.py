@@ -304,8 +304,8 @@ class LectureBar(QWidget):
         f = ising_observables(fantasy, snap.image_shape)
         if d is None or f is None:
             return
-        text = (f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}     "
-                f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}")
+        parts = [f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}",
+                 f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}"]
         J = snap.views.get("couplings")
         cfg = getattr(self.window, "active_cfg", None) or {}
         T = (cfg.get("data") or {}).get("temperature")
@@ -314,8 +314,21 @@ class LectureBar(QWidget):
             bonds = np.asarray(J)[np.triu(np.asarray(J) != 0, 1)]
             if bonds.size:
                 # a nearest-neighbour MaxEnt fit of Ising data should find J = 1/T on the bonds
-                text += f"     mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})"
-        self.ising_stats.setText(text)
+                parts.append(f"mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})")
+        self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
+
+    def _fit_lines(self, label, parts, gap="     ") -> str:
+        """``parts`` on one line when it fits the bar's width, else as few lines as needed (a
+        line is never cut: the science line "mean learned J = …" must be read in full)."""
+        fm = label.fontMetrics()
+        room = max(self.width() - 12, 100)
+        lines = []
+        for p in parts:
+            if lines and fm.horizontalAdvance(lines[-1] + gap + p) <= room:
+                lines[-1] += gap + p
+            else:
+                lines.append(p)
+        return "\n".join(lines)
 
     def _n_patterns(self) -> int:
         info = getattr(self.window, "dataset_info", None)

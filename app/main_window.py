@@ -559,6 +559,8 @@ class MainWindow(QMainWindow):
         self.presentation = bool(on)
         app = QApplication.instance()
         if app is not None:
+            from .screen_fit import presentation_point_size
+            theme.set_presentation_size(presentation_point_size(self))   # from the screen height
             theme.apply(app, self.presentation)
         # larger fonts need a wider settings column
         total = max(sum(self.splitter.sizes()), 1)

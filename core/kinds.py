@@ -296,6 +296,9 @@ _KINDS = [
         },
         training_keys={
             "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
+            "units_per_step": Key(0, int, low=0, high=1_000_000,
+                                  doc="asynchronous recall: units updated per step, so that a "
+                                      "lecture can watch recall unit by unit (0: whole sweeps)"),
         },
     ),
     ModelKind(
