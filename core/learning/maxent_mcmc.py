@@ -191,6 +191,19 @@ class ChainNoise:
         w = max(self.w, 1.0 / self.steps)
         self.ema = o if self.ema is None else (1 - w) * self.ema + w * o
 
+    def state_dict(self, prefix="noise/"):
+        return {f"{prefix}steps": self.steps, f"{prefix}w": self.w,
+                f"{prefix}ema": (np.zeros((len(self.index), self._n_obs())) if self.ema is None
+                                 else self.ema.copy())}
+
+    def _n_obs(self):
+        C = self.C
+        return (C.n if C.means else 0) + len(C.iu) + (C.n + 1 if C.population else 0)
+
+    def load_state_dict(self, state, prefix="noise/"):
+        self.steps, self.w = int(state[f"{prefix}steps"]), float(state[f"{prefix}w"])
+        self.ema = np.array(state[f"{prefix}ema"], np.float64) if self.steps else None
+
     def se(self) -> np.ndarray | None:
         """δ_model per observable (None before two steps or with fewer than 2 chains)."""
         if self.ema is None or self.steps < 2 or len(self.index) < 2:
@@ -269,7 +282,8 @@ class MCMCMonitor:
         self._window, self._prev = [], None
 
     def _restart_average(self):
-        self.L.model_moments, self.L._ema_steps = None, 0
+        # the next step's moments replace the average (w = 1/steps), the old ones stay on show
+        self.L._ema_steps = 0
         self.noise.reset()
 
     def total_noise(self):
@@ -358,7 +372,8 @@ class MCMCMonitor:
                 "mcmcmon/window": np.array(self._window, np.float64),
                 "mcmcmon/prev": np.nan if self._prev is None else self._prev,
                 "mcmcmon/replicas": self._replicas, "mcmcmon/verify_left": self.verify_left,
-                "mcmcmon/passed": np.nan if self.passed is None else self.passed}
+                "mcmcmon/passed": np.nan if self.passed is None else self.passed,
+                **self.noise.state_dict("mcmcmon/noise/")}
 
     def load_state_dict(self, state):
         if "mcmcmon/err" not in state:
@@ -371,5 +386,5 @@ class MCMCMonitor:
         self.verify_left = int(state["mcmcmon/verify_left"])
         passed = float(state["mcmcmon/passed"])
         self.passed = None if math.isnan(passed) else passed
-        w = 0.0 if self.verify_left else self.weight
-        self.L.ema_weight = self.noise.w = w
+        self.L.ema_weight = 0.0 if self.verify_left else self.weight
+        self.noise.load_state_dict(state, "mcmcmon/noise/")

@@ -10,12 +10,13 @@ Evaluation within a budget: ``learner.evaluate()`` (exact likelihoods by enumera
 pseudo-likelihoods over the data) can cost far more than a training step (a 64 x 20 RBM: ~1.5 s
 to enumerate 2^20 hidden states, against ~1 ms per step).  The trainer times every step and
 every evaluation (:func:`time.perf_counter`, or the ``clock`` it is given) and evaluates at a
-multiple of ``eval_every`` steps only when all evaluations so far plus the next one (expected to
-cost as much as the last) take at most ``eval_budget`` (default 15 %) of the run's time so far.
-Evaluations cheaper than ``MIN_EVAL_COST`` (5 ms) are never postponed, so cheap ones keep the
-fixed cadence exactly.  The first step, the last step, a converged step and a requested stop are
-always evaluated, and they count against the budget too: a run shorter than about
-``cost / budget`` shows only the first and the last evaluation.
+multiple of ``eval_every`` steps only when the evaluations so far plus the next one take at most
+``eval_budget`` (default 15 %) of the run's time so far.  The next one is expected to cost the
+least of the last five measured (robust to a busy machine); the forced evaluation of the first
+step (which may include compiling) neither predicts the cost nor counts against the budget, so
+the evaluation at step ``eval_every`` always happens and measures it.  Evaluations cheaper than
+``MIN_EVAL_COST`` (5 ms) are never postponed, so cheap ones keep the fixed cadence exactly.  The
+first step, the last step, a converged step and a requested stop are always evaluated.
 
 Typical use::
 
@@ -134,13 +135,13 @@ MIN_EVAL_COST = 0.005
 def evaluation_due(step, eval_every, train_time, eval_time, eval_cost, budget,
                    min_cost=MIN_EVAL_COST) -> bool:
     """Whether an evaluation is due after ``step``: a multiple of ``eval_every`` and, with a
-    ``budget`` (a fraction of the time; ``None``: no budget), all evaluations so far
-    (``eval_time`` s) plus the next one (expected to cost ``eval_cost`` s, the last one's
-    duration) take at most ``budget`` of the run's time ``train_time + eval_time + eval_cost``;
-    an evaluation cheaper than ``min_cost`` is never postponed."""
+    ``budget`` (a fraction of the time; ``None``: no budget), the evaluations so far
+    (``eval_time`` s) plus the next one (expected to cost ``eval_cost`` s; ``None``: not
+    measured yet) take at most ``budget`` of the run's time ``train_time + eval_time +
+    eval_cost``; an evaluation cheaper than ``min_cost`` is never postponed."""
     if step % eval_every:
         return False
-    if budget is None or budget >= 1.0 or eval_cost <= min_cost:
+    if budget is None or budget >= 1.0 or eval_cost is None or eval_cost <= min_cost:
         return True
     return (eval_time + eval_cost) * (1.0 - budget) <= budget * train_time
 
@@ -182,7 +183,9 @@ class Trainer:
         self.clock = clock
         #: seconds spent in training steps / in evaluations (this run)
         self.train_time = self.eval_time = 0.0
-        self._eval_cost = 0.0
+        # durations of the evaluations after the first (which may include compiling) and their sum
+        self._costs: collections.deque[float] = collections.deque(maxlen=5)
+        self._budget_eval_time = 0.0
         self.monitor, self.mode = monitor, mode
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
@@ -255,13 +258,16 @@ class Trainer:
         conv = L.converged() if self.stop_on_convergence else None
         t1 = self.clock()
         self.train_time += t1 - t0
-        due = evaluation_due(self.step_count, self.eval_every, self.train_time, self.eval_time,
-                             self._eval_cost, self.eval_budget)
+        due = evaluation_due(self.step_count, self.eval_every, self.train_time,
+                             self._budget_eval_time, min(self._costs, default=None),
+                             self.eval_budget)
         if self.step_count == 1 or due or last or conv or self._stop_requested:
             metrics.update(L.evaluate())
             cost = self.clock() - t1
             self.eval_time += cost
-            self._eval_cost = cost
+            if self.step_count > 1:
+                self._costs.append(cost)
+                self._budget_eval_time += cost
             self._checkpoint(metrics)
         message = ""
         if conv:
