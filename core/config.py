@@ -166,7 +166,9 @@ TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
     "seed": seed_key("seed for everything random in training"),
-    "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
+    "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics (likelihoods) at most "
+                      "every this many steps; costly evaluations are spaced further apart so that "
+                      "they take at most 15 % of the run's time (boltzmann_lab.learning.trainer)"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
                    "validation metric (val_ll, or val_pll when the likelihood is intractable)"),
