@@ -23,6 +23,10 @@ from typing import Any, Iterator
 import numpy as np
 
 
+#: evaluated rows with one of these metrics also carry ``baseline_ll``
+BASELINE_WITH = ("val_ll", "train_ll", "ll")
+
+
 @dataclass
 class Snapshot:
     """What one training step looked like; safe to hand to another thread (arrays are copies).
@@ -126,6 +130,9 @@ class Trainer:
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
         parameters are restored.
     stop_on_convergence : stop when ``learner.converged()`` says so.
+    baseline_ll : the independent-unit model's log-likelihood on the rows of the main
+        likelihood metric (:mod:`boltzmann_lab.learning.advice`); written as ``baseline_ll``
+        into every evaluated row that has a likelihood (``val_ll``, ``train_ll`` or ``ll``).
     history_limit : rows of scalar metrics kept in ``history`` (oldest dropped first) so memory
         stays flat in an open-ended live run; consumers that need every row stream them.
     param_limit : a parameter larger than this in magnitude counts as divergence (default: the
@@ -135,7 +142,8 @@ class Trainer:
     def __init__(self, learner: Learner, max_steps: int | None = None, eval_every: int = 10,
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
-                 param_limit: float | None = None, history_limit: int = 200_000):
+                 param_limit: float | None = None, history_limit: int = 200_000,
+                 baseline_ll: float | None = None):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
@@ -145,6 +153,7 @@ class Trainer:
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
         self.param_limit = float(learner.param_limit if param_limit is None else param_limit)
+        self.baseline_ll = None if baseline_ll is None else float(baseline_ll)
         self.step_count = 0
         self.done = False
         self.message = ""
@@ -213,6 +222,8 @@ class Trainer:
         if self.step_count == 1 or self.step_count % self.eval_every == 0 or last or conv \
                 or self._stop_requested:
             metrics.update(L.evaluate())
+            if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
+                metrics["baseline_ll"] = self.baseline_ll
             self._checkpoint(metrics)
         message = ""
         if conv:
