@@ -44,7 +44,10 @@ DATA_KEYS: dict[str, Key] = {
                     doc="turn real values into {0,1}: x > threshold, or Bernoulli(x) with the seed"),
     "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
-    "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
+    "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9,
+                               doc="share of samples held out; none when the data are a small "
+                                   "finite set (<= 256 distinct rows seen < 4 times each on "
+                                   "average, e.g. bars-and-stripes)"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
     "seed": seed_key("seed for generators, stochastic binarisation and the split"),
 }
@@ -248,6 +251,12 @@ def resolve(cfg: dict, source: str = "config") -> dict:
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
         out[section] = resolved
+    derived = KINDS[kind].derived_defaults
+    if derived is not None:
+        given = cfg.get("training", {})
+        for name, value in derived(out["training"]).items():
+            if name not in given:
+                out["training"][name] = value
     for extra in EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])

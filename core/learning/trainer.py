@@ -36,6 +36,10 @@ from typing import Any, Iterator
 import numpy as np
 
 
+#: evaluated rows with one of these metrics also carry ``baseline_ll``
+BASELINE_WITH = ("val_ll", "train_ll", "ll")
+
+
 @dataclass
 class Snapshot:
     """What one training step looked like; safe to hand to another thread (arrays are copies).
@@ -163,6 +167,9 @@ class Trainer:
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
         parameters are restored.
     stop_on_convergence : stop when ``learner.converged()`` says so.
+    baseline_ll : the independent-unit model's log-likelihood on the rows of the main
+        likelihood metric (:mod:`boltzmann_lab.learning.advice`); written as ``baseline_ll``
+        into every evaluated row that has a likelihood (``val_ll``, ``train_ll`` or ``ll``).
     history_limit : rows of scalar metrics kept in ``history`` (oldest dropped first) so memory
         stays flat in an open-ended live run; consumers that need every row stream them.
     param_limit : a parameter larger than this in magnitude counts as divergence (default: the
@@ -173,7 +180,8 @@ class Trainer:
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
                  param_limit: float | None = None, history_limit: int = 200_000,
-                 eval_budget: float | None = EVAL_BUDGET, clock=time.perf_counter):
+                 eval_budget: float | None = EVAL_BUDGET, clock=time.perf_counter,
+                 baseline_ll: float | None = None):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
@@ -190,6 +198,7 @@ class Trainer:
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
         self.param_limit = float(learner.param_limit if param_limit is None else param_limit)
+        self.baseline_ll = None if baseline_ll is None else float(baseline_ll)
         self.step_count = 0
         self.done = False
         self.message = ""
@@ -268,6 +277,8 @@ class Trainer:
             if self.step_count > 1:
                 self._costs.append(cost)
                 self._budget_eval_time += cost
+            if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
+                metrics["baseline_ll"] = self.baseline_ll
             self._checkpoint(metrics)
         message = ""
         if conv:
