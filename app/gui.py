@@ -101,7 +101,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
                 print(f"boltzmann-lab: could not write the screenshot {screenshot}",
                       file=sys.stderr)
                 result["code"] = 1
-        win.shutdown()
+        win.shutdown_for_exit()
         win.close()
         app.quit()
 
@@ -110,7 +110,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     from . import quitting
     watcher = quitting.watch_window(app, win)   # noqa: F841 - the X window destroyed: quit
     app.exec()
-    win.shutdown(quitting.EXIT_WAIT_S)
+    win.shutdown_for_exit()      # what is left of the close's budget
     if owns_app:
         # no waiting for a worker in a long step, nor for Python's teardown of the Qt objects
         quitting.finish_process(result["code"])
