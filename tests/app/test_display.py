@@ -69,6 +69,15 @@ def test_ldd_output_becomes_the_exact_install_line():
     assert "reinstall" in display.no_xcb_libs_message(["libQt6XcbQpa.so.6"])
 
 
+def test_the_full_install_line_is_in_the_readme_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert display.APT_LINE in readme
+    for package in display.APT_LINE.split()[3:]:
+        assert package in ci, f"{package} is not installed by .ci/run"
+    assert ".ci/xcb_smoke.sh" in ci and ".ci/xcb_smoke.sh" in readme
+
+
 def test_missing_libraries_come_from_ldd_or_else_find_library(tmp_path):
     plugin = tmp_path / "libqxcb.so"
     seen = []
