@@ -48,15 +48,21 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
     abort for want of system libraries.
     """
-    from PySide6.QtWidgets import QApplication
-
-    if QApplication.instance() is None:
-        # Qt aborts the process when its platform plugin cannot start: explain instead
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        # Qt aborts the process when its platform plugin cannot start: explain instead, before
+        # anything of Qt's is loaded (QtGui itself needs libGL, libEGL, fontconfig...)
         from . import display
         problem = display.check(screenshot=bool(screenshot))
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:            # e.g. "libGL.so.1: cannot open shared object file"
+        from . import display
+        print(display.import_error_message(exc), file=sys.stderr)
+        return 2
 
     from PySide6.QtCore import QTimer
 

@@ -146,3 +146,10 @@ def test_missing_xcb_libraries_are_named_instead_of_a_qt_abort(tmp_path):
         in r.stderr
     assert "libxcb-icccm.so.4" in r.stderr and "Traceback" not in r.stderr
     assert "xcb-cursor" not in r.stderr        # present here: not the library to blame
+
+
+def test_qt_failing_to_load_a_system_library_names_its_package():
+    exc = ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
+    message = display.import_error_message(exc)
+    assert "libGL.so.1" in message and "    sudo apt-get install libgl1" in message
+    assert "apt-get" not in display.import_error_message(ImportError("No module named 'x'"))
