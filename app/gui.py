@@ -79,21 +79,20 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     owns_app = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Boltzmann Lab")
-    theme.apply(app, presentation)
-    win = MainWindow(presentation=presentation)
-    # a projector's 1080p in presentation mode, a laptop-sized window otherwise
-    win.resize(*((1920, 1080) if presentation else (1600, 900)))
+    theme.apply(app, False)
+    win = MainWindow(presentation=False)
+    # a laptop-sized window, or the remembered one — either way within the screen's available
+    # geometry (a 1280 x 800 projector); presentation mode is entered from that window, so Esc
+    # comes back to it
+    from .screen_fit import PREFERRED_SIZE, fit_window
+    restored = getattr(win, "geometry_restored", False)
+    fit_window(win, None if restored else PREFERRED_SIZE, centre=not restored)
     win.load_config(cfg, autoplay=autoplay, preset=name)
-    if presentation and not screenshot:
-        win.showFullScreen()
-    else:
-        win.show()
+    win.show()
+    app.processEvents()
+    fit_window(win)          # again, now that the window manager's frame is known
     if presentation:
-        # a wider settings column for the larger text, set once the window has its size (set
-        # before, the splitter scales it down to the default size of a window not yet shown)
-        app.processEvents()
-        total = max(sum(win.splitter.sizes()), 1)
-        win.splitter.setSizes([480, max(total - 480, 400)])
+        win.presentation_action.setChecked(True)
 
     if screenshot and quit_after is None:
         quit_after = 5.0

@@ -406,4 +406,6 @@ class _CloseWatcher(QObject):
 def install(window) -> Lecture:
     """Add the lecture features to ``window``; returns the controller (also ``window.lecture``)."""
     window.lecture = Lecture(window)
+    from .reference_lines import install as install_reference_lines
+    install_reference_lines(window)
     return window.lecture

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHB
 
 from boltzmann_lab import config as C
 
-from . import theme
+from . import heap, theme
 from .errors import ErrorReporter
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
 from .panels.transport import Transport
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         # lecture-hall features: presentation, sessions, export, drawing tools, help (boltzmann_lab.app.lecture)
         from .lecture import install as install_lecture
         install_lecture(self)
+        heap.settle()
 
     # ================================================================== UI
     def _build_ui(self):
@@ -336,6 +337,7 @@ class MainWindow(QMainWindow):
         self._kind = kind
         lr = self.active_cfg["training"].get("learning_rate") if kind in LR_KINDS else None
         self.transport.show_hypers(lr, self.active_cfg["model"].get("temperature"))
+        heap.settle()          # the new run's objects are long-lived: out of the collector's way
 
     # ================================================================== polling
     def _tick(self):
@@ -558,6 +560,8 @@ class MainWindow(QMainWindow):
         self.presentation = bool(on)
         app = QApplication.instance()
         if app is not None:
+            from .screen_fit import presentation_point_size
+            theme.set_presentation_size(presentation_point_size(self))   # from the screen height
             theme.apply(app, self.presentation)
         # larger fonts need a wider settings column
         total = max(sum(self.splitter.sizes()), 1)

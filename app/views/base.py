@@ -222,3 +222,33 @@ def convention_levels(convention: str, arr: np.ndarray | None = None,
     if state is not None:
         state["levels"] = (lo, hi)
     return lo, hi
+
+
+def set_wrapped_title(plot: pg.PlotItem, text: str) -> None:
+    """A plot title that wraps onto further lines (at spaces) when the plot is narrower than the
+    text, re-wrapped whenever the plot is resized, so that it is never cut."""
+    plot._wrap_title = text
+    if not getattr(plot, "_wrap_connected", False):
+        plot._wrap_connected = True
+        plot.geometryChanged.connect(lambda p=plot: _rewrap_title(p))
+    _rewrap_title(plot)
+
+
+def _rewrap_title(plot) -> None:
+    import html
+    from PySide6.QtGui import QFont, QFontMetrics
+    text = getattr(plot, "_wrap_title", "")
+    f = QFont()
+    f.setPointSizeF(float(theme.title_size().rstrip("pt")))
+    fm = QFontMetrics(f)
+    room = max(int(plot.width()) - 12, 40) if plot.width() > 0 else 10 ** 6
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and fm.horizontalAdvance(lines[-1] + " " + word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    shown = "<br>".join(html.escape(ln) for ln in lines)
+    if shown != getattr(plot, "_wrap_shown", None):
+        plot._wrap_shown = shown
+        plot.setTitle(shown, size=theme.title_size(), color=theme.INK)

@@ -22,10 +22,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
 from .base import View, style_plot
+from .curve_scale import ShortAxis, elide_title, text_width, y_range
 
 MAX_POINTS = 4000
 
@@ -44,6 +45,9 @@ GROUPS = [
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
     ("contacts", "Contact prediction", "precision", lambda m: m == "contact_precision"),
+    ("edges", "Non-zero couplings", "pairs",
+     lambda m: m in ("n_nonzero", "edges_found", "false_edges")),
+    ("coupling", "Learned coupling on the lattice bonds", "J", lambda m: m == "mean_coupling"),
     ("other", "Other metrics", "", lambda m: True),
 ]
 
@@ -58,58 +62,14 @@ PRETTY = {
     "stable_patterns": "stable patterns", "flips": "flipped units per sweep",
     "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
     "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
-    "sites_fitted": "sites fitted (plmDCA)",
+    "sites_fitted": "sites fitted (plmDCA)", "mean_coupling": "mean learned J",
+    "n_nonzero": "non-zero", "edges_found": "true found", "false_edges": "false",
 }
 
 #: metrics that are bookkeeping rather than curves
 SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"}
 
 
-#: y_range: the recent part of a run is the last RECENT_FRACTION of its steps; earlier values
-#: are left off-scale when showing them would squeeze the recent curves into less than
-#: 1/SQUASH of the plot's height, and only in runs of at least MIN_STEPS steps (a Hopfield
-#: recall or a short EM fit always shows everything)
-RECENT_FRACTION = 0.5
-SQUASH = 50.0
-MIN_STEPS = 20
-
-
-def y_range(xs, ys, run=None, recent_fraction=RECENT_FRACTION, squash=SQUASH,
-            min_steps=MIN_STEPS, include=()) -> tuple[float, float, bool] | None:
-    """The y range (lo, hi, early_off_scale) to show curves ``(xs[i], ys[i])`` (arrays).
-
-    Normally min..max of every finite point (and of the values in ``include``) with a 6 %
-    margin.  In a run spanning steps ``run`` = (first, last) (default: these curves' own) of at
-    least ``min_steps`` steps, if the points of the last ``recent_fraction`` of the run span
-    less than 1/``squash`` of the whole range, the range is the recent points' own with a margin
-    of one recent span (at least 1 % of the whole range) on each side, so the recent curves fill
-    up to a third of the height and their values can be read on the axis, and the flag says
-    that earlier values are off-scale.
-    None when there is nothing finite to show."""
-    x_all = np.concatenate([np.asarray(x, dtype=float).ravel() for x in xs]) if xs else \
-        np.empty(0)
-    y_all = np.concatenate([np.asarray(y, dtype=float).ravel() for y in ys]) if ys else \
-        np.empty(0)
-    ok = np.isfinite(x_all) & np.isfinite(y_all)
-    x_all, y_all = x_all[ok], y_all[ok]
-    if not y_all.size:
-        return None
-    extra = [float(v) for v in include]
-    lo, hi = min([float(y_all.min())] + extra), max([float(y_all.max())] + extra)
-    span = hi - lo
-    pad = 0.06 * span if span > 0 else max(0.5 * abs(hi), 0.5)
-    x0, x1 = run if run is not None else (float(x_all.min()), float(x_all.max()))
-    if x1 - x0 >= min_steps:
-        recent = y_all[x_all >= x1 - recent_fraction * (x1 - x0)]
-        if recent.size:
-            rlo = min([float(recent.min())] + extra)
-            rhi = max([float(recent.max())] + extra)
-            rspan = max(rhi - rlo, 1e-9 * max(abs(rlo), abs(rhi), 1e-300))
-            if span > squash * rspan:
-                # at least 1 % of the whole range: a converged, flat tail is not blown up
-                margin = max(rspan, 0.01 * span)
-                return max(lo - pad, rlo - margin), min(hi + pad, rhi + margin), True
-    return lo - pad, hi + pad, False
 
 
 def group_of(name: str) -> str:
@@ -191,34 +151,13 @@ class _Series:
             self.dirty = False
 
 
-class ShortAxis(pg.AxisItem):
-    """A value axis that labels at most one tick per ``LABEL_PX`` pixels: three stacked plots in
-    half a window are ~60 px tall, where pyqtgraph puts at least three labels (its minimum number
-    of intervals) and they run into an unreadable column."""
-
-    LABEL_PX = 20
-
-    def tickSpacing(self, minVal, maxVal, size):    # noqa: N802,N803 (pyqtgraph names)
-        levels = super().tickSpacing(minVal, maxVal, size)
-        dif = abs(maxVal - minVal)
-        if not levels or dif == 0 or dif / levels[0][0] <= max(size / self.LABEL_PX, 2.0):
-            return levels
-        room = max(int(size // self.LABEL_PX), 2)
-        step = 10.0 ** math.floor(math.log10(dif / room))
-        # the widest round step that still puts a label well inside the range (labels at the
-        # very ends are hidden by pyqtgraph)
-        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
-        for m in (10, 5, 2, 1):
-            sp = m * step
-            first = math.ceil((lo + 0.1 * dif) / sp) * sp
-            if first <= hi - 0.1 * dif:
-                return [(sp, 0.0)]
-        return [(step, 0.0)]
-
-
 #: groups shown first for a kind (the rest follow in GROUPS order)
-PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization")}
+PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization"),
+            "maxent": ("coupling", "ll")}
 MAX_PLOTS = 3
+#: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
+#: than that many times the plots shows fewer groups rather than squeezed ones
+PLOT_ROOM = {False: 110, True: 170}
 LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
@@ -233,6 +172,8 @@ class CurvesView(View):
         self.series: dict[str, _Series] = {}
         self._colour_count: dict[str, int] = {}
         self._groups: tuple = ()
+        self.references: list = []        # boltzmann_lab.app.reference_lines.ReferenceLine
+        self._ref_items: list = []
         self.set_caption("x axis: training step")
 
     def set_kind(self, kind: str) -> None:
@@ -269,6 +210,7 @@ class CurvesView(View):
 
     def clear(self):
         self._detach()
+        self.references = []
         self.series.clear()
         self._colour_count.clear()
         self._groups = ()
@@ -281,9 +223,50 @@ class CurvesView(View):
             [g for g, *_ in GROUPS if g in present and g not in first]
         if len(order) > 1 and "other" in order:
             order.remove("other")          # bookkeeping numbers only when nothing else exists
-        return tuple(order[:MAX_PLOTS])
+        return tuple(order[:min(MAX_PLOTS, self.room_for_plots())])
+
+    def room_for_plots(self) -> int:
+        """How many stacked plots the view's height allows (at least one)."""
+        h = self.canvas.height() if self.isVisible() else 10 ** 6
+        per = PLOT_ROOM[theme.is_presentation()]
+        shown = len(self._groups)
+        if shown and per * shown - 15 <= h < per * (shown + 1) + 15:
+            return shown                  # a few pixels either way do not rebuild the plots
+        return max(1, int(h // per))
+
+    # ------------------------------------------------------------------ reference lines
+    def set_references(self, lines) -> None:
+        """Dashed horizontal lines where the answer is known (``ReferenceLine``s: metric,
+        value, label), each in the plot of its metric's group; the y range includes them."""
+        self.references = [r for r in lines if math.isfinite(float(r.value))]
+        self._draw_references()
+        self._fit_ranges()
+
+    def _draw_references(self):
+        for plot, item in self._ref_items:
+            plot.removeItem(item)
+        self._ref_items = []
+        for r in self.references:
+            plot = self.plots.get(group_of(r.metric))
+            if plot is None:
+                continue
+            item = pg.InfiniteLine(pos=float(r.value), angle=0, movable=False,
+                                   pen=pg.mkPen(theme.INK, width=max(theme.pen_width() - 1, 1),
+                                                style=Qt.DashLine),
+                                   label=r.label, labelOpts={
+                                       "position": 0.02, "anchors": [(0, 1), (0, 1)],
+                                       "color": theme.INK, "fill": (255, 255, 255, 200)})
+            item.label.setFont(theme.tick_font())
+            plot.addItem(item, ignoreBounds=True)
+            self._ref_items.append((plot, item))
+
+    def _reference_values(self, gid) -> tuple:
+        return tuple(float(r.value) for r in self.references if group_of(r.metric) == gid)
 
     def _detach(self):
+        for plot, item in self._ref_items:
+            plot.removeItem(item)
+        self._ref_items = []
         for gid, plot in self.plots.items():
             for s in self.series.values():
                 if s.curve.getViewBox() is not None and s.curve in plot.listDataItems():
@@ -312,6 +295,8 @@ class CurvesView(View):
             if gid in LOG_GROUPS:
                 plot.setLogMode(y=True)
             plot._title_text = title
+            plot._ylabel = ylabel
+            plot._unit_in_title = False
             plot._off_scale = False
             # the view fits y itself (y_range) until the user zooms with the mouse
             plot._fit_y = True
@@ -337,6 +322,7 @@ class CurvesView(View):
                     s.dirty = True
                     plot.addItem(s.curve)
             self._retitle(gid)
+        self._draw_references()
 
     def _retitle(self, gid):
         """The legend lives in the title: coloured line glyphs never cover the data."""
@@ -350,38 +336,77 @@ class CurvesView(View):
         if plot._off_scale:
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
-        key_size = "12pt" if theme.is_presentation() else "9pt"
-        # title and keys on one line when they fit the plot's width, else keys on a second line
-        plain = plot._title_text + "      " + "    ".join(
-            ("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid)
+        key_size = theme.key_size()
+        room = max(self.canvas.width() - 40, 50)
+        title = plot._title_text
+        plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
+        if plot._unit_in_title:
+            unit = f"({plot._ylabel})"
+            if text_width(f"{title} {unit}", size, key_size) <= room:
+                title = f"{title} {unit}"
+            else:                          # the unit leads the keys' line instead
+                plain.insert(0, f"y: {plot._ylabel}")
+                keys.insert(0, f"y: {html.escape(plot._ylabel)}")
+        title = elide_title(title, size, room)
+        # title and keys on one line when they fit the plot's width, else the keys on as many
+        # further lines as they need
         if plot._off_scale:
-            plain += "    (early values off-scale)"
-        one_line = self._text_width(plain, size, key_size) <= self.canvas.width() - 40
-        plot._title_lines = 1 if one_line else 2
-        plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
+            plain.append("(early values off-scale)")
+        lines, line = [], []
+        for text, key in zip(plain, keys):
+            trial = "    ".join(t for t, _ in line + [(text, key)])
+            if line and text_width("      " + trial, size, key_size) > room:
+                lines.append(line)
+                line = []
+            line.append((text, key))
+        if line:
+            lines.append(line)
+        one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
+        plot._title_lines = 1 if one_line else 1 + len(lines)
+        rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
+        plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
                       + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
                       + f'<span style="font-size:{key_size}">'
-                      + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
+                      + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
+                      size=size, color=theme.INK)
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
-    @staticmethod
-    def _text_width(plain: str, title_size: str, key_size: str) -> int:
-        """Rough width in px of a title (bold, ``title_size``) with its keys (``key_size``)."""
-        from PySide6.QtGui import QFont, QFontMetrics
-        title, _, rest = plain.partition("      ")
-        f = QFont()
-        f.setPointSizeF(float(title_size.rstrip("pt")))
-        f.setBold(True)
-        k = QFont()
-        k.setPointSizeF(float(key_size.rstrip("pt")))
-        return QFontMetrics(f).horizontalAdvance(title + "   ") + \
-            QFontMetrics(k).horizontalAdvance(rest)
-
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
+        # once the size has settled (a change of layout resizes the view several times, and a
+        # relayout rebuilds the plots)
+        timer = self.__dict__.get("_resize_timer")
+        if timer is None:
+            timer = self._resize_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(40)
+            timer.timeout.connect(self._after_resize)
+        timer.start()
+
+    def _after_resize(self):
+        if self.series and self.visible_groups() != self._groups:
+            self.flush()                  # more or fewer plots fit now
         for gid in self.plots:
             self._retitle(gid)
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self):
+        """A y label longer than its plot is high would run into the next plot's: it moves into
+        the title as "(unit)" instead, and back when there is room again."""
+        for gid, plot in self.plots.items():
+            if not plot._ylabel:
+                continue
+            ax = plot.getAxis("left")
+            need = ax.label.boundingRect().width()
+            have = plot.vb.height()
+            if have <= 0:
+                continue
+            move = need > have if not plot._unit_in_title else need > have - 12
+            if move != plot._unit_in_title:
+                plot._unit_in_title = move
+                ax.showLabel(not move)
+                self._retitle(gid)
 
     def _fit_ranges(self):
         """Set each plot's y range from its curves (:func:`y_range`)."""
@@ -404,7 +429,8 @@ class CurvesView(View):
                     if s.tail is not None:
                         xs.append([s.tail[0]])
                         ys.append([s.tail[1]])
-            r = y_range(xs, ys, run=run, include=(1.0,) if gid == "noise" else ())
+            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) +
+                        self._reference_values(gid))
             if r is None:
                 continue
             lo, hi, off = r
@@ -455,6 +481,7 @@ class CurvesView(View):
         for s in self.series.values():
             s.flush()
         self._fit_ranges()
+        self._fit_axis_labels()
 
     def add_points(self, points, flush: bool = True) -> None:
         """``points``: list of (step, epoch, metrics dict) from the worker, in order; drawn now

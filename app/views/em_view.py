@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .. import theme
-from .base import View, style_plot
+from .base import View, set_wrapped_title, style_plot
 
 
 class EMView(View):
@@ -161,8 +161,7 @@ class EMView(View):
             for p in (self.plot, self.grid_plot):     # share the width by the stretch alone
                 p.setPreferredWidth(10)
             style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
-            self.grid_plot.setTitle("ℓ(θ₁, θ₂), bound contours, EM path", size=theme.title_size(),
-                                    color=theme.INK)
+            set_wrapped_title(self.grid_plot, "ℓ(θ₁, θ₂), bound contours, EM path")
             self.grid_image = pg.ImageItem(axisOrder="row-major")
             self.grid_plot.addItem(self.grid_image)
             self.grid_path = self.grid_plot.plot([], [], pen=pg.mkPen("w", width=2),

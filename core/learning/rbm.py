@@ -48,6 +48,8 @@ from boltzmann_lab.learning.trainer import Learner
 
 EVAL_ROWS = 1000
 RECON_ROWS = 10
+#: centring: the hidden offset follows the minibatch mean of E[h|v] with this sliding factor
+CENTERING_SLIDE = 0.05
 #: exact evaluation during training when 2^k * (units of the other layer) is at most this
 
 
@@ -92,7 +94,7 @@ class RBMLearner(Learner):
                  sigma=1.0, method="pcd", k=1, chains=100, temperatures=10, batch_size=100,
                  learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
                  decay=0.0, l1=0.0, l2=0.0, seed=0, precision="float32", image_shape=None,
-                 strict=True):
+                 strict=True, centering=False):
         if method not in ("cd", "pcd", "pt"):
             raise ValueError(f"unknown RBM training method {method!r}; choose cd, pcd or pt")
         self.dtype = np.dtype(precision)
@@ -139,6 +141,12 @@ class RBMLearner(Learner):
             self.v_chain = np.zeros((0, nv), self.dtype)
             self.h_chain = np.zeros((0, int(n_hidden)), self.dtype)
         self.n_chains = n_chains
+        # centring offsets (module docstring): mu = data mean (fixed), lam = running mean of
+        # E[h|v] over the minibatches, started at its value on the data
+        self.centering = bool(centering)
+        self.mu = np.asarray(train.mean(0), self.dtype)
+        self.lam = np.asarray(self.model.hidden.mean(
+            self.model.hidden_field(self.train[:EVAL_ROWS])).mean(0), self.dtype)
         self.fast = (self.model.visible.name == "binary" and self.model.hidden.name == "binary"
                      and self.dtype == np.float32 and method in ("cd", "pcd"))
         if self.fast:
@@ -265,6 +273,8 @@ class RBMLearner(Learner):
         grads = {"W": gW, "a": L[:B].mean(0) - Vn.mean(0), "b": R.sum(0)}
         if not cd:
             self.v_chain[...] = Vn
+        if self.centering:
+            self._h_data_mean = R[:B].sum(0)
         return grads, recon
 
     def step(self):
@@ -293,14 +303,33 @@ class RBMLearner(Learner):
                  "b": ph.mean(0) - phn.mean(0)}
         r = min(B, RECON_ROWS)
         rec = m.visible.mean(ph[:r] @ m.W.T + m.a)        # before the update, as the fast path
+        self._h_data_mean = ph.mean(0)
         lr = self._update(grads)
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
 
     def _update(self, grads):
+        W = self.model.W
+        if self.centering:
+            # centred gradient (module docstring): dW_c = dW - mu db^T - da lam^T
+            mu, lam = self.mu, self.lam
+            gW = grads["W"]
+            gW -= np.outer(mu, grads["b"]).astype(gW.dtype, copy=False)
+            gW -= np.outer(grads["a"], lam).astype(gW.dtype, copy=False)
         if self.l1 or self.l2:
-            grads["W"] += l1_l2_penalty_grad(self.model.W, self.l1, self.l2)
+            grads["W"] += l1_l2_penalty_grad(W, self.l1, self.l2)
         lr = self.opt.lr
-        if type(self.opt) is SGD:
+        if self.centering:
+            deltas = self._deltas(grads, lr)
+            dW = deltas["W"]
+            # back to the stored parameters: a = a_c - W lam, b = b_c - W^T mu
+            W += dW
+            self.model.a += (deltas["a"] - dW @ lam).astype(self.model.a.dtype, copy=False)
+            self.model.b += (deltas["b"] - dW.T @ mu).astype(self.model.b.dtype, copy=False)
+            hm = getattr(self, "_h_data_mean", None)
+            if hm is not None:
+                self.lam += self.lam.dtype.type(CENTERING_SLIDE) * (
+                    np.asarray(hm, self.lam.dtype) - self.lam)
+        elif type(self.opt) is SGD:
             # same update as SGD.step, in place (no temporary of the size of W)
             for k, g in grads.items():
                 g *= g.dtype.type(lr)
@@ -310,6 +339,21 @@ class RBMLearner(Learner):
             self.opt.step(self.params, grads)
         self.step_count += 1
         return lr
+
+    def _deltas(self, grads, lr):
+        """The optimizer's step for each gradient, without applying it."""
+        if type(self.opt) is SGD:
+            for g in grads.values():
+                g *= g.dtype.type(lr)
+            self.opt.t += 1
+            return grads
+        buf = getattr(self, "_delta_buf", None)
+        if buf is None:
+            buf = self._delta_buf = {k: np.zeros_like(g) for k, g in grads.items()}
+        for v in buf.values():
+            v[...] = 0
+        self.opt.step(buf, grads)
+        return buf
 
     # --- evaluation -----------------------------------------------------------------------
     def exact_feasible(self):
@@ -386,7 +430,7 @@ class RBMLearner(Learner):
                   "rbm/step": self.step_count, "rbm/epoch": self.batches.epoch,
                   "rbm/pos": self.batches.pos,
                   "rbm/k": self.k, "rbm/l1": self.l1, "rbm/l2": self.l2,
-                  "rbm/lr0": self.opt.lr0})
+                  "rbm/lr0": self.opt.lr0, "rbm/lam": self.lam.copy()})
         return d
 
     def load_state_dict(self, state):
@@ -405,6 +449,8 @@ class RBMLearner(Learner):
         self.k = int(state["rbm/k"])
         self.l1, self.l2 = float(state["rbm/l1"]), float(state["rbm/l2"])
         self.opt.lr0 = float(state["rbm/lr0"])
+        if "rbm/lam" in state:
+            self.lam[...] = state["rbm/lam"]
 
 
 def make_learner(cfg, dataset):
@@ -421,4 +467,5 @@ def make_learner(cfg, dataset):
                       batch_size=t["batch_size"], learning_rate=t["learning_rate"],
                       optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
                       decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
-                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape)
+                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape,
+                      centering=t.get("centering", False))
