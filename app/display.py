@@ -156,6 +156,19 @@ def no_xcb_libs_message(sonames) -> str:
                             "FILE.png.", 88))
 
 
+def import_error_message(exc: ImportError) -> str:
+    """The paragraph for Qt's own libraries failing to load (a system library missing even for
+    the offscreen platform, e.g. ``libGL.so.1``): the install line when the soname is named."""
+    text = str(exc)
+    m = re.search(r"(lib[\w.+-]+\.so(?:\.\d+)*)", text)
+    head = textwrap.fill(f"boltzmann-lab: the window could not start: {text}. The headless "
+                         f"commands (train, sample, evaluate) still work.", 88)
+    if m and not _is_qt(m.group(1)):
+        return head + (f"\n\nOn Debian or Ubuntu install the missing library and start "
+                       f"again:\n\n    {install_line([m.group(1)])}")
+    return head
+
+
 def _will_use_xcb(env) -> bool:
     """Will Qt pick its xcb plugin (X11) with this environment?  (Qt 6 on Linux: the first
     entry of QT_QPA_PLATFORM; unset, wayland in a Wayland session, else xcb.)"""

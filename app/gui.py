@@ -48,15 +48,21 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
     abort for want of system libraries.
     """
-    from PySide6.QtWidgets import QApplication
-
-    if QApplication.instance() is None:
-        # Qt aborts the process when its platform plugin cannot start: explain instead
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        # Qt aborts the process when its platform plugin cannot start: explain instead, before
+        # anything of Qt's is loaded (QtGui itself needs libGL, libEGL, fontconfig...)
         from . import display
         problem = display.check(screenshot=bool(screenshot))
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:            # e.g. "libGL.so.1: cannot open shared object file"
+        from . import display
+        print(display.import_error_message(exc), file=sys.stderr)
+        return 2
 
     from PySide6.QtCore import QTimer
 
@@ -100,7 +106,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
                 print(f"boltzmann-lab: could not write the screenshot {screenshot}",
                       file=sys.stderr)
                 result["code"] = 1
-        win.shutdown()
+        win.shutdown_for_exit()
         win.close()
         app.quit()
 
@@ -109,7 +115,7 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     from . import quitting
     watcher = quitting.watch_window(app, win)   # noqa: F841 - the X window destroyed: quit
     app.exec()
-    win.shutdown(quitting.EXIT_WAIT_S)
+    win.shutdown_for_exit()      # what is left of the close's budget
     if owns_app:
         # no waiting for a worker in a long step, nor for Python's teardown of the Qt objects
         quitting.finish_process(result["code"])

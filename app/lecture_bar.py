@@ -196,7 +196,7 @@ class LectureBar(QWidget):
         self._group("maxent", self.lambda_button)
 
         # rbm
-        self.denoise = QPushButton("Denoise 15 % …")
+        self.denoise = QPushButton("Denoise 15 %")   # no "…": it read as cut text
         self.denoise.setToolTip("flip 15 % of the pixels of validation images and clean them "
                                 "with one up-down pass of the current model")
         self.denoise.clicked.connect(lambda: self.analysis_requested.emit("denoise"))

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self.presentation = presentation
         self._closing = False
+        self.close_deadline: float | None = None     # set by shutdown_for_exit
 
         self.errors = ErrorReporter(self)
         self.tick_errors: list[str] = []
@@ -589,7 +590,14 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         # gone from the screen at once; the workers get a bounded wait (a step in progress may
         # be long: run_gui then ends the process without them, boltzmann_lab.app.quitting)
-        from .quitting import EXIT_WAIT_S
         self.hide()
-        self.shutdown(EXIT_WAIT_S)
+        self.shutdown_for_exit()
         super().closeEvent(event)
+
+    def shutdown_for_exit(self) -> bool:
+        """:meth:`shutdown` within one budget of ``quitting.EXIT_WAIT_S`` from the first call (a
+        close, then run_gui after the event loop, do not each wait for the same long step)."""
+        from .quitting import EXIT_WAIT_S
+        if self.close_deadline is None:
+            self.close_deadline = time.monotonic() + EXIT_WAIT_S
+        return self.shutdown(max(0.0, self.close_deadline - time.monotonic()))

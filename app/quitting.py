@@ -24,8 +24,9 @@ from PySide6.QtCore import QAbstractNativeEventFilter, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-#: longest wait for worker threads when the window closes (s)
-EXIT_WAIT_S = 1.0
+#: longest wait for worker threads when the window closes (s); sessions are written atomically,
+#: so a save cut short leaves the previous file intact
+EXIT_WAIT_S = 0.5
 
 #: X11 core event codes (xcb_generic_event_t.response_type without the "sent" bit)
 XCB_DESTROY_NOTIFY = 17
@@ -76,7 +77,7 @@ class WindowGoneFilter(QAbstractNativeEventFilter):
 
     def _window_gone(self):
         print("boltzmann-lab: the window was destroyed; quitting", file=sys.stderr)
-        self.window.shutdown(EXIT_WAIT_S)
+        self.window.shutdown_for_exit()
         QApplication.instance().quit()
 
 

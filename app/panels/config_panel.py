@@ -53,12 +53,27 @@ def _fill(cfg: dict) -> dict:
     out = {}
     for section, keys in schema.items():
         given = cfg.get(section, {})
-        out[section] = {name: copy.deepcopy(given[name]) if name in given
-                        else copy.deepcopy(key.default) for name, key in keys.items()}
+        out[section] = {name: copy.deepcopy(given[name]) if name in given and
+                        _fits(key, given[name]) else copy.deepcopy(key.default)
+                        for name, key in keys.items()}
     for extra in C.EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])
     return out
+
+
+def _fits(key, value) -> bool:
+    """Is ``value`` of the type ``key`` takes?  A key of the same name can change type with the
+    model kind (RBM ``hidden = 16``, DBM ``hidden = [16, 8]``): a value that does not fit takes
+    the new key's default instead of reaching a field that cannot show it."""
+    if value is None:
+        return key.optional or key.default is None
+    types = key.type if isinstance(key.type, tuple) else (key.type,)
+    if isinstance(value, bool):
+        return bool in types
+    if isinstance(value, int) and float in types:
+        return True
+    return isinstance(value, types)
 
 
 class DataPreview(QWidget):

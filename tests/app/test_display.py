@@ -69,6 +69,15 @@ def test_ldd_output_becomes_the_exact_install_line():
     assert "reinstall" in display.no_xcb_libs_message(["libQt6XcbQpa.so.6"])
 
 
+def test_the_full_install_line_is_in_the_readme_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert display.APT_LINE in readme
+    for package in display.APT_LINE.split()[3:]:
+        assert package in ci, f"{package} is not installed by .ci/run"
+    assert ".ci/xcb_smoke.sh" in ci and ".ci/xcb_smoke.sh" in readme
+
+
 def test_missing_libraries_come_from_ldd_or_else_find_library(tmp_path):
     plugin = tmp_path / "libqxcb.so"
     seen = []
@@ -137,3 +146,10 @@ def test_missing_xcb_libraries_are_named_instead_of_a_qt_abort(tmp_path):
         in r.stderr
     assert "libxcb-icccm.so.4" in r.stderr and "Traceback" not in r.stderr
     assert "xcb-cursor" not in r.stderr        # present here: not the library to blame
+
+
+def test_qt_failing_to_load_a_system_library_names_its_package():
+    exc = ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
+    message = display.import_error_message(exc)
+    assert "libGL.so.1" in message and "    sudo apt-get install libgl1" in message
+    assert "apt-get" not in display.import_error_message(ImportError("No module named 'x'"))
