@@ -17,6 +17,8 @@ exactly what was visible before.  Esc leaves focus mode first, then presentation
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
@@ -38,6 +40,8 @@ class Presentation(QObject):
         self._saved_state = None
         self._saved_sizes = None
         self._saved_frame = None
+        self._refit_until = 0.0
+        self._refitting = False
         self._hidden: list = []
         self.focus_action = QAction("Focus", window)
         self.focus_action.setCheckable(True)
@@ -63,16 +67,43 @@ class Presentation(QObject):
             sc.activated.connect(slot)
             self.page_keys.append(sc)
         window.installEventFilter(self)      # toolbars take two rows when one is too narrow
+        if hasattr(window, "run_starting"):
+            window.run_starting.connect(self._run_starting)
         action = getattr(window, "presentation_action", None)
         if action is not None:
             # the window's own slot switches fonts/theme; this one adds the full screen
             action.toggled.connect(self._presentation_toggled)
 
+    def _run_starting(self, cfg) -> None:
+        """A preset's ``[view] main_view`` (a view name: lattice, samples, moments, weights,
+        em, contacts, ...) is the view its run shows first in presentation mode."""
+        views = getattr(self.window, "views", None)
+        if views is not None:
+            main = ((cfg or {}).get("view") or {}).get("main_view")
+            views.main_view = str(main) if main else None
+
     # ------------------------------------------------------------------ toolbars
     def eventFilter(self, obj, event):             # noqa: N802 (Qt name)
         if obj is self.window and event.type() in (QEvent.Resize, QEvent.Show):
             self.wrap_toolbars()
+        if obj is self.window and event.type() in (QEvent.Move, QEvent.Resize) and \
+                time.monotonic() < self._refit_until:
+            self._refit()
         return False
+
+    def _refit(self):
+        """Just after full screen the window system moves and frames the window in several
+        steps: keep it within the screen until it has settled."""
+        w = self.window
+        if self._refitting or w.isFullScreen() or w.isMaximized():
+            return
+        if screen_fit.available_geometry(w).contains(w.frameGeometry()):
+            return
+        self._refitting = True
+        try:
+            screen_fit.fit_window(w, frame=self._saved_frame)
+        finally:
+            self._refitting = False
 
     def wrap_toolbars(self) -> None:
         """One row of toolbars when they fit the window's width, else a row each (nothing goes
@@ -136,8 +167,9 @@ class Presentation(QObject):
             size = None if self._saved_geometry is not None else screen_fit.PREFERRED_SIZE
             frame = self._saved_frame
             screen_fit.fit_window(w, size, centre=size is not None, frame=frame)
-            for ms in (0, 150, 500):
-                QTimer.singleShot(ms, w, lambda: screen_fit.fit_window(w, frame=frame))
+            self._refit_until = time.monotonic() + 3.0
+            for ms in (0, 150, 500, 1500):
+                QTimer.singleShot(ms, w, self._refit)
             self._saved_geometry = self._saved_state = None
 
     def _compact(self, on: bool) -> None:

@@ -123,6 +123,32 @@ def mean_coupling(J) -> float | None:
     return float(bonds.mean()) if bonds.size else None
 
 
+def draw(curves) -> None:
+    """(Re)draw ``curves.references`` (a CurvesView) as dashed labelled lines in the plots of
+    their metrics' groups; the items are kept in ``curves._ref_items``."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import Qt
+
+    from . import theme
+    from .views.curves_view import group_of
+    for plot, item in curves._ref_items:
+        plot.removeItem(item)
+    curves._ref_items = []
+    for r in curves.references:
+        plot = curves.plots.get(group_of(r.metric))
+        if plot is None:
+            continue
+        item = pg.InfiniteLine(pos=float(r.value), angle=0, movable=False,
+                               pen=pg.mkPen(theme.INK, width=max(theme.pen_width() - 1, 1),
+                                            style=Qt.DashLine),
+                               label=r.label, labelOpts={
+                                   "position": 0.02, "anchors": [(0, 1), (0, 1)],
+                                   "color": theme.INK, "fill": (255, 255, 255, 200)})
+        item.label.setFont(theme.tick_font())
+        plot.addItem(item, ignoreBounds=True)
+        curves._ref_items.append((plot, item))
+
+
 class ReferenceLines(QObject):
     """Keeps the curves' reference lines in step with the window's active run."""
 

@@ -22,8 +22,13 @@ DEFAULT_FRAME = (0, 0, 0, 0)
 
 
 def screen_of(window):
-    """The screen the window is on (the primary screen before it is shown)."""
+    """The screen the window is on: the one under its centre once shown (``QWidget.screen`` is
+    updated only after the window system has reported a move), else its own or the primary."""
     from PySide6.QtGui import QGuiApplication
+    if window is not None and window.isVisible():
+        screen = QGuiApplication.screenAt(window.frameGeometry().center())
+        if screen is not None:
+            return screen
     screen = window.screen() if window is not None else None
     return screen or QGuiApplication.primaryScreen()
 

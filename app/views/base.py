@@ -241,7 +241,8 @@ def _rewrap_title(plot) -> None:
     f = QFont()
     f.setPointSizeF(float(theme.title_size().rstrip("pt")))
     fm = QFontMetrics(f)
-    room = max(int(plot.width()) - 12, 40) if plot.width() > 0 else 10 ** 6
+    width = plot.vb.width() if plot.vb.width() > 60 else plot.width()    # the title's column
+    room = max(int(width) - 8, 40) if width > 0 else 10 ** 6
     lines: list[str] = []
     for word in text.split(" "):
         if lines and fm.horizontalAdvance(lines[-1] + " " + word) <= room:

@@ -102,3 +102,17 @@ def text_width(plain: str, title_size: str, key_size: str) -> int:
     k.setPointSizeF(float(key_size.rstrip("pt")))
     return QFontMetrics(f).horizontalAdvance(title + "   ") + \
         QFontMetrics(k).horizontalAdvance(rest)
+
+
+def wrap_keys(plain, keys, title_size, key_size, room) -> list:
+    """Legend keys (``keys``, HTML, with their ``plain`` texts) in lines of at most ``room`` px."""
+    lines, line = [], []
+    for text, key in zip(plain, keys):
+        trial = "    ".join(t for t, _ in line + [(text, key)])
+        if line and text_width("      " + trial, title_size, key_size) > room:
+            lines.append(line)
+            line = []
+        line.append((text, key))
+    if line:
+        lines.append(line)
+    return lines

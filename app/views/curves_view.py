@@ -26,7 +26,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
 from .base import View, style_plot
-from .curve_scale import ShortAxis, elide_title, text_width, y_range
+from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_keys, y_range
 
 MAX_POINTS = 4000
 
@@ -182,6 +182,7 @@ class CurvesView(View):
                         "hopfield": "Recall traces"}.get(kind, "Learning curves"))
         self.set_caption("x axis: steps (each = the configured lattice sweeps); dashed: exact "
                          "L→∞ values (Onsager energy, Yang magnetisation)" if kind == "ising"
+                         else "x axis: recall step" if kind == "hopfield"
                          else "x axis: training step")
 
     @staticmethod
@@ -243,22 +244,8 @@ class CurvesView(View):
         self._fit_ranges()
 
     def _draw_references(self):
-        for plot, item in self._ref_items:
-            plot.removeItem(item)
-        self._ref_items = []
-        for r in self.references:
-            plot = self.plots.get(group_of(r.metric))
-            if plot is None:
-                continue
-            item = pg.InfiniteLine(pos=float(r.value), angle=0, movable=False,
-                                   pen=pg.mkPen(theme.INK, width=max(theme.pen_width() - 1, 1),
-                                                style=Qt.DashLine),
-                                   label=r.label, labelOpts={
-                                       "position": 0.02, "anchors": [(0, 1), (0, 1)],
-                                       "color": theme.INK, "fill": (255, 255, 255, 200)})
-            item.label.setFont(theme.tick_font())
-            plot.addItem(item, ignoreBounds=True)
-            self._ref_items.append((plot, item))
+        from ..reference_lines import draw
+        draw(self)
 
     def _reference_values(self, gid) -> tuple:
         return tuple(float(r.value) for r in self.references if group_of(r.metric) == gid)
@@ -337,7 +324,9 @@ class CurvesView(View):
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
         key_size = theme.key_size()
-        room = max(self.canvas.width() - 40, 50)
+        # the title is centred over the data area (right of the y axis)
+        room = max(int(plot.vb.width()) - 8 if plot.vb.width() > 60 else
+                   self.canvas.width() - 100, 50)
         title = plot._title_text
         plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
         if plot._unit_in_title:
@@ -347,28 +336,35 @@ class CurvesView(View):
             else:                          # the unit leads the keys' line instead
                 plain.insert(0, f"y: {plot._ylabel}")
                 keys.insert(0, f"y: {html.escape(plot._ylabel)}")
-        title = elide_title(title, size, room)
+        full, fit = title, room
         # title and keys on one line when they fit the plot's width, else the keys on as many
-        # further lines as they need
+        # further lines as they need; the rendered width decides (the widths measured here are
+        # estimates), narrowing the room until the text fits
         if plot._off_scale:
             plain.append("(early values off-scale)")
-        lines, line = [], []
-        for text, key in zip(plain, keys):
-            trial = "    ".join(t for t, _ in line + [(text, key)])
-            if line and text_width("      " + trial, size, key_size) > room:
-                lines.append(line)
-                line = []
-            line.append((text, key))
-        if line:
-            lines.append(line)
         one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
-        plot._title_lines = 1 if one_line else 1 + len(lines)
-        rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
-        plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
-                      + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
-                      + f'<span style="font-size:{key_size}">'
-                      + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
-                      size=size, color=theme.INK)
+        plot._title_room = room
+        for _ in range(5):
+            title = elide_title(full, size, fit)
+            lines = wrap_keys(plain, keys, size, key_size, fit)
+            rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
+            plot._title_lines = 1 if one_line else 1 + len(lines)
+            plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
+                          + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
+                          + f'<span style="font-size:{key_size}">'
+                          + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
+                          size=size, color=theme.INK)
+            over = plot.titleLabel.item.boundingRect().width() - room
+            if over <= 2 or fit < 60:
+                break
+            if one_line:
+                one_line = False
+            else:
+                fit = int(fit - over - 6)
+        # pyqtgraph gives a title one 30 px row: as many rows as its lines need
+        h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
+        plot.titleLabel.setMaximumHeight(h)
+        plot.layout.setRowFixedHeight(0, h)
         # a long title must not widen the plot past its frame: let it be clipped instead
         plot.titleLabel.setMinimumWidth(10)
 
@@ -395,6 +391,9 @@ class CurvesView(View):
         """A y label longer than its plot is high would run into the next plot's: it moves into
         the title as "(unit)" instead, and back when there is room again."""
         for gid, plot in self.plots.items():
+            if plot.vb.width() > 60 and abs(plot.vb.width() - 8 -
+                                            getattr(plot, "_title_room", 0)) > 3:
+                self._retitle(gid)          # the data area's width is known (or changed)
             if not plot._ylabel:
                 continue
             ax = plot.getAxis("left")
@@ -429,11 +428,15 @@ class CurvesView(View):
                     if s.tail is not None:
                         xs.append([s.tail[0]])
                         ys.append([s.tail[1]])
-            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) +
-                        self._reference_values(gid))
+            refs = self._reference_values(gid)
+            # a recall is short however many steps it is cut into: show all of it
+            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) + refs,
+                        min_steps=10 ** 9 if self.kind == "hopfield" else MIN_STEPS)
             if r is None:
                 continue
             lo, hi, off = r
+            if refs and max(refs) > hi - 0.12 * (hi - lo):
+                hi = max(refs) + 0.15 * (hi - lo)      # room for the top line's label
             if off != plot._off_scale:
                 plot._off_scale = off
                 self._retitle(gid)

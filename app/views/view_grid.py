@@ -54,6 +54,9 @@ class ViewGrid(QWidget):
         # compact (presentation) mode: one main view + the curves; the others one key away
         self.compact = False
         self.page = 0
+        #: the view a run shows first in compact mode (a preset's ``[view] main_view``)
+        self.main_view = None
+        self._paged = False
         from .base import ElidedLabel
         self.pager = ElidedLabel("")
         self.pager.setObjectName("hint")
@@ -77,6 +80,7 @@ class ViewGrid(QWidget):
         pages = self.pages()
         if pages:
             self.page = index % len(pages)
+            self._paged = True
             self._layout(force=True)
 
     def next_page(self, delta: int = 1) -> None:
@@ -90,6 +94,7 @@ class ViewGrid(QWidget):
 
     def clear(self):
         """New run: forget every view's data and hide them until data arrives again."""
+        self.page, self._paged = 0, False
         self._latest = None
         self._dirty = set()
         self.__dict__.setdefault("_last_draw", {}).clear()
@@ -173,6 +178,8 @@ class ViewGrid(QWidget):
         names = tuple(cls.name for cls in VIEW_TYPES if cls.name in self.views and
                       (cls.name != "curves" or self.curves.has_data()))
         pages = [n for n in names if n != "curves"]
+        if not self._paged and self.main_view in pages:
+            self.page = pages.index(self.main_view)
         if self.compact and pages:
             self.page %= len(pages)
             main = pages[self.page]

@@ -53,7 +53,8 @@ def check_window(win, where: str) -> list[str]:
     from boltzmann_lab.app.views.base import ElidedLabel
 
     out = []
-    screen = win.screen().availableGeometry()
+    from boltzmann_lab.app.screen_fit import available_geometry
+    screen = available_geometry(win)
     frame = win.frameGeometry() if not win.isFullScreen() else win.geometry()
     if not screen.contains(frame):
         out.append(f"{where}: window {frame.getRect()} outside the screen {screen.getRect()}")
@@ -139,10 +140,22 @@ def _check_plots(win, where):
             elif isinstance(item, pg.PlotItem) and item.isVisible():
                 title = item.titleLabel
                 if title.isVisible() and title.text:
+                    # the title is centred over the data area, the view box
                     need = title.item.boundingRect().width()
-                    if need > item.width() + 2 and title.maximumHeight() > 0:
+                    have = item.vb.width() if item.vb.isVisible() else item.width()
+                    if need > have + 2 and title.maximumHeight() > 0:
                         out.append(f"{where}: plot title {title.item.toPlainText()!r} "
-                                   f"needs {need:.0f} px, plot is {item.width():.0f} px")
+                                   f"needs {need:.0f} px, has {have:.0f} px")
+                    # ...and where it is drawn: inside its plot and the canvas
+                    text = title.item.sceneBoundingRect()
+                    box = item.sceneBoundingRect()
+                    seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+                    if text.width() > 0 and title.maximumHeight() > 0 and (
+                            text.left() < max(box.left(), seen.left()) - 2 or
+                            text.right() > min(box.right(), seen.right()) + 2):
+                        out.append(f"{where}: plot title {title.item.toPlainText()!r} drawn "
+                                   f"at x {text.left():.0f}..{text.right():.0f}, outside its "
+                                   f"plot {box.left():.0f}..{box.right():.0f}")
                 if getattr(item, "_title_text", None) is not None:     # a curves plot
                     h = item.vb.height()
                     if h < MIN_PLOT_PX[mode]:
@@ -211,16 +224,16 @@ def main(argv) -> int:
             problems += check_window(win, where)
             checked[where] = list(win.views.visible_names())
             win.presentation_action.setChecked(True)
-            _wait(app, 0.4)
+            _wait(app, 0.3)
             for page in range(max(len(win.views.pages()), 1)):
                 win.views.show_page(page)
-                _wait(app, 0.25)
+                _wait(app, 0.15)
                 where = f"{name} {size} presentation view {page + 1}"
                 problems += check_window(win, where)
                 checked[where] = list(win.views.visible_names())
             win.views.show_page(0)
             win.presentation_action.setChecked(False)
-            _wait(app, 0.6)
+            _wait(app, 0.3)
             print(f"{name} {size}: checked after {time.monotonic() - t0:.1f} s", file=sys.stderr,
                   flush=True)
             avail = screen.availableGeometry()
