@@ -244,6 +244,7 @@ class LectureBar(QWidget):
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
             self.ising_stats.setText("")
+            self._w1 = None
             temps = (cfg.get("view") or {}).get("data_temperatures")
             if temps and cfg["data"].get("temperatures") is None:
                 show.add("data_t")
@@ -315,6 +316,13 @@ class LectureBar(QWidget):
             if bonds.size:
                 # a nearest-neighbour MaxEnt fit of Ising data should find J = 1/T on the bonds
                 parts.append(f"mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})")
+        # every fantasy particle against all data: Wasserstein-1 of the E/N and |m| distributions
+        # (boltzmann_lab.learning.observers.IsingMatch; in the metrics every few steps)
+        if "w1_energy" in snap.metrics:
+            self._w1 = (snap.metrics["w1_energy"], snap.metrics.get("w1_abs_m", float("nan")))
+        w1 = getattr(self, "_w1", None)
+        if w1 is not None:
+            parts.append(f"W₁ all chains vs data: E/N {w1[0]:.3f}, |m| {w1[1]:.3f}")
         self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
 
     def _fit_lines(self, label, parts, gap="     ") -> str:

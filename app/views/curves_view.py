@@ -32,6 +32,8 @@ MAX_POINTS = 4000
 
 #: (group id, plot title, y label, test on the metric name), first match wins
 GROUPS = [
+    ("mixing", "Chain mixing: split-R̂ (mixed < 1.1)", "R̂", lambda m: m.startswith("rhat_")),
+    ("match", "Fantasy vs data: Wasserstein-1", "W₁", lambda m: m.startswith("w1_")),
     ("ll", "Log-likelihood", "nats / sample",
      lambda m: m in ("bound", "ll", "train_ll", "val_ll", "objective") or m.endswith(("_ll", "_pll"))
      or "likelihood" in m or m.endswith("bound")),
@@ -64,6 +66,9 @@ PRETTY = {
     "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
     "sites_fitted": "sites fitted (plmDCA)", "mean_coupling": "mean learned J",
     "n_nonzero": "non-zero", "edges_found": "true found", "false_edges": "false",
+    "rhat_energy": "R̂ of energy", "rhat_m": "R̂ of m", "tau_m": "τ of m (steps)",
+    "w1_energy": "W₁ of E/N", "w1_abs_m": "W₁ of |m|", "error_per_noise": "error / (data ⊕ MCMC noise)",
+    "replicas": "tempering replicas", "swap_rate": "replica swap rate",
 }
 
 #: metrics that are bookkeeping rather than curves

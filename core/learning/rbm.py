@@ -452,6 +452,23 @@ class RBMLearner(Learner):
         if "rbm/lam" in state:
             self.lam[...] = state["rbm/lam"]
 
+    # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
+    def n_persistent_chains(self):
+        """Number of persistent (beta = 1) chains; 0 for CD."""
+        return self.n_chains
+
+    def fantasy_particles(self):
+        """All beta = 1 persistent chains (chains, n_visible) float64, or None for CD."""
+        return np.array(self.v_chain[:self.n_chains], np.float64) if self.n_chains else None
+
+    def chain_observables(self, index):
+        """(F(v)/n_visible, mean visible value) of the persistent chains ``index``."""
+        if not self.n_chains:
+            return None
+        v = self.v_chain[index]
+        return (self.model.free_energy(v) / self.model.n_visible,
+                np.asarray(v, np.float64).mean(axis=1))
+
 
 def make_learner(cfg, dataset):
     """The ``rbm`` learner from a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""

@@ -162,6 +162,8 @@ class Trainer:
     eval_budget : the largest fraction of the run's time evaluations may take (module docstring);
         ``None`` evaluates exactly every ``eval_every`` steps.
     clock : a function returning seconds (tests pass a fake clock).
+    observers : callables ``f(trainer, step, metrics)`` run after every step that add cheap
+        metrics in place (:mod:`boltzmann_lab.learning.observers`: chain mixing, Ising match).
     monitor : metric name for early stopping (e.g. ``val_ll``); ``None`` disables early stopping.
     mode : ``max`` or ``min`` — whether a larger monitored value is better.
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
@@ -181,7 +183,7 @@ class Trainer:
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
                  param_limit: float | None = None, history_limit: int = 200_000,
                  eval_budget: float | None = EVAL_BUDGET, clock=time.perf_counter,
-                 baseline_ll: float | None = None):
+                 baseline_ll: float | None = None, observers=()):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
@@ -189,6 +191,7 @@ class Trainer:
         self.eval_every = max(1, int(eval_every))
         self.eval_budget = None if eval_budget is None else float(eval_budget)
         self.clock = clock
+        self.observers = list(observers)
         #: seconds spent in training steps / in evaluations (this run)
         self.train_time = self.eval_time = 0.0
         # durations of the evaluations after the first (which may include compiling) and their sum
@@ -259,6 +262,8 @@ class Trainer:
         except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
             return self._diverged(f"numerical error: {exc}", with_views, metrics)
         self.step_count += 1
+        for observe in self.observers:
+            observe(self, self.step_count, metrics)
         bad = self._bad_params(metrics)
         if bad:
             return self._diverged(bad, with_views, metrics)
@@ -294,6 +299,10 @@ class Trainer:
         if message:
             self.done, self.message = True, message
         return self._snapshot(metrics, with_views)
+
+    def advice(self) -> list[str]:
+        """Remedies offered by the observers (e.g. chains that do not mix), one sentence each."""
+        return [a for a in (getattr(o, "advice", None) for o in self.observers) if a]
 
     def views(self) -> dict[str, np.ndarray]:
         """The learner's display arrays now (copies)."""
