@@ -186,7 +186,7 @@ def cases(quick):
     return rows
 
 
-def run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick):
+def run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick, no_grid=False):
     train, test, note = data[name]
     base = independent_ll(train, test)
     length = {} if epochs is None else {"epochs": epochs}
@@ -223,7 +223,7 @@ def run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick):
         if J_ml is not None:
             gammas.append(float(np.linalg.norm(est.J_ - J_ml) / np.linalg.norm(J_ml)))
     best, best_pt = -np.inf, None
-    for pt in grid(kind, quick, name):
+    for pt in ([] if no_grid else grid(kind, quick, name)):
         vals = []
         for s in grid_seeds:
             est, _ = fit(real_kind, train, s, **extra, **length, **pt)
@@ -265,7 +265,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller grid and data (a few minutes)")
     ap.add_argument("--only", default="", help="comma-separated kind or kind:data filters")
-    ap.add_argument("--seeds", type=int, default=None, help="seeds of the default runs")
+    ap.add_argument("--seeds", type=int, default=None,
+                    help="seeds 0..N-1 of the default runs (default 3; --quick 2)")
+    ap.add_argument("--no-grid", action="store_true", help="default runs only (no grid)")
     args = ap.parse_args(argv)
     quick = args.quick
     seeds = list(range(args.seeds if args.seeds else (2 if quick else 3)))
@@ -282,7 +284,7 @@ def main(argv=None):
     for kind, name, fixed, epochs in cases(quick):
         if only and not any(f == kind or f == f"{kind}:{name}" for f in only):
             continue
-        r = run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick)
+        r = run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick, args.no_grid)
         d_best = r["default"] - r["best"] if np.isfinite(r["best"]) else np.nan
         extra = f"  gamma vs ML {r['gamma']:.3f}" if np.isfinite(r["gamma"]) else ""
         print(f"{kind:<12}{name:<14}{r['default']:9.2f}{r['spread']:8.2f}"
