@@ -23,7 +23,7 @@ cause, only once the run is past its first epoch:
 * ``swings`` — it fell by more than ``SWING_NATS`` nats from one evaluation to the next.
 
 Both have the same likely cause, a learning rate too large for the model (updates overshoot;
-persistent chains then stop following the model), and the same one-click remedy when the learner
+PCD's persistent chains then stop following the model), and the same one-click remedy when the learner
 has a learning rate (the run's base rate, else its ``learning_rate`` metric): the rate 10x
 lower.
 """
@@ -163,7 +163,7 @@ class AdviceMonitor:
                                        "a preset of this kind.")
         new = lr / 10.0
         return Advice(code, seen + f" Likely cause: the learning rate ({lr:g}) is too large "
-                                   f"for this model — updates overshoot, and persistent chains "
-                                   f"stop following the model. Try a 10× lower rate.",
+                                   f"for this model: updates overshoot (and PCD's persistent "
+                                   f"chains stop following the model). Try a 10× lower rate.",
                       remedy=f"Learning rate 10× lower ({new:g})", hyper="learning_rate",
                       value=new)
