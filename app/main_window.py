@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHB
 from boltzmann_lab import config as C
 
 from . import heap, theme
+from .advice_banner import AdviceBanner
 from .errors import ErrorReporter
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
 from .panels.transport import Transport
@@ -216,6 +217,9 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.transport)
         self.banner = Banner()
         rl.addWidget(self.banner)
+        self.advice = AdviceBanner()          # below baseline / swings: cause and remedy
+        self.advice.remedy_requested.connect(self._apply_remedy)
+        rl.addWidget(self.advice)
         self.views = ViewGrid()
         self.views.view_created.connect(self._view_created)
         rl.addWidget(self.views, 1)
@@ -332,6 +336,7 @@ class MainWindow(QMainWindow):
         self.views.add_points(getattr(self.worker, "restored_points", None) or [])
         self.last_snapshot = None
         self.banner.hide()
+        self.advice.reset(self.active_cfg["training"].get("learning_rate"))
         kind = self.active_cfg["model"]["kind"]
         self.views.curves.set_kind(kind)
         self._kind = kind
@@ -409,6 +414,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"changed {e.text}", 3000)
         if points:
             self.views.add_points(points)
+            self.advice.feed(points)
         if snap is not None:
             self.last_snapshot = snap
             self.views.update_snapshot(snap)
@@ -495,6 +501,7 @@ class MainWindow(QMainWindow):
             self.worker.reset()
             self.views.reset_curves()
             self.banner.hide()
+            self.advice.reset(self.panel.cfg["training"].get("learning_rate"))
 
     def _speed_changed(self, value):
         for w in (self.worker, self.pending):
@@ -506,6 +513,11 @@ class MainWindow(QMainWindow):
         self.panel.set_value(section, name, value, emit=False)
         if self.worker is not None:
             self.worker.set_hyper(name, value)
+
+    def _apply_remedy(self, name, value):
+        """The advice banner's button: change the setting as if edited in the panel."""
+        self.panel.set_value("training", name, value, emit=False)
+        self._panel_edited("training", name, value)
 
     def _panel_edited(self, section, key, value):
         if section == "data" or (section, key) == ("model", "kind"):

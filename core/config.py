@@ -45,9 +45,9 @@ DATA_KEYS: dict[str, Key] = {
     "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
     "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9,
-                               doc="share of samples held out; none when the data are a small "
-                                   "finite set (<= 256 distinct rows seen < 4 times each on "
-                                   "average, e.g. bars-and-stripes)"),
+                               doc="share of samples held out; none when binary/spin data are a "
+                                   "small finite set (<= 128 distinct rows seen < 4 times each "
+                                   "on average, e.g. bars-and-stripes)"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
     "seed": seed_key("seed for generators, stochastic binarisation and the split"),
 }

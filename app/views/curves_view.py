@@ -3,7 +3,8 @@
 Metric names come from the learners (documented in the README).  They are grouped by name:
 log-likelihoods and the EM bound, energies, magnetisation, overlaps, errors/gaps, and the rest.
 ``exact_<name>`` metrics (e.g. Onsager's ``exact_energy``) are drawn as dashed reference lines
-in the colour of ``<name>``.
+in the colour of ``<name>``; ``baseline_ll`` (the independent-unit model,
+:mod:`boltzmann_lab.learning.advice`) as a grey dashed line in the likelihood plot.
 
 Each curve item is created once and updated with ``setData``.  Points are stored in bounded
 arrays: past ``MAX_POINTS`` every other stored point is dropped, so memory stays flat in a long
@@ -69,6 +70,7 @@ PRETTY = {
     "rhat_energy": "R̂ of energy", "rhat_m": "R̂ of m", "tau_m": "τ of m (steps)",
     "w1_energy": "W₁ of E/N", "w1_abs_m": "W₁ of |m|", "error_per_noise": "error / (data ⊕ MCMC noise)",
     "replicas": "tempering replicas", "swap_rate": "replica swap rate",
+    "baseline_ll": "independent units (baseline)",
 }
 
 #: metrics that are bookkeeping rather than curves
@@ -453,9 +455,11 @@ class CurvesView(View):
         s = self.series.get(name)
         if s is None:
             gid = group_of(name)
-            exact = name.startswith("exact_")
-            base = name[6:] if exact else name
-            if exact and base in self.series:
+            exact = name.startswith("exact_") or name == "baseline_ll"   # dashed references
+            base = name[6:] if name.startswith("exact_") else name
+            if name == "baseline_ll":
+                colour = theme.MUTED
+            elif exact and base in self.series:
                 colour = self.series[base].colour
             else:
                 i = self._colour_count.get(gid, 0)
@@ -463,7 +467,8 @@ class CurvesView(View):
                 colour = theme.PALETTE[i % len(theme.PALETTE)]
             pen = pg.mkPen(colour, width=theme.pen_width(),
                            style=Qt.DashLine if exact else Qt.SolidLine)
-            label = ("exact " + PRETTY.get(base, base)) if exact else PRETTY.get(name, name)
+            label = ("exact " + PRETTY.get(base, base)) if name.startswith("exact_") \
+                else PRETTY.get(name, name)
             if exact and base in ("energy", "magnetization", "abs_magnetization"):
                 label = "exact, L→∞"       # Onsager / Yang (named in the caption)
             # downsampling/clipping are set by the PlotItem when the curve is added (setting

@@ -23,8 +23,9 @@ cause, only once the run is past its first epoch:
 * ``swings`` — it fell by more than ``SWING_NATS`` nats from one evaluation to the next.
 
 Both have the same likely cause, a learning rate too large for the model (updates overshoot;
-persistent chains then stop following the model), and the same one-click remedy when the learner
-has a learning rate (a ``learning_rate`` metric): the rate 10x lower.
+PCD's persistent chains then stop following the model), and the same one-click remedy when the learner
+has a learning rate (the run's base rate, else its ``learning_rate`` metric): the rate 10x
+lower.
 """
 
 from __future__ import annotations
@@ -104,13 +105,17 @@ class AdviceMonitor:
     """Watches a run's metrics rows (``step``, ``epoch`` and metrics) and returns an
     :class:`Advice` the first time a rule of the module docstring fires (else ``None``)."""
 
-    def __init__(self, below_margin: float = BELOW_MARGIN, swing_nats: float = SWING_NATS):
+    def __init__(self, learning_rate: float | None = None, below_margin: float = BELOW_MARGIN,
+                 swing_nats: float = SWING_NATS):
         self.below_margin = float(below_margin)
         self.swing_nats = float(swing_nats)
-        self.reset()
+        self.reset(learning_rate)
 
-    def reset(self) -> None:
+    def reset(self, learning_rate: float | None = None) -> None:
+        """Start over; ``learning_rate``: the run's base rate (``[training] learning_rate``),
+        which the remedy divides by 10 (else the ``learning_rate`` metric, the scheduled rate)."""
         self.given: set[str] = set()
+        self.base_lr = None if learning_rate is None else float(learning_rate)
         self.lr: float | None = None
         self.prev: tuple[int, float] | None = None
         self.below_count = 0
@@ -152,12 +157,13 @@ class AdviceMonitor:
         return None
 
     def _advice(self, code, seen) -> Advice:
-        if self.lr is None:
+        lr = self.base_lr if self.base_lr is not None else self.lr
+        if lr is None:
             return Advice(code, seen + " Likely cause: the model or its settings; compare with "
                                        "a preset of this kind.")
-        new = self.lr / 10.0
-        return Advice(code, seen + f" Likely cause: the learning rate ({self.lr:g}) is too large "
-                                   f"for this model — updates overshoot, and persistent chains "
-                                   f"stop following the model. Try a 10× lower rate.",
+        new = lr / 10.0
+        return Advice(code, seen + f" Likely cause: the learning rate ({lr:g}) is too large "
+                                   f"for this model: updates overshoot (and PCD's persistent "
+                                   f"chains stop following the model). Try a 10× lower rate.",
                       remedy=f"Learning rate 10× lower ({new:g})", hyper="learning_rate",
                       value=new)

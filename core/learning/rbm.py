@@ -6,6 +6,17 @@ because the coupling uses the raw unit values, see :mod:`boltzmann_lab.models.un
     dW = <v E[h|v]>_data - <v E[h|v]>_model - l2 W - l1 sign(W)
     da = <v>_data - <v>_model,          db = <E[h|v]>_data - <E[h|v]>_model
 
+Centring (``centering``, Melchior, Fischer & Wiskott, JMLR 17 (2016) 1-39; the config default):
+the same model written with offsets, E = -(v - mu).W.(h - lam) - (v - mu).a_c - (h - lam).b_c,
+is ascended in the centred parameters (W, a_c, b_c) — a better-conditioned ascent of the same
+likelihood.  mu = mean of the training data (fixed), lam = running mean of E[h|v] over the
+minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the data).  In the
+stored parameters (a = a_c - W lam, b = b_c - W^T mu) an optimizer step (dW_c, da_c, db_c) of the
+centred gradient dW_c = dW - mu db^T - da lam^T (da, db as above) is
+dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu; moving an offset changes the centred
+parameters only, not the model.  For plain gradient steps this is d = P P^T g with P the
+Jacobian of the reparametrisation, an ascent direction (g.d = |P^T g|^2 >= 0).
+
 The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (conditional means):
 
 * ``cd``  (CD-k): k block-Gibbs sweeps starting from the minibatch (one particle per data row).
@@ -20,8 +31,8 @@ The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (
   min(1, exp((beta_r - beta_s)(E_r - E_s))).  Only the beta = 1 replica enters the gradient and the
   displayed fantasy particles.
 
-Initialisation (Hinton, "A practical guide to training RBMs", 2010): W ~ N(0, 0.01^2), hidden bias
-0, visible bias = logit of the data mean clipped to [1e-3, 1 - 1e-3] (binary; atanh for spins,
+Initialisation (Hinton, "A practical guide to training RBMs", 2010): W ~ N(0, 0.01^2) (small
+weights), hidden bias 0, visible bias = logit of the data mean clipped to [1e-3, 1 - 1e-3] (binary; atanh for spins,
 mean / sigma^2 for Gaussian units).  Persistent chains start at randomly chosen training rows.
 Minibatches: ``steps_per_epoch = ceil(M / batch_size)``; the data are reshuffled each epoch with
 a permutation drawn from ``(seed, epoch)``.
@@ -51,6 +62,22 @@ RECON_ROWS = 10
 #: centring: the hidden offset follows the minibatch mean of E[h|v] with this sliding factor
 CENTERING_SLIDE = 0.05
 #: exact evaluation during training when 2^k * (units of the other layer) is at most this
+
+
+def centered_gradient(grads, mu, lam):
+    """The gradient with respect to the centred parameters (module docstring), in place:
+    dW_c = dW - mu db^T - da lam^T (da, db unchanged).  Returns ``grads``."""
+    gW = grads["W"]
+    gW -= np.outer(mu, grads["b"]).astype(gW.dtype, copy=False)
+    gW -= np.outer(grads["a"], lam).astype(gW.dtype, copy=False)
+    return grads
+
+
+def uncentered_step(deltas, mu, lam):
+    """A step (dW_c, da_c, db_c) of the centred parameters as a step of the stored ones:
+    dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu (``deltas["W"]`` is reused)."""
+    dW = deltas["W"]
+    return {"W": dW, "a": deltas["a"] - dW @ lam, "b": deltas["b"] - dW.T @ mu}
 
 
 def visible_units_for(dataset, requested):
@@ -310,21 +337,15 @@ class RBMLearner(Learner):
     def _update(self, grads):
         W = self.model.W
         if self.centering:
-            # centred gradient (module docstring): dW_c = dW - mu db^T - da lam^T
             mu, lam = self.mu, self.lam
-            gW = grads["W"]
-            gW -= np.outer(mu, grads["b"]).astype(gW.dtype, copy=False)
-            gW -= np.outer(grads["a"], lam).astype(gW.dtype, copy=False)
+            centered_gradient(grads, mu, lam)
         if self.l1 or self.l2:
             grads["W"] += l1_l2_penalty_grad(W, self.l1, self.l2)
         lr = self.opt.lr
         if self.centering:
-            deltas = self._deltas(grads, lr)
-            dW = deltas["W"]
-            # back to the stored parameters: a = a_c - W lam, b = b_c - W^T mu
-            W += dW
-            self.model.a += (deltas["a"] - dW @ lam).astype(self.model.a.dtype, copy=False)
-            self.model.b += (deltas["b"] - dW.T @ mu).astype(self.model.b.dtype, copy=False)
+            deltas = uncentered_step(self._deltas(grads, lr), mu, lam)
+            for k, d in deltas.items():
+                self.params[k] += d.astype(self.params[k].dtype, copy=False)
             hm = getattr(self, "_h_data_mean", None)
             if hm is not None:
                 self.lam += self.lam.dtype.type(CENTERING_SLIDE) * (
