@@ -136,6 +136,9 @@ class Lecture(QObject):
         self.sweep_action.triggered.connect(self.show_sweep_dialog)
         session_menu.addSeparator()
         session_menu.addAction(self.sweep_action)
+        if getattr(w, "quit_action", None) is not None:
+            session_menu.addSeparator()
+            session_menu.addAction(w.quit_action)
         self.session_menu = session_menu
         tb.addWidget(self._menu_button("Session", session_menu,
                                        "save the run mid-training and continue it later "

@@ -22,4 +22,5 @@ KEYS: list[tuple[str, str]] = [
     ("[  ]", "smaller / larger drawing brush"),
     ("mouse", "draw on the lattice / network state (left ↑, right ↓); hover shows values"),
     ("F1  or  ?", "this help"),
+    ("Ctrl+Q", "quit (also Session ▸ Quit)"),
 ]

@@ -3,7 +3,8 @@
 Metric names come from the learners (documented in the README).  They are grouped by name:
 log-likelihoods and the EM bound, energies, magnetisation, overlaps, errors/gaps, and the rest.
 ``exact_<name>`` metrics (e.g. Onsager's ``exact_energy``) are drawn as dashed reference lines
-in the colour of ``<name>``.
+in the colour of ``<name>``; ``baseline_ll`` (the independent-unit model,
+:mod:`boltzmann_lab.learning.advice`) as a grey dashed line in the likelihood plot.
 
 Each curve item is created once and updated with ``setData``.  Points are stored in bounded
 arrays: past ``MAX_POINTS`` every other stored point is dropped, so memory stays flat in a long
@@ -31,6 +32,8 @@ from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_key
 
 #: (group id, plot title, y label, test on the metric name), first match wins
 GROUPS = [
+    ("mixing", "Chain mixing: split-R̂ (mixed < 1.1)", "R̂", lambda m: m.startswith("rhat_")),
+    ("match", "Fantasy vs data: Wasserstein-1", "W₁", lambda m: m.startswith("w1_")),
     ("ll", "Log-likelihood", "nats / sample",
      lambda m: m in ("bound", "ll", "train_ll", "val_ll", "objective") or m.endswith(("_ll", "_pll"))
      or "likelihood" in m or m.endswith("bound")),
@@ -44,6 +47,8 @@ GROUPS = [
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
     ("contacts", "Contact prediction", "precision", lambda m: m == "contact_precision"),
+    ("edges", "Non-zero couplings", "pairs",
+     lambda m: m in ("n_nonzero", "edges_found", "false_edges")),
     ("coupling", "Learned coupling on the lattice bonds", "J", lambda m: m == "mean_coupling"),
     ("other", "Other metrics", "", lambda m: True),
 ]
@@ -60,6 +65,11 @@ PRETTY = {
     "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
     "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
     "sites_fitted": "sites fitted (plmDCA)", "mean_coupling": "mean learned J",
+    "n_nonzero": "non-zero", "edges_found": "true found", "false_edges": "false",
+    "rhat_energy": "R̂ of energy", "rhat_m": "R̂ of m", "tau_m": "τ of m (steps)",
+    "w1_energy": "W₁ of E/N", "w1_abs_m": "W₁ of |m|", "error_per_noise": "error / (data ⊕ MCMC noise)",
+    "replicas": "tempering replicas", "swap_rate": "replica swap rate",
+    "baseline_ll": "independent units (baseline)",
 }
 
 #: metrics that are bookkeeping rather than curves
@@ -390,9 +400,11 @@ class CurvesView(View):
         s = self.series.get(name)
         if s is None:
             gid = group_of(name)
-            exact = name.startswith("exact_")
-            base = name[6:] if exact else name
-            if exact and base in self.series:
+            exact = name.startswith("exact_") or name == "baseline_ll"   # dashed references
+            base = name[6:] if name.startswith("exact_") else name
+            if name == "baseline_ll":
+                colour = theme.MUTED
+            elif exact and base in self.series:
                 colour = self.series[base].colour
             else:
                 i = self._colour_count.get(gid, 0)
@@ -400,7 +412,8 @@ class CurvesView(View):
                 colour = theme.PALETTE[i % len(theme.PALETTE)]
             pen = pg.mkPen(colour, width=theme.pen_width(),
                            style=Qt.DashLine if exact else Qt.SolidLine)
-            label = ("exact " + PRETTY.get(base, base)) if exact else PRETTY.get(name, name)
+            label = ("exact " + PRETTY.get(base, base)) if name.startswith("exact_") \
+                else PRETTY.get(name, name)
             if exact and base in ("energy", "magnetization", "abs_magnetization"):
                 label = "exact, L→∞"       # Onsager / Yang (named in the caption)
             # downsampling/clipping are set by the PlotItem when the curve is added (setting

@@ -100,6 +100,9 @@ class Estimator:
     #: parameters that may be arrays where the config holds a file name (e.g. a pair ``mask``):
     #: validated as the placeholder "<array>", handed to the learner as the array itself
     _array_keys: tuple = ()
+    #: parameters whose ``None`` means "the config's default" (a default that depends on other
+    #: parameters, :attr:`boltzmann_lab.kinds.ModelKind.derived_defaults`)
+    _derived: tuple = ()
 
     def _init_params(self, params: dict) -> None:
         """Store the ``__init__`` arguments unchanged (scikit-learn's rule)."""
@@ -165,6 +168,8 @@ class Estimator:
                "training": {}}
         for name, (section, key) in self._config_keys.items():
             value = getattr(self, name)
+            if value is None and name in self._derived:
+                continue          # the config's default, which may depend on other choices
             if name in self._array_keys and value is not None and not isinstance(value, str):
                 value = os.fspath(value) if hasattr(value, "__fspath__") else "<array>"
             cfg[section][key] = _plain(value)

@@ -207,6 +207,22 @@ class DBMLearner(Learner):
         self.opt.lr0 = float(state["dbm/lr0"])
         self.iterations = int(state["dbm/iterations"])
 
+    # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
+    def n_persistent_chains(self):
+        return len(self.chains[0])
+
+    def fantasy_particles(self):
+        """The visible layer of the persistent chains (chains, n_visible) float64."""
+        return np.array(self.chains[0], np.float64)
+
+    def chain_observables(self, index):
+        """(E(x)/units of the joint chain state, mean visible value) of the chains ``index``,
+        E = -sum_l (b_l.x_l + x_l W_l x_{l+1})."""
+        m, x = self.model, [c[index] for c in self.chains]
+        e = -sum(x[l] @ m.b[l] for l in range(len(m.b)))
+        e = e - sum(np.einsum("ci,ci->c", x[l] @ m.W[l], x[l + 1]) for l in range(len(m.W)))
+        return e / sum(c.shape[1] for c in x), x[0].mean(axis=1)
+
 
 def make_learner(cfg, dataset):
     """The ``dbm`` learner from a resolved config and a :class:`boltzmann_lab.data.dataset.Dataset`."""

@@ -6,6 +6,18 @@ what every run needs: step/epoch bookkeeping, periodic evaluation, early stoppin
 metric, convergence, divergence detection with roll-back to the last good parameters, and a
 latest-snapshot view that the GUI can copy.
 
+Evaluation within a budget: ``learner.evaluate()`` (exact likelihoods by enumeration, AIS,
+pseudo-likelihoods over the data) can cost far more than a training step (a 64 x 20 RBM: ~1.5 s
+to enumerate 2^20 hidden states, against ~1 ms per step).  The trainer times every step and
+every evaluation (:func:`time.perf_counter`, or the ``clock`` it is given) and evaluates at a
+multiple of ``eval_every`` steps only when the evaluations so far plus the next one take at most
+``eval_budget`` (default 15 %) of the run's time so far.  The next one is expected to cost the
+least of the last five measured (robust to a busy machine); the forced evaluation of the first
+step (which may include compiling) neither predicts the cost nor counts against the budget, so
+the evaluation at step ``eval_every`` always happens and measures it.  Evaluations cheaper than
+``MIN_EVAL_COST`` (5 ms) are never postponed, so cheap ones keep the fixed cadence exactly.  The
+first step, the last step, a converged step and a requested stop are always evaluated.
+
 Typical use::
 
     trainer = Trainer(learner, max_steps=500, eval_every=10)
@@ -17,10 +29,15 @@ from __future__ import annotations
 
 import collections
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import numpy as np
+
+
+#: evaluated rows with one of these metrics also carry ``baseline_ll``
+BASELINE_WITH = ("val_ll", "train_ll", "ll")
 
 
 @dataclass
@@ -113,6 +130,26 @@ class Learner:
         self.params_changed()
 
 
+#: default share of the run's time that evaluations may take (module docstring)
+EVAL_BUDGET = 0.15
+#: evaluations faster than this (seconds) are never postponed by the budget
+MIN_EVAL_COST = 0.005
+
+
+def evaluation_due(step, eval_every, train_time, eval_time, eval_cost, budget,
+                   min_cost=MIN_EVAL_COST) -> bool:
+    """Whether an evaluation is due after ``step``: a multiple of ``eval_every`` and, with a
+    ``budget`` (a fraction of the time; ``None``: no budget), the evaluations so far
+    (``eval_time`` s) plus the next one (expected to cost ``eval_cost`` s; ``None``: not
+    measured yet) take at most ``budget`` of the run's time ``train_time + eval_time +
+    eval_cost``; an evaluation cheaper than ``min_cost`` is never postponed."""
+    if step % eval_every:
+        return False
+    if budget is None or budget >= 1.0 or eval_cost is None or eval_cost <= min_cost:
+        return True
+    return (eval_time + eval_cost) * (1.0 - budget) <= budget * train_time
+
+
 class Trainer:
     """Drive a :class:`Learner` step by step.
 
@@ -120,12 +157,21 @@ class Trainer:
     ----------
     learner : the model-specific learner.
     max_steps : stop after this many steps (``None``: run until stopped or converged).
-    eval_every : call ``learner.evaluate()`` every this many steps (and at the first and last step).
+    eval_every : call ``learner.evaluate()`` at most every this many steps (and at the first and
+        last step); further apart when needed to keep within ``eval_budget``.
+    eval_budget : the largest fraction of the run's time evaluations may take (module docstring);
+        ``None`` evaluates exactly every ``eval_every`` steps.
+    clock : a function returning seconds (tests pass a fake clock).
+    observers : callables ``f(trainer, step, metrics)`` run after every step that add cheap
+        metrics in place (:mod:`boltzmann_lab.learning.observers`: chain mixing, Ising match).
     monitor : metric name for early stopping (e.g. ``val_ll``); ``None`` disables early stopping.
     mode : ``max`` or ``min`` — whether a larger monitored value is better.
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
         parameters are restored.
     stop_on_convergence : stop when ``learner.converged()`` says so.
+    baseline_ll : the independent-unit model's log-likelihood on the rows of the main
+        likelihood metric (:mod:`boltzmann_lab.learning.advice`); written as ``baseline_ll``
+        into every evaluated row that has a likelihood (``val_ll``, ``train_ll`` or ``ll``).
     history_limit : rows of scalar metrics kept in ``history`` (oldest dropped first) so memory
         stays flat in an open-ended live run; consumers that need every row stream them.
     param_limit : a parameter larger than this in magnitude counts as divergence (default: the
@@ -135,16 +181,27 @@ class Trainer:
     def __init__(self, learner: Learner, max_steps: int | None = None, eval_every: int = 10,
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
-                 param_limit: float | None = None, history_limit: int = 200_000):
+                 param_limit: float | None = None, history_limit: int = 200_000,
+                 eval_budget: float | None = EVAL_BUDGET, clock=time.perf_counter,
+                 baseline_ll: float | None = None, observers=()):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
         self.max_steps = None if max_steps is None else int(max_steps)
         self.eval_every = max(1, int(eval_every))
+        self.eval_budget = None if eval_budget is None else float(eval_budget)
+        self.clock = clock
+        self.observers = list(observers)
+        #: seconds spent in training steps / in evaluations (this run)
+        self.train_time = self.eval_time = 0.0
+        # durations of the evaluations after the first (which may include compiling) and their sum
+        self._costs: collections.deque[float] = collections.deque(maxlen=5)
+        self._budget_eval_time = 0.0
         self.monitor, self.mode = monitor, mode
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
         self.param_limit = float(learner.param_limit if param_limit is None else param_limit)
+        self.baseline_ll = None if baseline_ll is None else float(baseline_ll)
         self.step_count = 0
         self.done = False
         self.message = ""
@@ -198,21 +255,35 @@ class Trainer:
             raise RuntimeError("the run has finished; reset to train again")
         L = self.learner
         metrics: dict[str, float] = {}
+        t0 = self.clock()
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 metrics.update(L.step())
         except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
             return self._diverged(f"numerical error: {exc}", with_views, metrics)
         self.step_count += 1
+        for observe in self.observers:
+            observe(self, self.step_count, metrics)
         bad = self._bad_params(metrics)
         if bad:
             return self._diverged(bad, with_views, metrics)
 
         last = self.max_steps is not None and self.step_count >= self.max_steps
         conv = L.converged() if self.stop_on_convergence else None
-        if self.step_count == 1 or self.step_count % self.eval_every == 0 or last or conv \
-                or self._stop_requested:
+        t1 = self.clock()
+        self.train_time += t1 - t0
+        due = evaluation_due(self.step_count, self.eval_every, self.train_time,
+                             self._budget_eval_time, min(self._costs, default=None),
+                             self.eval_budget)
+        if self.step_count == 1 or due or last or conv or self._stop_requested:
             metrics.update(L.evaluate())
+            cost = self.clock() - t1
+            self.eval_time += cost
+            if self.step_count > 1:
+                self._costs.append(cost)
+                self._budget_eval_time += cost
+            if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
+                metrics["baseline_ll"] = self.baseline_ll
             self._checkpoint(metrics)
         message = ""
         if conv:
@@ -228,6 +299,10 @@ class Trainer:
         if message:
             self.done, self.message = True, message
         return self._snapshot(metrics, with_views)
+
+    def advice(self) -> list[str]:
+        """Remedies offered by the observers (e.g. chains that do not mix), one sentence each."""
+        return [a for a in (getattr(o, "advice", None) for o in self.observers) if a]
 
     def views(self) -> dict[str, np.ndarray]:
         """The learner's display arrays now (copies)."""

@@ -21,7 +21,6 @@ def pytest_collection_modifyitems(config, items):
 def window(qtbot):
     from boltzmann_lab.app.main_window import MainWindow
     win = MainWindow()
-    win.errors.dialogs_enabled = False
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()

@@ -278,6 +278,32 @@ def test_lecture_bar_fits_the_model_and_sends_commands(window, qtbot):
                     == "wolff", timeout=5000)
 
 
+def test_l1_slider_drives_the_graphical_lasso(window, qtbot):
+    """Gaussian MaxEnt gets the MaxEnt L1 slider (no Λ sweep); moving it re-fits live: more
+    penalty, fewer non-zero couplings."""
+    from boltzmann_lab.app.lecture_bar import slider_from_l1
+    from boltzmann_lab.config import resolve
+    from boltzmann_lab.presets import load_preset
+    cfg = load_preset("gaussian-glasso")
+    start(window, qtbot, cfg)
+    bar = window.lecture.bar
+    qtbot.waitUntil(lambda: bar.kind == "gaussian", timeout=5000)
+    assert bar.l1.isVisible() and not bar.lambda_button.isVisible()
+    assert bar.l1.value() == slider_from_l1(resolve(cfg)["training"]["l1"])
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.state == "done", timeout=30_000)
+    nz = lambda: on_worker(window, qtbot, lambda w: w.trainer.learner.step()["n_nonzero"])
+    before = nz()
+    bar.l1.setValue(bar.l1.maximum())                  # Λ = 0.1
+    qtbot.waitUntil(lambda: on_worker(window, qtbot, lambda w: w.trainer.learner.cs.l1)
+                    == pytest.approx(0.1), timeout=5000)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.state == "done", timeout=30_000)
+    assert nz() < before
+    assert window.panel.cfg["training"]["l1"] == pytest.approx(0.1)   # the form follows
+    assert not window.errors.messages
+
+
 # ----------------------------------------------------------------------------- gallery, physics
 def test_gallery_lists_every_preset_with_its_screenshot(window, qtbot):
     from boltzmann_lab.app.gallery import screenshot_path

@@ -120,3 +120,60 @@ def test_roll_back_restores_the_last_checkpoint_after_a_step_that_raised():
     learner.params["w"][...] = 123.0        # a consumer saw the next step raise half-way
     trainer.roll_back()
     np.testing.assert_array_equal(learner.params["w"], good)
+
+
+class FakeClock:
+    """Seconds advanced by the learner: each step costs ``step_s``, each evaluation ``eval_s``."""
+
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+class Timed(Quadratic):
+    def __init__(self, clock, step_s, eval_s):
+        super().__init__()
+        self.clock, self.step_s, self.eval_s = clock, step_s, eval_s
+
+    def step(self):
+        self.clock.t += self.step_s
+        return super().step()
+
+    def evaluate(self):
+        self.clock.t += self.eval_s
+        return super().evaluate()
+
+
+def test_expensive_evaluations_are_spaced_to_stay_within_the_time_budget():
+    # steps cost 1 ms, an evaluation 100 ms.  The first (forced, maybe compiling) evaluation is
+    # not counted; the one at step 10 measures the cost; after it, evaluation k (k = 1, 2, ... of
+    # the counted ones) needs (k + 1) * 0.1 * 0.85 / 0.15 s of training, on a multiple of 10.
+    clock = FakeClock()
+    learner = Timed(clock, 1e-3, 0.1)
+    trainer = Trainer(learner, max_steps=3000, eval_every=10, eval_budget=0.15, clock=clock)
+    trainer.run()
+    ev = learner.evaluations
+    assert ev[:2] == [1, 10] and ev[-1] == 3000
+    assert all(t % 10 == 0 for t in ev[1:])
+    for k, t in enumerate(ev[2:-1], start=1):
+        need = (k + 1) * 0.1 * 0.85 / 0.15
+        assert t * 1e-3 >= need - 1e-9 and (t - 10) * 1e-3 < need
+    counted = ev[1:-1]                               # not the first, not the forced last one
+    share = len(counted) * 0.1 / (3000 * 1e-3 + len(counted) * 0.1)
+    assert share <= 0.15 + 1e-9
+    assert len(ev) == 7                                # 1, 10, 570, 1140, 1700, 2270 and 3000
+    assert trainer.eval_time == pytest.approx(len(ev) * 0.1)
+    assert trainer.train_time == pytest.approx(3.0)
+
+
+def test_cheap_evaluations_keep_the_fixed_cadence_and_budget_none_disables_it():
+    clock = FakeClock()
+    cheap = Timed(clock, 1e-4, 1e-3)          # 1 ms < MIN_EVAL_COST: never postponed
+    Trainer(cheap, max_steps=40, eval_every=10, clock=clock).run()
+    assert cheap.evaluations == [1, 10, 20, 30, 40]
+    clock2 = FakeClock()
+    costly = Timed(clock2, 1e-4, 1.0)
+    Trainer(costly, max_steps=40, eval_every=10, eval_budget=None, clock=clock2).run()
+    assert costly.evaluations == [1, 10, 20, 30, 40]
