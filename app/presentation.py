@@ -221,7 +221,7 @@ class Presentation(QObject):
                 need = max((fm.horizontalAdvance(combo.itemText(i))
                             for i in range(combo.count())), default=0) + 40
                 chars = min(room, need) // max(fm.averageCharWidth(), 1)
-                combo.setMinimumContentsLength(int(max(PRESET_CHARS, chars - 4)))
+                combo.setMinimumContentsLength(int(max(PRESET_CHARS, chars)))
                 combo.setMaximumWidth(max(room, 200))
             else:
                 combo.setSizeAdjustPolicy(QComboBox.AdjustToContentsOnFirstShow)
