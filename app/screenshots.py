@@ -72,7 +72,9 @@ def make(name: str, seconds: float | None = None, presentation: bool = False) ->
     secs = seconds_for(name) if seconds is None else float(seconds)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / f"{name}.png"
-        platform = offscreen_screen(tmp) if presentation else "offscreen"
+        # the window fits its screen: for the gallery one that leaves a 1600 x 900 window inside
+        # the offscreen platform's 2 px frame (scaled to 1280 x 720)
+        platform = offscreen_screen(tmp, PROJECTOR if presentation else (1604, 904))
         env = dict(os.environ, QT_QPA_PLATFORM=platform,
                    BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
         cmd = [sys.executable, "-m", "boltzmann_lab.app", "--preset", name, "--autoplay", "--screenshot",

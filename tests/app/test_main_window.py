@@ -226,13 +226,13 @@ def test_presentation_mode_enlarges_fonts_and_keeps_the_curves(window, qtbot):
     from boltzmann_lab.app import theme
     window.set_presentation(True)
     try:
-        assert QApplication.font().pointSize() == theme.PRESENTATION_POINT_SIZE
+        # the size follows the screen's height (boltzmann_lab.app.screen_fit), never below 12 pt
+        assert QApplication.font().pointSize() == theme.presentation_size() >= 12
         assert window.views.curves.series["energy"].n == n_before       # no data lost
         qtbot.waitUntil(lambda: "lattice" in window.views.visible_names(), timeout=3000)
         pen = window.views.curves.series["energy"].curve.opts["pen"]
         assert pen.width() == 3
     finally:
         window.set_presentation(False)
-    assert QApplication.font().pointSize() == theme.BASE_POINT_SIZE < \
-        theme.PRESENTATION_POINT_SIZE
+    assert QApplication.font().pointSize() == theme.BASE_POINT_SIZE < theme.presentation_size()
     assert window.views.curves.series["energy"].curve.opts["pen"].width() == 2

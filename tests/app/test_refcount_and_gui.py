@@ -47,7 +47,9 @@ def test_run_gui_saves_a_screenshot_and_exits_zero(tmp_path):
     import subprocess
     from pathlib import Path
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+    from boltzmann_lab.app.screenshots import offscreen_screen
+    # a 1280 x 800 projector: the window opens within the screen's available geometry
+    env = {**os.environ, "QT_QPA_PLATFORM": offscreen_screen(tmp_path, (1280, 800)),
            "BOLTZMANN_LAB_SETTINGS": str(tmp_path / "settings")}
     shot = tmp_path / "shot.png"
     res = subprocess.run([sys.executable, "-c", RUN_GUI_SCRIPT, str(shot)], cwd=root, env=env,
@@ -57,4 +59,4 @@ def test_run_gui_saves_a_screenshot_and_exits_zero(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     from PySide6.QtGui import QImage
     img = QImage(str(shot))
-    assert img.width() >= 1200 and img.height() >= 700
+    assert 1200 <= img.width() <= 1280 and 700 <= img.height() <= 800
