@@ -244,6 +244,7 @@ class LectureBar(QWidget):
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
             self.ising_stats.setText("")
+            self._stats_parts = None
             self._w1 = None
             temps = (cfg.get("view") or {}).get("data_temperatures")
             if temps and cfg["data"].get("temperatures") is None:
@@ -323,7 +324,14 @@ class LectureBar(QWidget):
         w1 = getattr(self, "_w1", None)
         if w1 is not None:
             parts.append(f"W₁ all chains vs data: E/N {w1[0]:.3f}, |m| {w1[1]:.3f}")
+        self._stats_parts = parts
         self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
+
+    def resizeEvent(self, event):                  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        parts = getattr(self, "_stats_parts", None)
+        if parts and self.ising_stats.isVisible():
+            self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
 
     def _fit_lines(self, label, parts, gap="     ") -> str:
         """``parts`` on one line when it fits the bar's width, else as few lines as needed (a

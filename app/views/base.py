@@ -224,6 +224,30 @@ def convention_levels(convention: str, arr: np.ndarray | None = None,
     return lo, hi
 
 
+def loosen_title(plot: pg.PlotItem) -> None:
+    """Keep a plot's title from setting the plot's minimum width (pyqtgraph makes it the text's
+    width at every change, which widens the plot past a narrow canvas, clipping the plot): the
+    title is fitted to the plot instead (wrapped or elided by its owner)."""
+    label = plot.titleLabel
+    if getattr(label, "_loose", False):
+        label.setMinimumWidth(10)
+        return
+    label._loose = True
+    tight = label.updateMin
+
+    def update_min():
+        tight()
+        label.setMinimumWidth(10)
+        hints = getattr(label, "_sizeHint", None)
+        if hints:
+            for key in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+                if key in hints:
+                    hints[key] = (10, hints[key][1])
+        label.updateGeometry()
+    label.updateMin = update_min
+    update_min()
+
+
 def set_wrapped_title(plot: pg.PlotItem, text: str) -> None:
     """A plot title that wraps onto further lines (at spaces) when the plot is narrower than the
     text, re-wrapped whenever the plot is resized, so that it is never cut."""
@@ -253,3 +277,31 @@ def _rewrap_title(plot) -> None:
     if shown != getattr(plot, "_wrap_shown", None):
         plot._wrap_shown = shown
         plot.setTitle(shown, size=theme.title_size(), color=theme.INK)
+        loosen_title(plot)
+        h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
+        plot.titleLabel.setMaximumHeight(h)
+        plot.layout.setRowFixedHeight(0, h)
+
+
+def wrap_bottom_label(plot: pg.PlotItem) -> None:
+    """The bottom axis label wraps onto further lines when it is longer than the axis (the axis
+    grows to hold them), re-wrapped whenever the plot is resized, so that it is never cut."""
+    if getattr(plot, "_wrap_bottom", False):
+        _rewrap_bottom(plot)
+        return
+    plot._wrap_bottom = True
+    plot.geometryChanged.connect(lambda p=plot: _rewrap_bottom(p))
+    _rewrap_bottom(plot)
+
+
+def _rewrap_bottom(plot) -> None:
+    ax = plot.getAxis("bottom")
+    label = ax.label
+    if label is None or not label.isVisible():
+        return
+    label.setTextWidth(-1)
+    room = ax.width() - 4
+    width = -1 if room <= 40 or label.boundingRect().width() <= room else room
+    label.setTextWidth(width)
+    ax._updateHeight()
+    ax.resizeEvent()

@@ -21,15 +21,14 @@ from __future__ import annotations
 import html
 import math
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
-from .base import View, style_plot
+from .base import View, loosen_title, style_plot
+from .curve_series import MAX_POINTS, _Series  # noqa: F401 (MAX_POINTS: the API)
 from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_keys, y_range
 
-MAX_POINTS = 4000
 
 #: (group id, plot title, y label, test on the metric name), first match wins
 GROUPS = [
@@ -87,77 +86,6 @@ def group_of(name: str) -> str:
     return "other"
 
 
-class _Series:
-    """A bounded (x, y) buffer with a uniform stride, and its curve item.
-
-    When the buffer is full every other stored point is dropped and from then on only every
-    second offered point is kept (the stride doubles), so the stored history stays evenly
-    spaced and memory stays bounded however long the run; the newest point is always drawn.
-    """
-
-    def __init__(self, curve, colour, label, exact):
-        self.curve = curve
-        self.colour, self.label, self.exact = colour, label, exact
-        self.x = np.empty(256)
-        self.y = np.empty(256)
-        self.n = 0
-        self.stride = 1
-        self.offered = 0
-        self.tail = None           # newest point when the stride skipped it
-        self.dirty = False
-        self.log = False
-
-    def append(self, x, y):
-        self.dirty = True
-        keep = self.offered % self.stride == 0
-        self.offered += 1
-        if not keep:
-            self.tail = (x, y)
-            return
-        self.tail = None
-        if self.n == len(self.x):
-            if self.n >= MAX_POINTS:
-                k = (self.n + 1) // 2
-                self.x[:k], self.y[:k] = self.x[:self.n:2].copy(), self.y[:self.n:2].copy()
-                self.n = k
-                self.stride *= 2
-                self.offered = 1          # this point is kept; the next kept one is stride on
-            else:
-                self.x = np.resize(self.x, 2 * len(self.x))
-                self.y = np.resize(self.y, 2 * len(self.y))
-        self.x[self.n] = x
-        self.y[self.n] = y
-        self.n += 1
-
-    def last(self):
-        if self.tail is not None:
-            return self.tail[1]
-        return self.y[self.n - 1] if self.n else None
-
-    def flush(self):
-        if self.dirty:
-            x, y = self.x[:self.n], self.y[:self.n]
-            if self.tail is not None:
-                x = np.append(x, self.tail[0])
-                y = np.append(y, self.tail[1])
-            if self.log:     # log axes: non-positive values have no place, leave a gap
-                y = np.where(y > 0, y, np.nan)
-            # a handful of points (an exact fit done in one step, a short EM run) would be an
-            # invisible or unreadable line: mark each point
-            few = len(x) <= 30
-            if few != getattr(self, "_symbols", None):
-                self._symbols = few
-                if few:
-                    self.curve.setSymbol("o")
-                    self.curve.setSymbolSize(7)
-                    self.curve.setSymbolBrush(self.colour)
-                    self.curve.setSymbolPen(None)
-                else:
-                    self.curve.setSymbol(None)
-            self.curve.setData(x, y)
-            self.dirty = False
-
-
 #: groups shown first for a kind (the rest follow in GROUPS order)
 PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization"),
             "maxent": ("coupling", "ll")}
@@ -165,6 +93,7 @@ MAX_PLOTS = 3
 #: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
 #: than that many times the plots shows fewer groups rather than squeezed ones
 PLOT_ROOM = {False: 110, True: 170}
+MIN_DATA_PX = {False: 45, True: 75}
 LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
@@ -181,6 +110,10 @@ class CurvesView(View):
         self._groups: tuple = ()
         self.references: list = []        # boltzmann_lab.app.reference_lines.ReferenceLine
         self._ref_items: list = []
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(40)
+        self._resize_timer.timeout.connect(self._after_resize)
         self.set_caption("x axis: training step")
 
     def set_kind(self, kind: str) -> None:
@@ -219,6 +152,7 @@ class CurvesView(View):
     def clear(self):
         self._detach()
         self.references = []
+        self._cap = None
         self.series.clear()
         self._colour_count.clear()
         self._groups = ()
@@ -238,9 +172,24 @@ class CurvesView(View):
         h = self.canvas.height() if self.isVisible() else 10 ** 6
         per = PLOT_ROOM[theme.is_presentation()]
         shown = len(self._groups)
-        if shown and per * shown - 15 <= h < per * (shown + 1) + 15:
+        cap = self.__dict__.get("_cap")
+        if cap is not None and h <= cap[1] + 30:
+            return cap[0]                 # fewer plots: their titles took more room
+        if shown and per * shown <= h < per * (shown + 1) + 15:
             return shown                  # a few pixels either way do not rebuild the plots
         return max(1, int(h // per))
+
+    def _check_squeeze(self):
+        """A plot whose data area came out flatter than MIN_DATA_PX (long titles on several
+        lines): one plot fewer at this height."""
+        plots = list(self.plots.values())
+        low = MIN_DATA_PX[theme.is_presentation()]
+        settled = abs(sum(p.height() for p in plots) - self.canvas.height()) < 40
+        if not settled and plots and self.isVisible():
+            self._resize_timer.start()        # look again once the layout has caught up
+        elif len(plots) > 1 and self.isVisible() and min(p.vb.height() for p in plots) < low:
+            self._cap = (len(plots) - 1, self.canvas.height())
+            self.flush()
 
     # ------------------------------------------------------------------ reference lines
     def set_references(self, lines) -> None:
@@ -297,6 +246,8 @@ class CurvesView(View):
             plot.vb.enableAutoRange(y=False)
             plot.vb.sigRangeChangedManually.connect(
                 lambda *_, p=plot: setattr(p, "_fit_y", False))
+            # titles, labels and the number of plots follow the data area's size
+            plot.vb.sigResized.connect(lambda *_: self._resize_timer.start())
             if gid == "noise":     # the convergence line: errors within the sampling noise
                 plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen(
                     theme.MUTED, width=1, style=Qt.DashLine)))
@@ -372,20 +323,13 @@ class CurvesView(View):
         h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
         plot.titleLabel.setMaximumHeight(h)
         plot.layout.setRowFixedHeight(0, h)
-        # a long title must not widen the plot past its frame: let it be clipped instead
-        plot.titleLabel.setMinimumWidth(10)
+        loosen_title(plot)      # a long title must not widen the plot past its frame
 
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
         # once the size has settled (a change of layout resizes the view several times, and a
         # relayout rebuilds the plots)
-        timer = self.__dict__.get("_resize_timer")
-        if timer is None:
-            timer = self._resize_timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(40)
-            timer.timeout.connect(self._after_resize)
-        timer.start()
+        self._resize_timer.start()
 
     def _after_resize(self):
         if self.series and self.visible_groups() != self._groups:
@@ -397,6 +341,7 @@ class CurvesView(View):
     def _fit_axis_labels(self):
         """A y label longer than its plot is high would run into the next plot's: it moves into
         the title as "(unit)" instead, and back when there is room again."""
+        self._check_squeeze()
         for gid, plot in self.plots.items():
             if plot.vb.width() > 60 and abs(plot.vb.width() - 8 -
                                             getattr(plot, "_title_room", 0)) > 3:

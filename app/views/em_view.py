@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .. import theme
-from .base import View, set_wrapped_title, style_plot
+from .base import View, set_wrapped_title, style_plot, wrap_bottom_label
 
 
 class EMView(View):
@@ -63,6 +63,7 @@ class EMView(View):
             if label and label != self._xlabel:   # what the x axis is (boltzmann_lab.models.mixture.em_slice)
                 self._xlabel = label
                 self.plot.setLabel("bottom", label, **theme.label_style())
+                wrap_bottom_label(self.plot)
             ll = np.asarray(v["em_ll"], dtype=float).ravel()
             self.ll.setData(th, ll)
             bound = v.get("em_bound")

@@ -27,6 +27,17 @@ def _wait(app, seconds):
         time.sleep(0.01)
 
 
+def _settle(app, win, seconds=0.3):
+    """Let the window finish laying out: ``seconds`` of events, then until the curves' deferred
+    relayout has run (at most 3 s more)."""
+    _wait(app, seconds)
+    end = time.monotonic() + 3
+    timer = getattr(win.views.curves, "_resize_timer", None)
+    while timer is not None and timer.isActive() and time.monotonic() < end:
+        _wait(app, 0.05)
+    _wait(app, 0.05)
+
+
 def _visible_text_widgets(win):
     from PySide6.QtWidgets import QWidget
     for w in win.findChildren(QWidget):
@@ -134,6 +145,12 @@ def _check_plots(win, where):
                     continue
                 rect = item.label.mapRectToScene(item.label.boundingRect())
                 labels.append((item.label.toPlainText(), rect, item))
+                # longer than its axis: cut off at the ends (or over the ticks)
+                long = item.label.boundingRect().width()
+                along = item.height() if item.orientation in ("left", "right") else item.width()
+                if long > along + 2:
+                    out.append(f"{where}: axis label {item.label.toPlainText()!r} needs "
+                               f"{long:.0f} px along an axis of {along:.0f} px")
             elif isinstance(item, pg.TextItem) and item.isVisible():
                 rect = item.textItem.mapRectToScene(item.textItem.boundingRect())
                 texts.append((item.textItem.toPlainText(), rect, item.parentItem()))
@@ -155,7 +172,8 @@ def _check_plots(win, where):
                             text.right() > min(box.right(), seen.right()) + 2):
                         out.append(f"{where}: plot title {title.item.toPlainText()!r} drawn "
                                    f"at x {text.left():.0f}..{text.right():.0f}, outside its "
-                                   f"plot {box.left():.0f}..{box.right():.0f}")
+                                   f"plot {box.left():.0f}..{box.right():.0f}, canvas "
+                                   f"{seen.left():.0f}..{seen.right():.0f}")
                 if getattr(item, "_title_text", None) is not None:     # a curves plot
                     h = item.vb.height()
                     if h < MIN_PLOT_PX[mode]:
@@ -219,15 +237,20 @@ def main(argv) -> int:
         for screen in screens:
             size = f"{screen.geometry().width()}x{screen.geometry().height()}"
             _move_to(app, win, screen)
-            _wait(app, 0.2)
+            _settle(app, win)
             where = f"{name} {size} normal"
+            if os.environ.get("LAYOUT_PROBE_DEBUG"):
+                cv = win.views.curves
+                print(where, [(g, round(p.vb.height()), round(p.height())) for g, p in
+                              cv.plots.items()], cv.canvas.height(), cv.__dict__.get("_cap"),
+                      cv.room_for_plots(), file=sys.stderr)
             problems += check_window(win, where)
             checked[where] = list(win.views.visible_names())
             win.presentation_action.setChecked(True)
-            _wait(app, 0.3)
+            _settle(app, win)
             for page in range(max(len(win.views.pages()), 1)):
                 win.views.show_page(page)
-                _wait(app, 0.15)
+                _settle(app, win, 0.15)
                 where = f"{name} {size} presentation view {page + 1}"
                 problems += check_window(win, where)
                 checked[where] = list(win.views.visible_names())
