@@ -12,9 +12,9 @@ to enumerate 2^20 hidden states, against ~1 ms per step).  The trainer times eve
 every evaluation (:func:`time.perf_counter`, or the ``clock`` it is given) and evaluates at a
 multiple of ``eval_every`` steps only when the evaluations so far plus the next one take at most
 ``eval_budget`` (default 15 %) of the run's time so far.  The next one is expected to cost the
-least of the last five measured (robust to a busy machine); the forced evaluation of the first
-step (which may include compiling) neither predicts the cost nor counts against the budget, so
-the evaluation at step ``eval_every`` always happens and measures it.  Evaluations cheaper than
+least of the last five measured (robust to a busy machine, and to a first evaluation that
+included compiling); the forced evaluation of the first step does not count against the budget
+(only against the cost estimate).  Evaluations cheaper than
 ``MIN_EVAL_COST`` (5 ms) are never postponed, so cheap ones keep the fixed cadence exactly.  The
 first step, the last step, a converged step and a requested stop are always evaluated.
 
@@ -194,7 +194,7 @@ class Trainer:
         self.observers = list(observers)
         #: seconds spent in training steps / in evaluations (this run)
         self.train_time = self.eval_time = 0.0
-        # durations of the evaluations after the first (which may include compiling) and their sum
+        # durations of the last evaluations, and the sum of all but the first
         self._costs: collections.deque[float] = collections.deque(maxlen=5)
         self._budget_eval_time = 0.0
         self.monitor, self.mode = monitor, mode
@@ -279,8 +279,8 @@ class Trainer:
             metrics.update(L.evaluate())
             cost = self.clock() - t1
             self.eval_time += cost
+            self._costs.append(cost)
             if self.step_count > 1:
-                self._costs.append(cost)
                 self._budget_eval_time += cost
             if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
                 metrics["baseline_ll"] = self.baseline_ll
