@@ -1,0 +1,87 @@
+"""A small a-priori cost model: seconds of work estimated from array sizes only, never from clocks.
+
+The trainer (:mod:`boltzmann_lab.learning.trainer`) spaces evaluations by the ratio
+``learner.evaluation_cost()`` = (estimated seconds of one ``evaluate()``) / (estimated seconds of
+one ``step()``), so the schedule is a function of the configuration alone: two runs of the same
+config evaluate at the same steps on any machine, under any load.  Only the *ratio* matters, so
+the constants need to be right relative to each other, not in absolute terms.
+
+Per-operation constants, measured on the development machine (2 cores shared with other jobs,
+load average ~12, numpy + OpenBLAS pinned to one thread; ``benchmarks/bench_eval_budget.py``
+reports the resulting estimated vs measured costs):
+
+``MULADD_S``       one multiply-add of a BLAS matrix product (float32 or float64) with operands of
+                   training sizes: measured 3e-11 (float32, in cache) to 3e-10 (float64, 1000 x 784
+                   x 100); 1.5e-10 fits the RBM step timings below.
+``ELEMENT_S``      one elementwise numpy operation with a transcendental (exp, log, the softplus
+                   of a free energy): 3e-8 (``np.log(1 + np.exp(-|x|))`` on 1e6 float64).
+``SAMPLE_S``       one unit drawn in a numba Gibbs kernel (sigmoid/tanh + uniform): 2e-8.
+``CALL_S``         one numpy call on small arrays (dispatch, temporaries): 2e-6.
+``STEP_OVERHEAD_S`` the fixed Python cost of one training step (trainer bookkeeping, the
+                   divergence check, the learner's dozen numpy calls): 3e-4 (a 4 x 2 RBM step:
+                   0.38 ms).
+``ENUM_FREE_S``    one state x unit of an RBM/DBM free-energy enumeration (a row of a GEMM plus a
+                   softplus): 3.5e-8 (64 x 16 RBM, 2^16 hidden states x 64 visible units).
+``ENUM_PAIR_S``    one state x unit of the pairwise enumeration kernel
+                   (:mod:`boltzmann_lab.kernels.enumerate`: GEMMs of half-configurations and a SIMD
+                   exp): 5e-10 for log Z (n = 16..20), about twice that with the moments.
+
+RBM steps (PCD, batch 100, 100 chains) measured / modelled: 4 x 2 0.38 / 0.30 ms, 64 x 20 0.43 /
+0.61 ms, 64 x 20 with k = 5 1.47 / 1.43 ms, 784 x 100 10.1 / 8.2 ms, 784 x 500 39 / 33 ms.
+
+``LIVE_EVAL_SECONDS`` caps one evaluation of a live run (:func:`boltzmann_lab.exact.enumeration.
+affordable` with ``seconds``): exact enumeration is done during training only where the model
+says it costs at most this; above it the learner reports a pseudo-likelihood / AIS / bound instead
+(``boltzmann-lab evaluate``, offline and one-shot, keeps exact up to the enumeration limit).
+"""
+
+from __future__ import annotations
+
+import math
+
+MULADD_S = 1.5e-10
+ELEMENT_S = 3e-8
+SAMPLE_S = 2e-8
+CALL_S = 2e-6
+STEP_OVERHEAD_S = 3e-4
+ENUM_FREE_S = 3.5e-8
+ENUM_PAIR_S = 5e-10
+#: the most one live evaluation may cost by this model (64 x 20 RBM exact: 2.3 s)
+LIVE_EVAL_SECONDS = 3.0
+
+
+def seconds(muladds=0.0, elements=0.0, samples=0.0, calls=0.0, overhead=0.0) -> float:
+    """Estimated seconds of a piece of work described by operation counts."""
+    return (MULADD_S * muladds + ELEMENT_S * elements + SAMPLE_S * samples + CALL_S * calls
+            + overhead)
+
+
+def step_seconds(muladds=0.0, elements=0.0, samples=0.0, calls=0.0) -> float:
+    """Estimated seconds of one training step: the fixed overhead plus the counted work."""
+    return seconds(muladds, elements, samples, calls, STEP_OVERHEAD_S)
+
+
+def enumeration_seconds(n, width, pairwise=False) -> float:
+    """Estimated seconds to enumerate 2^n states of ``n`` units, ``width`` units of work each:
+    the free-energy enumeration of an RBM/DBM layer, or (``pairwise``) the blocked kernel of a
+    pairwise model (``width`` = n)."""
+    per = ENUM_PAIR_S if pairwise else ENUM_FREE_S
+    return math.ldexp(per * max(int(width), 1), int(n))
+
+
+def ratio(eval_seconds, step_seconds_) -> float:
+    """The cost of one evaluation in units of one training step."""
+    return float(eval_seconds) / max(float(step_seconds_), 1e-12)
+
+
+def eval_interval(eval_every, cost, budget) -> int:
+    """Steps between scheduled evaluations: the smallest multiple k of ``eval_every`` with
+    cost / (k + cost) <= ``budget`` (``cost`` in steps, from ``learner.evaluation_cost()``), i.e.
+    k >= cost (1 - budget) / budget; ``eval_every`` when the cost is ``None`` (cheap) or there is
+    no budget (``None`` or >= 1)."""
+    every = max(1, int(eval_every))
+    if cost is None or budget is None or budget >= 1.0 or not cost > 0:
+        return every
+    budget = max(float(budget), 1e-6)
+    need = float(cost) * (1.0 - budget) / budget
+    return every * max(1, math.ceil(need / every - 1e-9))
