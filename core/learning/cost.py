@@ -25,6 +25,8 @@ reports the resulting estimated vs measured costs):
 ``ENUM_PAIR_S``    one state x unit of the pairwise enumeration kernel
                    (:mod:`boltzmann_lab.kernels.enumerate`: GEMMs of half-configurations and a SIMD
                    exp): 5e-10 for log Z (n = 16..20), about twice that with the moments.
+``ENUM_POTTS_S``   one state x (b q + 1) of the Potts enumeration kernel
+                   (:mod:`boltzmann_lab.exact.potts`, one-hot GEMMs): 2.5e-9 (q^n = 2^19..2^24).
 
 RBM steps (PCD, batch 100, 100 chains) measured / modelled: 4 x 2 0.38 / 0.30 ms, 64 x 20 0.43 /
 0.61 ms, 64 x 20 with k = 5 1.47 / 1.43 ms, 784 x 100 10.1 / 8.2 ms, 784 x 500 39 / 33 ms.
@@ -46,6 +48,7 @@ CALL_S = 2e-6
 STEP_OVERHEAD_S = 3e-4
 ENUM_FREE_S = 3.5e-8
 ENUM_PAIR_S = 5e-10
+ENUM_POTTS_S = 2.5e-9
 #: the most one live evaluation may cost by this model (64 x 20 RBM exact: 2.3 s)
 LIVE_EVAL_SECONDS = 3.0
 
@@ -61,12 +64,16 @@ def step_seconds(muladds=0.0, elements=0.0, samples=0.0, calls=0.0) -> float:
     return seconds(muladds, elements, samples, calls, STEP_OVERHEAD_S)
 
 
-def enumeration_seconds(n, width, pairwise=False) -> float:
-    """Estimated seconds to enumerate 2^n states of ``n`` units, ``width`` units of work each:
-    the free-energy enumeration of an RBM/DBM layer, or (``pairwise``) the blocked kernel of a
-    pairwise model (``width`` = n)."""
-    per = ENUM_PAIR_S if pairwise else ENUM_FREE_S
-    return math.ldexp(per * max(int(width), 1), int(n))
+#: seconds per (state x unit of width) of each enumeration kernel
+ENUM_S = {"free": ENUM_FREE_S, "pairwise": ENUM_PAIR_S, "potts": ENUM_POTTS_S}
+
+
+def enumeration_seconds(n, width, kernel="free", q=2) -> float:
+    """Estimated seconds to enumerate the q^n states of ``n`` units, ``width`` units of work
+    each, with ``kernel`` ``free`` (the free-energy enumeration of an RBM/DBM layer), ``pairwise``
+    (the blocked kernel of a pairwise model, width n) or ``potts`` (width b q + 1, b = n - n // 2
+    the right half's sites)."""
+    return ENUM_S[kernel] * max(int(width), 1) * float(q) ** int(n)
 
 
 def ratio(eval_seconds, step_seconds_) -> float:
