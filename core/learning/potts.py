@@ -26,8 +26,8 @@ sqrt(f(1−f)/M_eff), var floored at 1/M_eff), ``normalized_residual`` (penalise
 ``corr_pearson``/``corr_slope`` of model vs data connected two-site frequencies, ``train_ll``/
 ``val_ll`` where the q^n states can be enumerated within a live run's cap (q^n ≤ 2^24 and
 ~4 s by :mod:`boltzmann_lab.learning.cost`) else ``train_pll``/``val_pll``; plus
-``contact_precision`` and ``coupling_error`` (gauge-invariant, :func:`boltzmann_lab.models.dca.coupling_error`) when the data
-come with true contacts / couplings.
+``contact_precision`` and ``coupling_error`` (gauge-invariant,
+:func:`boltzmann_lab.models.dca.coupling_error`) when the data come with true contacts / couplings.
 """
 
 from __future__ import annotations
