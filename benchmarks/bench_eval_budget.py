@@ -89,7 +89,7 @@ def rbm_run(repeats):
         rows = {}
         for name, steps, budget, off in (("evaluation off", 2 * k, 0.15, True),
                                          ("evaluation on (budget 15 %)", 2 * k, 0.15, False),
-                                         ("no budget (every 10 steps)", 200, None, False)):
+                                         ("no budget (every 10 steps)", 200, 1.0, False)):
             res = [run(path, steps, budget, off) for _ in range(repeats)]
             rate = statistics.median(r[0] for r in res)
             rows[name] = rate
