@@ -207,3 +207,29 @@ def test_the_schedule_ignores_the_clock():
     assert ev_a == ev_b and hist_a == hist_b and msg_a == msg_b
     np.testing.assert_array_equal(w_a, w_b)
     assert t_a != t_b                                           # the clocks did differ
+
+
+def test_the_same_config_gives_the_same_history_under_any_clock(tmp_path):
+    # an RBM through the config path of the CLI and the app, with early stopping: its evaluation
+    # is costly enough to be spaced beyond eval_every, and the run's history (what metrics.jsonl
+    # holds) must not depend on how long anything took
+    from boltzmann_lab import config
+    from boltzmann_lab.build import make_trainer
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", (rng.random((400, 16)) < 0.3).astype(float))
+    cfg = config.resolve({"data": {"path": str(tmp_path / "x.npy")},
+                          "model": {"kind": "rbm", "hidden": 12},
+                          "training": {"steps": 300, "eval_every": 5, "seed": 3,
+                                       "early_stopping": True, "patience": 3}})
+    runs = []
+    for clock in (FakeClock(), FakeClock(dt=11.0, wild=True)):
+        trainer = make_trainer(cfg)
+        trainer.clock = clock
+        trainer.run()
+        runs.append((list(trainer.history), trainer.message,
+                     {k: v.copy() for k, v in trainer.learner.params.items()}))
+    assert make_trainer(cfg).interval > 5                      # spaced by the estimated cost
+    (h_a, m_a, p_a), (h_b, m_b, p_b) = runs
+    assert h_a == h_b and m_a == m_b
+    for k in p_a:
+        np.testing.assert_array_equal(p_a[k], p_b[k])
