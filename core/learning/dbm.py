@@ -150,10 +150,13 @@ class DBMLearner(Learner):
 
     # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
     def _live(self):
-        """(exact log Z, exact log p(v)) within a live run's cap (``cost.LIVE_EVAL_SECONDS``)."""
-        rows = len(self.eval_train) + len(self.eval_val)
-        return (self.model.exact_feasible(_cost.LIVE_EVAL_SECONDS),
-                self.model.exact_ll_feasible(_cost.LIVE_EVAL_SECONDS, rows))
+        """(exact log Z, exact log p(v)) within a live run's cap (``cost.LIVE_EVAL_SECONDS``);
+        the sizes never change, so it is computed once."""
+        if getattr(self, "_live_cache", None) is None:
+            rows = len(self.eval_train) + len(self.eval_val)
+            self._live_cache = (self.model.exact_feasible(_cost.LIVE_EVAL_SECONDS),
+                                self.model.exact_ll_feasible(_cost.LIVE_EVAL_SECONDS, rows))
+        return self._live_cache
 
     def _step_seconds(self):
         sizes = self.model.sizes

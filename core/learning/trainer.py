@@ -275,7 +275,8 @@ class Trainer:
         conv = L.converged() if self.stop_on_convergence else None
         t1 = self.clock()
         self.train_time += t1 - t0
-        due = self.step_count % self.interval == 0
+        # k is a multiple of eval_every: ask the learner for its cost only at those steps
+        due = self.step_count % self.eval_every == 0 and self.step_count % self.interval == 0
         if self.step_count == 1 or due or last or conv or self._stop_requested:
             metrics.update(L.evaluate())
             self.eval_time += self.clock() - t1
