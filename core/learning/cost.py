@@ -7,8 +7,11 @@ config evaluate at the same steps on any machine, under any load.  Only the *rat
 the constants need to be right relative to each other, not in absolute terms.
 
 Per-operation constants, measured on the development machine (2 cores shared with other jobs,
-load average ~12, numpy + OpenBLAS pinned to one thread; ``benchmarks/bench_eval_budget.py``
-reports the resulting estimated vs measured costs):
+load average ~12-16, numpy + OpenBLAS pinned to one thread) with :func:`time.perf_counter` around
+the named operation (best of 3-7 repeats for the kernels, means over 50-200 steps for the steps,
+since a step of a fraction of a millisecond suffers the load more than a long enumeration does);
+``benchmarks/bench_eval_budget.py`` prints the resulting estimated vs measured evaluation costs
+per learner (within ~0.4-1.7x for RBM, DBM and MaxEnt):
 
 ``MULADD_S``       one multiply-add of a BLAS matrix product (float32 or float64) with operands of
                    training sizes: measured 3e-11 (float32, in cache) to 3e-10 (float64, 1000 x 784
