@@ -34,7 +34,7 @@ DATA_KEYS: dict[str, Key] = {
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
-                              "coin_tosses", "sk", "digits", "potts", "potts_lattice",
+                              "gaussian_graph", "coin_tosses", "sk", "digits", "potts", "potts_lattice",
                               "protein_family"),
                      doc="built-in data generator (used when path is not set)"),
     "convention": Key("auto", str, choices=("auto", "binary", "spin", "real", "categorical"),
@@ -83,6 +83,12 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "n": Key(2, int, low=1, high=1000, doc="dimension"),
         "components": Key(3, int, low=1, high=100, doc="number of components"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
+    },
+    "gaussian_graph": {
+        "L": Key(4, int, low=2, high=32, doc="lattice side (n = L^2 units, 4-neighbour couplings)"),
+        "coupling": Key(0.2, NUM, low=0.0, high=0.249,
+                        doc="precision entry -coupling between lattice neighbours (diagonal 1)"),
+        "samples": Key(200, int, low=2, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
         "biases": Key([0.8, 0.4], list, **numbers(0.0, 1.0, length=(1, 100)),
@@ -163,7 +169,14 @@ TRAINING_COMMON = {
     "steps": Key(None, int, optional=True, low=1, doc="number of steps (overrides epochs)"),
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
     "seed": seed_key("seed for everything random in training"),
-    "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics every this many steps"),
+    "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics (likelihoods) at most "
+                      "every this many steps; costly ones at the multiples of it that keep within "
+                      "eval_budget (boltzmann_lab.learning.trainer)"),
+    "eval_budget": Key(0.15, NUM, low=0.0, high=1.0, doc="largest share of the run's work that "
+                       "expensive evaluations may take, by the learner's a-priori cost estimate "
+                       "from array sizes (boltzmann_lab.learning.cost; never measured time, so "
+                       "the same config evaluates at the same steps on any machine); 1: every "
+                       "eval_every steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
                    "validation metric (val_ll, or val_pll when the likelihood is intractable)"),

@@ -207,8 +207,15 @@ _KINDS = [
             "chains": Key(1000, int, low=1, doc="persistent MCMC chains (fantasy particles)"),
             "sweeps": Key(1, int, low=1, high=10000, doc="MCMC sweeps per step"),
             "sampler": Key("gibbs", str, choices=("gibbs", "metropolis"), doc="MCMC update"),
+            "tempering": Key("auto", str, choices=("auto", "on", "off"),
+                             doc="mcmc: parallel tempering of the chains; auto switches it on when "
+                                 "the chains stop mixing (split-R-hat >= 1.1)"),
+            "temperatures": Key(8, int, low=2, high=64,
+                                doc="mcmc: tempering replicas, beta = 1 ... 0 evenly spaced"),
             "tolerance": Key(1.0, NUM, low=0.0,
-                             doc="converged when max moment error / sampling noise < tolerance"),
+                             doc="converged when max moment error / noise < tolerance (mcmc: the "
+                                 "data's and the estimate's own noise combined, and chains "
+                                 "mixing)"),
             "lambdas": Key(None, list, optional=True, **numbers(0.0, length=(1, 1000)),
                            doc="Λ sweep grid (penalty strengths)"),
             "lambda_penalty": Key("l1", str, choices=("l1", "l2"),
@@ -327,6 +334,9 @@ _KINDS = [
         },
         training_keys={
             "sweeps": Key(1, int, low=1, high=10000, doc="recall sweeps per step"),
+            "units_per_step": Key(0, int, low=0, high=1_000_000,
+                                  doc="asynchronous recall: units updated per step, so that a "
+                                      "lecture can watch recall unit by unit (0: whole sweeps)"),
         },
     ),
     ModelKind(

@@ -37,10 +37,11 @@ class MaxEnt(Estimator):
         chains, or Besag's pseudo-likelihood (then the pseudo-likelihood is maximised).
     init : {"zero", "mean_field", "pseudolikelihood"}
         Starting parameters.
-    chains, sweeps, sampler
-        MCMC settings (``estimator="mcmc"``).
+    chains, sweeps, sampler, tempering, temperatures
+        MCMC settings (``estimator="mcmc"``; tempering ``auto`` | ``on`` | ``off``).
     tolerance, strict_tolerance : float
-        Convergence: normalised moment error < ``tolerance`` (mcmc); normalised gradient <
+        Convergence: moment error over the combined data and estimate noise < ``tolerance``
+        with the chains mixing (mcmc); normalised gradient <
         ``strict_tolerance`` (exact, pseudolikelihood).
     max_steps : int or None
         Stop after this many updates if not converged first (``[training] steps``); ``None``
@@ -85,7 +86,8 @@ class MaxEnt(Estimator):
     _derived = ("learning_rate",)
     _config_keys = {
         **{k: ("model", k) for k in ("constraints", "pairs", "mask", "periodic")},
-        **training_keys("estimator", "init", "chains", "sweeps", "sampler", "tolerance",
+        **training_keys("estimator", "init", "chains", "sweeps", "sampler", "tempering",
+                        "temperatures", "tolerance",
                         "strict_tolerance", *GRADIENT_KEYS),
         "max_steps": ("training", "steps"),
         "convention": ("data", "convention"),
@@ -99,7 +101,9 @@ class MaxEnt(Estimator):
                  mask=None, periodic=_m("model", "periodic"),
                  estimator=_m("training", "estimator"), init=_m("training", "init"),
                  chains=_m("training", "chains"), sweeps=_m("training", "sweeps"),
-                 sampler=_m("training", "sampler"), tolerance=_m("training", "tolerance"),
+                 sampler=_m("training", "sampler"), tempering=_m("training", "tempering"),
+                 temperatures=_m("training", "temperatures"),
+                 tolerance=_m("training", "tolerance"),
                  strict_tolerance=_m("training", "strict_tolerance"), max_steps=10000,
                  learning_rate=None,
                  optimizer=_m("training", "optimizer"), momentum=_m("training", "momentum"),

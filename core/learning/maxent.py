@@ -36,9 +36,11 @@ proximal soft-threshold after the gradient step (``sgd``: J <- soft_threshold(J,
 proximal step), or orthant-wise for ``momentum``/``adam`` (the minimum-norm subgradient, and a
 coupling that would cross zero stops at exactly zero).  Both give exact zeros for large l1.
 
-Monitoring (see :meth:`MaxEntLearner.step`): ``max_moment_error`` = max |Δ<O>| over the constrained
+Monitoring (see :meth:`MaxEntLearner.step`; for ``mcmc`` also the mixing diagnostic, the error
+over the combined data and model-estimate noise and the step-size control of
+:mod:`boltzmann_lab.learning.maxent_mcmc`): ``max_moment_error`` = max |Δ<O>| over the constrained
 observables; ``normalized_error`` = max |Δ<O>| / δ_O, δ_O = sqrt(var_data(O) / M) the sampling noise
-of the data average (ACE's criterion, converged when < ``tolerance``; var is floored at 1/M so that
+of the data average (ACE's criterion; exact and pseudolikelihood converge by ``strict_tolerance``; var is floored at 1/M so that
 observables never or always seen in the data keep a finite noise); ``corr_pearson``/``corr_slope``
 of model vs data connected correlations over the constrained pairs.  With penalties the optimum no
 longer matches moments, so convergence uses ``normalized_residual``: the gradient of the penalised
@@ -59,6 +61,9 @@ from boltzmann_lab.learning.constraints import (Constraints, Moments, connected,
                                                 observables, sampling_noise)
 from boltzmann_lab.learning.maxent_estimators import (ESTIMATORS, ExactEstimator, MCMCEstimator,
                                                       PseudoLikelihoodEstimator, finite)
+from boltzmann_lab.learning.maxent_mcmc import MCMCMonitor
+from boltzmann_lab.learning import maxent_estimators as _est
+from boltzmann_lab.learning.maxent_views import MaxEntViews
 from boltzmann_lab.learning.meanfield import naive_mean_field
 from boltzmann_lab.learning.optim import SGD, make_optimizer, soft_threshold
 from boltzmann_lab.learning.pseudolikelihood import fit_pseudolikelihood
@@ -69,7 +74,7 @@ from boltzmann_lab.models import pseudolikelihood as _pl
 MCMC_EMA_WEIGHT = 0.05
 
 
-class MaxEntLearner(Learner):
+class MaxEntLearner(MaxEntViews, Learner):
     """Boltzmann learning of a pairwise MaxEnt model (full batch: one step = one update).
 
     Parameters
@@ -82,7 +87,10 @@ class MaxEntLearner(Learner):
     optimizer, learning_rate, momentum, schedule, decay : see :mod:`boltzmann_lab.learning.optim`.
     l1, l2 : penalty strengths on the couplings (module docstring).
     chains, sweeps, sampler : MCMC settings (``sampler`` = gibbs | metropolis).
-    tolerance : MCMC converges when the normalised error (or residual) < tolerance.
+    tempering, temperatures : MCMC parallel tempering (``auto`` | ``on`` | ``off``) and its
+        number of replicas (:mod:`boltzmann_lab.learning.maxent_mcmc`).
+    tolerance : MCMC converges when the error (or penalised residual) over the combined data and
+        model-estimate noise < tolerance and the chains mix (:class:`MCMCMonitor`).
     strict_tolerance : the deterministic estimators (exact, pseudolikelihood) converge when the
         normalised gradient of their objective (penalised) < strict_tolerance: they can reach the
         optimum, and stopping within a small fraction of the sampling noise keeps the optimisation
@@ -92,12 +100,13 @@ class MaxEntLearner(Learner):
 
     kind = "maxent"
     steps_per_epoch = 1.0
+    ema_weight = MCMC_EMA_WEIGHT
 
     def __init__(self, train, val, convention, constraints: Constraints, estimator="exact",
                  init="zero", optimizer="adam", learning_rate=0.05, momentum=0.9,
                  schedule="constant", decay=0.0, l1=0.0, l2=0.0, chains=1000, sweeps=1,
                  sampler="gibbs", tolerance=1.0, strict_tolerance=0.05, seed=0,
-                 image_shape=None):
+                 image_shape=None, tempering="auto", temperatures=8):
         check_convention(convention, ("binary", "spin"))
         from boltzmann_lab.models.pairwise import check_data
         train = np.ascontiguousarray(train, dtype=np.float64)
@@ -115,7 +124,7 @@ class MaxEntLearner(Learner):
         self.convention = convention
         self.image_shape = tuple(image_shape) if image_shape is not None else None
         # early stopping watches the exact likelihood when it is tractable, else the pseudo-LL
-        self.monitor = "val_ll" if n <= MAX_UNITS else "val_pll"
+        self.monitor = "val_ll" if _est.exact_ll_live(n) else "val_pll"
         self.C = constraints
         self.n = n
         self.M = len(self.train)
@@ -134,7 +143,8 @@ class MaxEntLearner(Learner):
             self.estimator = ExactEstimator(n, convention)
         elif estimator == "mcmc":
             self.estimator = MCMCEstimator(n, convention, chains, sweeps, sampler,
-                                           np.random.default_rng([self.seed, 1]), self.train)
+                                           np.random.default_rng([self.seed, 1]), self.train,
+                                           tempering, temperatures)
         else:
             self.estimator = PseudoLikelihoodEstimator(self.train, convention, self.C)
 
@@ -142,6 +152,7 @@ class MaxEntLearner(Learner):
         if self.C.population:
             self.params["V"] = np.zeros(n + 1)
         self._initialise(init)
+        self.mcmc = MCMCMonitor(self, self.ema_weight) if estimator == "mcmc" else None
         self.model_moments: Moments | None = None   # latest estimate (EMA for mcmc)
         self._ema_steps = 0
         self._residual = math.inf
@@ -193,9 +204,13 @@ class MaxEntLearner(Learner):
         est = self.estimator.estimate(h, J, V)
         metrics: dict[str, float] = dict(est.metrics)
         if est.moments is not None:
+            if self.mcmc is not None:
+                self.mcmc.observe(est)
             grads = self._unpack_delta(self.obs_data - observables(est.moments, C))
             self._update_monitor(est.moments)
             metrics.update(self._moment_metrics())
+            if self.mcmc is not None:
+                metrics.update(self.mcmc.metrics())
         else:
             grads = est.grads
         resid = self._penalised_residual(grads)
@@ -207,7 +222,8 @@ class MaxEntLearner(Learner):
         metrics["learning_rate"] = self.optimizer.lr
         # A deterministic estimator at its optimum stops moving: converged() then describes the
         # parameters that are kept (an Adam step would move every parameter by ~lr).
-        if not (self.estimator.deterministic and resid < self.strict_tolerance):
+        if not (self.estimator.deterministic and resid < self.strict_tolerance) and \
+                not (self.mcmc is not None and self.mcmc.frozen):
             self._update(grads)
         self.n_steps += 1
         return metrics
@@ -228,8 +244,9 @@ class MaxEntLearner(Learner):
             g["V"] = -delta[k:]
         return g
 
-    def _penalised_residual(self, grads) -> float:
-        """max |gradient of the penalised objective| / δ_O (min-norm subgradient for l1)."""
+    def _penalised_residual(self, grads, noise=None) -> float:
+        """max |gradient of the penalised objective| / δ_O (min-norm subgradient for l1); another
+        ``noise`` vector may replace δ_O."""
         C = self.C
         parts = []
         if C.means:
@@ -243,7 +260,7 @@ class MaxEntLearner(Learner):
         parts.append(gJ)
         if C.population:
             parts.append(grads["V"])
-        r = np.abs(np.concatenate(parts)) / self.noise
+        r = np.abs(np.concatenate(parts)) / (self.noise if noise is None else noise)
         return float(r.max()) if r.size else 0.0
 
     def _update(self, grads):
@@ -284,7 +301,7 @@ class MaxEntLearner(Learner):
             return
         # running mean for the first 1/w steps, then an exponential moving average
         self._ema_steps += 1
-        w = max(MCMC_EMA_WEIGHT, 1.0 / self._ema_steps)
+        w = max(self.ema_weight, 1.0 / self._ema_steps)
         old = self.model_moments
         self.model_moments = Moments(*((1 - w) * a + w * b for a, b in
                                        ((old.mean, mom.mean), (old.second, mom.second),
@@ -316,19 +333,8 @@ class MaxEntLearner(Learner):
         r = self._residual
         if not math.isfinite(r) or self.n_steps == 0:
             return None
-        if not self.estimator.deterministic:
-            # the moving average needs ~1/w steps to forget the start
-            if self._ema_steps * MCMC_EMA_WEIGHT < 1.0:
-                return None
-            err = self._normalized_error if not (self.l1 or self.l2) else \
-                self._mcmc_residual()
-            if err < self.tolerance:
-                # honest about what was measured: an MCMC estimate whose own noise is not in
-                # the criterion (the exact moments of such a fit can differ by ~1-2 δ)
-                return (f"converged: normalised moment error {err:.3g} < {self.tolerance:g}, "
-                        f"estimated from MCMC model moments averaged over recent steps "
-                        f"(their own sampling noise is not included)")
-            return None
+        if self.mcmc is not None:
+            return self.mcmc.converged()
         if r < self.strict_tolerance:
             return (f"converged: {self.estimator.objective} gradient / sampling noise = {r:.4g} < "
                     f"{self.strict_tolerance:g}")
@@ -340,6 +346,11 @@ class MaxEntLearner(Learner):
         delta = self.obs_data - observables(self.model_moments, self.C)
         return self._penalised_residual(self._unpack_delta(delta))
 
+    def evaluation_cost(self) -> float:
+        """One :meth:`evaluate` in steps (:func:`~boltzmann_lab.learning.maxent_estimators.
+        evaluation_cost`)."""
+        return _est.evaluation_cost(self)
+
     def evaluate(self) -> dict[str, float]:
         """Exact ``train_ll``/``val_ll`` (nats per sample) when n <= ``MAX_UNITS``, else
         ``train_pll``/``val_pll``; ``val_*`` only when there is validation data.  For the
@@ -349,7 +360,7 @@ class MaxEntLearner(Learner):
         out = {}
         if not finite(h, J, V):
             return {"train_ll": float("nan")}
-        if self.n <= MAX_UNITS:
+        if _est.exact_ll_live(self.n):
             from boltzmann_lab.exact.enumeration import log_likelihood, log_z
             lz = log_z(h, J, self.convention, V)
             out["train_ll"] = log_likelihood(self.train, h, J, self.convention, V, logz=lz)
@@ -363,49 +374,6 @@ class MaxEntLearner(Learner):
             self.model_moments = ExactEstimator(self.n, self.convention).moments(h, J, V)
             out.update(self._moment_metrics())
         return out
-
-    def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
-        """``means_data``/``means_model``, ``corr_data``/``corr_model`` (connected correlations of
-        the constrained pairs, i<j in row-major order), ``couplings`` (J), ``fantasy`` (persistent
-        chains for mcmc; otherwise a few display chains advanced one Gibbs sweep per call),
-        ``state`` (one chain), ``data`` (first training rows), ``p_k_data``/``p_k_model`` when the
-        population constraint is active.  All copies."""
-        h, J, V = self._hV()
-        out = {"means_data": self.data.mean.copy(), "corr_data": self.corr_data.copy(),
-               "couplings": J.copy(), "data": self.train[:n_show].copy()}
-        mom = self.model_moments
-        if mom is not None:
-            out["means_model"] = mom.mean.copy()
-            out["corr_model"] = connected(mom, self.C)
-        if self.C.population:
-            out["p_k_data"] = self.data.p_k.copy()
-            if mom is not None:
-                out["p_k_model"] = mom.p_k.copy()
-        fantasy = self._fantasy(n_show)
-        if fantasy is not None and len(fantasy):
-            out["fantasy"] = fantasy
-            out["state"] = fantasy[0].copy()
-        return out
-
-    def _fantasy(self, n_show):
-        if isinstance(self.estimator, MCMCEstimator):
-            return self.estimator.sampler.states[:n_show]
-        h, J, V = self._hV()
-        if not finite(h, J, V):
-            return None
-        if self._display is None:
-            self._make_display(n_show)
-        self._display.run(h, J, V, sweeps=1)
-        return self._display.states[:n_show]
-
-    def _make_display(self, n_chains):
-        # a few chains only for showing samples; seeded apart from the training chains
-        from boltzmann_lab.models.pairwise import PairwiseSampler
-        rng = np.random.default_rng([self.seed, 2])
-        self._display = PairwiseSampler(self.n, n_chains, self.convention,
-                                        seed=int(rng.integers(2 ** 63)))
-        rows = rng.integers(0, self.M, size=n_chains)
-        self._display.set_states(self.train[rows].copy())
 
     # --- control ---------------------------------------------------------------------------
     def set_hyper(self, name, value) -> None:
@@ -433,6 +401,8 @@ class MaxEntLearner(Learner):
         self._ema_steps = 0
         self._residual = math.inf
         self._normalized_error = math.inf
+        if self.mcmc is not None:
+            self.mcmc.reset()
 
     def state_dict(self):
         d = super().state_dict()
@@ -451,6 +421,8 @@ class MaxEntLearner(Learner):
                   for k, v in self.estimator.state_dict().items()})
         if self._display is not None:
             d.update({f"display/{k}": v for k, v in self._display.state_dict().items()})
+        if self.mcmc is not None:
+            d.update(self.mcmc.state_dict())
         return d
 
     def load_state_dict(self, state):
@@ -470,6 +442,8 @@ class MaxEntLearner(Learner):
         else:
             self.model_moments = None
         self.estimator.load_state_dict(state)
+        if self.mcmc is not None:
+            self.mcmc.load_state_dict(state)
         disp = {k[len("display/"):]: v for k, v in state.items() if k.startswith("display/")}
         if disp:
             if self._display is None or self._display.chains != int(disp["chains"]):
@@ -492,6 +466,7 @@ def make_learner(cfg, dataset) -> MaxEntLearner:
         momentum=t["momentum"], schedule=t["schedule"], decay=t["decay"], l1=t["l1"],
         l2=t["l2"], chains=t["chains"], sweeps=t["sweeps"], sampler=t["sampler"],
         tolerance=t["tolerance"], strict_tolerance=t.get("strict_tolerance", 0.05),
-        seed=t["seed"], image_shape=dataset.image_shape)
+        seed=t["seed"], image_shape=dataset.image_shape, tempering=t.get("tempering", "auto"),
+        temperatures=t.get("temperatures", 8))
 
 

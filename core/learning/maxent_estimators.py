@@ -74,41 +74,57 @@ class ExactEstimator:
 
 class MCMCEstimator:
     """Model moments from persistent fantasy particles
-    (:class:`boltzmann_lab.models.pairwise.PairwiseSampler`).
+    (:class:`boltzmann_lab.learning.maxent_mcmc.TemperedChains`).
 
     ``chains`` chains start at randomly chosen data rows (drawn with ``seed``) and are never
     re-initialised; each call advances them ``sweeps`` sweeps at the current parameters and returns
-    the averages over chains and those sweeps.  Random: the chains' RNG streams (seeded).
+    the averages over chains and those sweeps.  ``tempering`` (``auto`` | ``on`` | ``off``) and
+    ``temperatures`` (replicas) control parallel tempering; the estimate's metrics carry the
+    mixing diagnostic (``rhat_energy``, ``rhat_m``, ``tau_m``), ``replicas`` and ``swap_rate``.
+    Random: the chains' RNG streams and the swap stream (seeded).
     """
 
     name = "mcmc"
     deterministic = False
     objective = "log-likelihood"
 
-    def __init__(self, n, convention, chains, sweeps, method, seed, init_data):
-        from boltzmann_lab.models.pairwise import PairwiseSampler
+    def __init__(self, n, convention, chains, sweeps, method, seed, init_data, tempering="auto",
+                 temperatures=8):
+        from boltzmann_lab.learning.maxent_mcmc import TemperedChains
         rng = np.random.default_rng(seed)
-        self.n, self.convention, self.sweeps = n, convention, int(sweeps)
-        self.sampler = PairwiseSampler(n, int(chains), convention, seed=int(rng.integers(2 ** 63)),
-                                       method=method)
-        rows = rng.integers(0, len(init_data), size=int(chains))
-        self.sampler.set_states(np.ascontiguousarray(init_data[rows], dtype=np.float64))
+        self.n, self.convention = n, convention
+        self.chains = TemperedChains(n, convention, chains, sweeps, method, rng,
+                                     np.asarray(init_data), tempering, temperatures)
+        self.states = None
+
+    @property
+    def sampler(self):
+        """The β = 1 chains (a :class:`boltzmann_lab.models.pairwise.PairwiseSampler`)."""
+        return self.chains.sampler
+
+    @property
+    def sweeps(self):
+        return self.chains.sweeps
+
+    @sweeps.setter
+    def sweeps(self, value):
+        self.chains.sweeps = int(value)
 
     def moments(self, h, J, V) -> Moments:
         if not finite(h, J, V):
             return Moments.nan(self.n)
-        mean, second, p_k = self.sampler.moments(h, J, V, sweeps=self.sweeps)
-        return Moments(np.asarray(mean), np.asarray(second), np.asarray(p_k))
+        (mean, second, p_k), self.states = self.chains.moments(h, J, V)
+        return Moments(mean, second, p_k)
 
     def estimate(self, h, J, V) -> Estimate:
-        return Estimate(moments=self.moments(h, J, V))
+        mom = self.moments(h, J, V)
+        return Estimate(moments=mom, metrics=self.chains.metrics())
 
     def state_dict(self):
-        return {f"sampler/{k}": v for k, v in self.sampler.state_dict().items()}
+        return self.chains.state_dict()
 
     def load_state_dict(self, state):
-        self.sampler.load_state_dict({k[len("sampler/"):]: v for k, v in state.items()
-                                      if k.startswith("sampler/")})
+        self.chains.load_state_dict(state)
 
 
 class PseudoLikelihoodEstimator:
@@ -138,3 +154,39 @@ class PseudoLikelihoodEstimator:
 
 
 ESTIMATORS = ("exact", "mcmc", "pseudolikelihood")
+
+
+def exact_ll_live(n) -> bool:
+    """``evaluate()`` reports the exact log-likelihood: 2^n states affordable in a live run
+    (:func:`boltzmann_lab.exact.enumeration.affordable` with the pairwise kernel's cost; every
+    n <= ``MAX_UNITS`` is, at ~0.2 s for n = 24)."""
+    from boltzmann_lab.exact.enumeration import affordable
+    from boltzmann_lab.learning.cost import LIVE_EVAL_SECONDS
+    return affordable(n, None, LIVE_EVAL_SECONDS, kernel="pairwise")
+
+
+def evaluation_cost(learner) -> float:
+    """A MaxEnt learner's ``evaluate()`` in units of one step, by the a-priori cost model
+    (:mod:`boltzmann_lab.learning.cost`): exact log Z (pairwise enumeration) plus the energies of
+    the data, or pseudo-log-likelihoods; the step costs an enumeration of the moments (exact),
+    ``replicas x sweeps x chains x n`` unit updates (mcmc), or a pass over the data (pseudo)."""
+    from boltzmann_lab.learning import cost
+    n, rows = learner.n, len(learner.train) + len(learner.val)
+    est = learner.estimator
+    exact = exact_ll_live(n)
+    if exact:
+        t = cost.enumeration_seconds(n, n, kernel="pairwise") + cost.seconds(muladds=rows * n * n)
+        if est.name == "pseudolikelihood":
+            t += 2 * cost.enumeration_seconds(n, n, kernel="pairwise")
+    else:
+        t = cost.seconds(muladds=2 * rows * n * n, elements=2 * rows * n)
+    if est.name == "exact":
+        step = cost.step_seconds() + 2 * cost.enumeration_seconds(n, n, kernel="pairwise")
+    elif est.name == "mcmc":
+        ch = est.chains
+        updates = (1 + len(ch.replicas)) * ch.sweeps * ch.chains * n
+        step = cost.step_seconds(muladds=updates * n, samples=updates, calls=30)
+    else:
+        M = len(learner.train)
+        step = cost.step_seconds(muladds=3 * M * n * n, elements=2 * M * n, calls=30)
+    return cost.ratio(t, step)

@@ -6,6 +6,20 @@ what every run needs: step/epoch bookkeeping, periodic evaluation, early stoppin
 metric, convergence, divergence detection with roll-back to the last good parameters, and a
 latest-snapshot view that the GUI can copy.
 
+Evaluation within a budget, on a deterministic schedule: ``learner.evaluate()`` (exact
+likelihoods by enumeration, AIS, pseudo-likelihoods over the data) can cost far more than a
+training step (a 64 x 20 RBM: 2^20 hidden states x 64 visible units per exact log Z, thousands of
+steps' worth).  A learner whose evaluation is expensive says how expensive *a priori*, from array
+sizes only (:meth:`Learner.evaluation_cost`, in units of one training step, by the cost model of
+:mod:`boltzmann_lab.learning.cost`); the trainer then evaluates every k steps, k the smallest
+multiple of ``eval_every`` with cost / (k + cost) <= ``eval_budget`` (default 15 %,
+:func:`boltzmann_lab.learning.cost.eval_interval`).  A cheap evaluation (cost ``None``) keeps the
+``eval_every`` cadence exactly.  The first step, the last step, a converged step and a requested
+stop are always evaluated.  No clock enters the schedule, so the same config evaluates at the same
+steps — and early stopping, best-checkpoint restore and divergence roll-back act at the same
+steps — on any machine under any load.  ``train_time``/``eval_time`` are measured for reporting
+only.
+
 Typical use::
 
     trainer = Trainer(learner, max_steps=500, eval_every=10)
@@ -17,10 +31,13 @@ from __future__ import annotations
 
 import collections
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import numpy as np
+
+from boltzmann_lab.learning.cost import eval_interval
 
 
 #: evaluated rows with one of these metrics also carry ``baseline_ll``
@@ -89,8 +106,16 @@ class Learner:
         raise NotImplementedError
 
     def evaluate(self) -> dict[str, float]:
-        """Expensive metrics (``train_ll``, ``val_ll``, ...); called every ``eval_every`` steps."""
+        """Expensive metrics (``train_ll``, ``val_ll``, ...); called every ``eval_every`` steps
+        (further apart when :meth:`evaluation_cost` says they are expensive)."""
         return {}
+
+    def evaluation_cost(self) -> float | None:
+        """The expected cost of one :meth:`evaluate` in units of one :meth:`step`, estimated from
+        array sizes and settings only (never a clock: :mod:`boltzmann_lab.learning.cost`), or
+        ``None`` when evaluating is cheap (then the trainer evaluates every ``eval_every``
+        steps)."""
+        return None
 
     def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
         """Arrays to display (copies; see :class:`Snapshot`)."""
@@ -117,6 +142,10 @@ class Learner:
         self.params_changed()
 
 
+#: default share of the run's work that evaluations may take (module docstring)
+EVAL_BUDGET = 0.15
+
+
 class Trainer:
     """Drive a :class:`Learner` step by step.
 
@@ -124,7 +153,15 @@ class Trainer:
     ----------
     learner : the model-specific learner.
     max_steps : stop after this many steps (``None``: run until stopped or converged).
-    eval_every : call ``learner.evaluate()`` every this many steps (and at the first and last step).
+    eval_every : call ``learner.evaluate()`` at most every this many steps (and at the first and
+        last step); every multiple of it that keeps within ``eval_budget`` (see ``interval``).
+    eval_budget : the largest share of the run's work evaluations may take, by the learner's
+        a-priori :meth:`Learner.evaluation_cost` (module docstring); ``None`` evaluates exactly
+        every ``eval_every`` steps.
+    clock : a function returning seconds, used only to report ``train_time``/``eval_time``
+        (never for scheduling).
+    observers : callables ``f(trainer, step, metrics)`` run after every step that add cheap
+        metrics in place (:mod:`boltzmann_lab.learning.observers`: chain mixing, Ising match).
     monitor : metric name for early stopping (e.g. ``val_ll``); ``None`` disables early stopping.
     mode : ``max`` or ``min`` — whether a larger monitored value is better.
     patience : evaluations without improvement (by more than ``min_delta``) before stopping; the best
@@ -143,12 +180,18 @@ class Trainer:
                  monitor: str | None = None, mode: str = "max", patience: int = 5,
                  min_delta: float = 0.0, stop_on_convergence: bool = True,
                  param_limit: float | None = None, history_limit: int = 200_000,
-                 baseline_ll: float | None = None):
+                 eval_budget: float | None = EVAL_BUDGET, clock=time.perf_counter,
+                 baseline_ll: float | None = None, observers=()):
         if mode not in ("max", "min"):
             raise ValueError("mode must be 'max' or 'min'")
         self.learner = learner
         self.max_steps = None if max_steps is None else int(max_steps)
         self.eval_every = max(1, int(eval_every))
+        self.eval_budget = None if eval_budget is None else float(eval_budget)
+        self.clock = clock
+        self.observers = list(observers)
+        #: seconds spent in training steps / in evaluations (this run; reporting only)
+        self.train_time = self.eval_time = 0.0
         self.monitor, self.mode = monitor, mode
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
@@ -174,6 +217,14 @@ class Trainer:
 
     def set_hyper(self, name, value) -> None:
         self.learner.set_hyper(name, value)
+
+    @property
+    def interval(self) -> int:
+        """Steps between scheduled evaluations now: the smallest multiple of ``eval_every`` that
+        keeps the learner's estimated evaluation cost within ``eval_budget`` (module docstring).
+        Recomputed on each use (cheap arithmetic), so a hyperparameter that changes the costs
+        (sweeps, iterations) moves it deterministically."""
+        return eval_interval(self.eval_every, self.learner.evaluation_cost(), self.eval_budget)
 
     def roll_back(self) -> None:
         """Put back the parameters of the last good checkpoint (the last evaluation, or the start):
@@ -207,21 +258,28 @@ class Trainer:
             raise RuntimeError("the run has finished; reset to train again")
         L = self.learner
         metrics: dict[str, float] = {}
+        t0 = self.clock()
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 metrics.update(L.step())
         except FloatingPointError as exc:  # pragma: no cover - learners normally return NaN instead
             return self._diverged(f"numerical error: {exc}", with_views, metrics)
         self.step_count += 1
+        for observe in self.observers:
+            observe(self, self.step_count, metrics)
         bad = self._bad_params(metrics)
         if bad:
             return self._diverged(bad, with_views, metrics)
 
         last = self.max_steps is not None and self.step_count >= self.max_steps
         conv = L.converged() if self.stop_on_convergence else None
-        if self.step_count == 1 or self.step_count % self.eval_every == 0 or last or conv \
-                or self._stop_requested:
+        t1 = self.clock()
+        self.train_time += t1 - t0
+        # k is a multiple of eval_every: ask the learner for its cost only at those steps
+        due = self.step_count % self.eval_every == 0 and self.step_count % self.interval == 0
+        if self.step_count == 1 or due or last or conv or self._stop_requested:
             metrics.update(L.evaluate())
+            self.eval_time += self.clock() - t1
             if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
                 metrics["baseline_ll"] = self.baseline_ll
             self._checkpoint(metrics)
@@ -239,6 +297,10 @@ class Trainer:
         if message:
             self.done, self.message = True, message
         return self._snapshot(metrics, with_views)
+
+    def advice(self) -> list[str]:
+        """Remedies offered by the observers (e.g. chains that do not mix), one sentence each."""
+        return [a for a in (getattr(o, "advice", None) for o in self.observers) if a]
 
     def views(self) -> dict[str, np.ndarray]:
         """The learner's display arrays now (copies)."""

@@ -73,10 +73,12 @@ def test_mcmc_boltzmann_learning_of_sk_is_within_15_percent_of_exact(sk20, sk20_
     # persistent chains from zero parameters; lr(t) = 0.5 / (1 + 0.01 t) damps the MCMC noise
     L = MaxEntLearner(x, None, "spin", C, estimator="mcmc", optimizer="sgd", learning_rate=0.5,
                       schedule="inverse", decay=0.01, chains=1000, sweeps=5, seed=3)
-    for _ in range(600):
+    for _ in range(3000):
         L.step()
+        if L.converged():     # error / (data + estimate noise) < 1, certified at fixed parameters
+            break
+    assert L.converged()
     assert abs(gamma(L.params["J"], J) / g_exact - 1) <= 0.15
-    assert L.converged()          # the ACE criterion holds at the end
 
 
 def test_mean_field_is_a_worse_start_than_pseudolikelihood_at_beta_1(sk20):

@@ -54,6 +54,7 @@ def _cfg(name, tmp_path=None):
 
 
 def _run(trainer, steps):
+    # the evaluation schedule is a function of the config alone (no clock), so two runs agree
     for _ in range(steps):
         if trainer.done:
             break
