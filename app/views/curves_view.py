@@ -67,7 +67,8 @@ PRETTY = {
 }
 
 #: metrics that are bookkeeping rather than curves
-SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"}
+SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature", "verifying",
+        "replicas", "tau_m"}
 
 
 #: y_range: the recent part of a run is the last RECENT_FRACTION of its steps; earlier values
