@@ -225,7 +225,8 @@ def cmd_gui(args) -> int:
         raise RunError(f"the window could not start: {exc}. The headless commands (train, "
                        f"sample, evaluate) still work.") from exc
     return int(run_gui(preset=args.preset, autoplay=args.autoplay, presentation=args.presentation,
-                       screenshot=args.screenshot, quit_after=args.quit_after) or 0)
+                       screenshot=args.screenshot, quit_after=args.quit_after,
+                       debug=bool(getattr(args, "debug", False))) or 0)
 
 
 # ------------------------------------------------------------------------------ presets

@@ -181,12 +181,21 @@ def _train(args, cfg, out: Path, stopper: _Stopper) -> int:
     hard_stop = False
     # The run directory is written by the same code as every sweep point's
     # (boltzmann_lab.io.rundir.RunWriter): metrics streamed row by row, each file atomic.
+    from boltzmann_lab.learning.advice import AdviceMonitor
+    advice = AdviceMonitor(cfg["training"].get("learning_rate"))
+    advised = False
     with RunWriter(out) as writer:
         try:
             while not trainer.done:
                 snap = trainer.step(with_views=False)   # the CLI draws nothing
                 writer.log(snap)
                 progress.update(snap, force=snap.done)
+                tip = advice.update(snap.step, snap.epoch, snap.metrics) if snap.metrics else None
+                if tip is not None and not advised:     # the same advice as the app's banner, once
+                    advised = True
+                    progress.close()
+                    progress.drawn = False
+                    print(f"{PROG}: {tip.cli_text()}", file=sys.stderr)
         except KeyboardInterrupt:
             hard_stop = True
         finally:

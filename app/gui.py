@@ -33,7 +33,8 @@ def _initial_config(preset):
 
 
 def run_gui(preset: str | None = None, autoplay: bool = False, presentation: bool = False,
-            screenshot: str | None = None, quit_after: float | None = None) -> int:
+            screenshot: str | None = None, quit_after: float | None = None,
+            debug: bool = False) -> int:
     """Open the Boltzmann Lab window; return the process exit code.
 
     preset : preset name (``boltzmann-lab presets`` lists them); default the default preset.
@@ -41,49 +42,57 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     presentation : large fonts and thick lines for a projector.
     screenshot : save a PNG of the whole window after ``quit_after`` seconds (default 5).
     quit_after : close the app after this many seconds (stopping the worker cleanly), exit 0.
+    debug : print the traceback of every error the window handles (else none: one banner).
 
     Exit code 2 with a message (boltzmann_lab.app.display) when no window can open: no display on Linux
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
     abort for want of system libraries.
     """
-    from PySide6.QtWidgets import QApplication
-
-    if QApplication.instance() is None:
-        # Qt aborts the process when its platform plugin cannot start: explain instead
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        # Qt aborts the process when its platform plugin cannot start: explain instead, before
+        # anything of Qt's is loaded (QtGui itself needs libGL, libEGL, fontconfig...)
         from . import display
         problem = display.check(screenshot=bool(screenshot))
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:            # e.g. "libGL.so.1: cannot open shared object file"
+        from . import display
+        print(display.import_error_message(exc), file=sys.stderr)
+        return 2
 
     from PySide6.QtCore import QTimer
 
-    from . import theme
+    from . import errors, theme
     from .main_window import MainWindow
 
+    errors.set_debug(debug)
     try:
         cfg, name = _initial_config(preset)
     except Exception as exc:
         print(f"boltzmann-lab: {exc}", file=sys.stderr)
         return 2
 
+    owns_app = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Boltzmann Lab")
-    theme.apply(app, presentation)
-    win = MainWindow(presentation=presentation)
-    # a projector's 1080p in presentation mode, a laptop-sized window otherwise
-    win.resize(*((1920, 1080) if presentation else (1600, 900)))
+    theme.apply(app, False)
+    win = MainWindow(presentation=False)
+    # a laptop-sized window, or the remembered one — either way within the screen's available
+    # geometry (a 1280 x 800 projector); presentation mode is entered from that window, so Esc
+    # comes back to it
+    from .screen_fit import PREFERRED_SIZE, fit_window
+    restored = getattr(win, "geometry_restored", False)
+    fit_window(win, None if restored else PREFERRED_SIZE, centre=not restored)
     win.load_config(cfg, autoplay=autoplay, preset=name)
-    if presentation and not screenshot:
-        win.showFullScreen()
-    else:
-        win.show()
+    win.show()
+    app.processEvents()
+    fit_window(win)          # again, now that the window manager's frame is known
     if presentation:
-        # a wider settings column for the larger text, set once the window has its size (set
-        # before, the splitter scales it down to the default size of a window not yet shown)
-        app.processEvents()
-        total = max(sum(win.splitter.sizes()), 1)
-        win.splitter.setSizes([480, max(total - 480, 400)])
+        win.presentation_action.setChecked(True)
 
     if screenshot and quit_after is None:
         quit_after = 5.0
@@ -97,12 +106,17 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
                 print(f"boltzmann-lab: could not write the screenshot {screenshot}",
                       file=sys.stderr)
                 result["code"] = 1
-        win.shutdown()
+        win.shutdown_for_exit()
         win.close()
         app.quit()
 
     if quit_after is not None:
         QTimer.singleShot(int(float(quit_after) * 1000), finish)
+    from . import quitting
+    watcher = quitting.watch_window(app, win)   # noqa: F841 - the X window destroyed: quit
     app.exec()
-    win.shutdown()
+    win.shutdown_for_exit()      # what is left of the close's budget
+    if owns_app:
+        # no waiting for a worker in a long step, nor for Python's teardown of the Qt objects
+        quitting.finish_process(result["code"])
     return result["code"]

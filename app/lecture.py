@@ -136,6 +136,9 @@ class Lecture(QObject):
         self.sweep_action.triggered.connect(self.show_sweep_dialog)
         session_menu.addSeparator()
         session_menu.addAction(self.sweep_action)
+        if getattr(w, "quit_action", None) is not None:
+            session_menu.addSeparator()
+            session_menu.addAction(w.quit_action)
         self.session_menu = session_menu
         tb.addWidget(self._menu_button("Session", session_menu,
                                        "save the run mid-training and continue it later "
@@ -403,4 +406,6 @@ class _CloseWatcher(QObject):
 def install(window) -> Lecture:
     """Add the lecture features to ``window``; returns the controller (also ``window.lecture``)."""
     window.lecture = Lecture(window)
+    from .reference_lines import install as install_reference_lines
+    install_reference_lines(window)
     return window.lecture

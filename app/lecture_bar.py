@@ -5,7 +5,8 @@
   (Metropolis / heat bath / Wolff).
 * Hopfield: which stored pattern to cue, a cue-noise slider (moving it re-cues at once), Re-cue,
   recall dynamics (async / sync), storage rule, and a capacity sweep.
-* MaxEnt: an L1 slider (watch couplings go exactly to zero) and a Λ sweep.
+* MaxEnt: an L1 slider (watch couplings go exactly to zero) and a Λ sweep; Gaussian MaxEnt:
+  the same slider (the graphical lasso).
 * RBM: denoise 15 %-flipped images with the current model.
 * Models learning Ising data: energy per spin and |m| of the fantasy particles next to the data's,
   and (``[view] data_temperatures``) one click to redo the fit on data at another temperature.
@@ -191,10 +192,11 @@ class LectureBar(QWidget):
         self.lambda_button.setToolTip("fit for a grid of Λ: train/validation likelihood and "
                                       "non-zero couplings versus Λ")
         self.lambda_button.clicked.connect(lambda: self.analysis_requested.emit("lambda"))
-        self._group("maxent", self.l1_label, self.l1, self.l1_value, self.lambda_button)
+        self._group("l1", self.l1_label, self.l1, self.l1_value)     # MaxEnt and Gaussian (glasso)
+        self._group("maxent", self.lambda_button)
 
         # rbm
-        self.denoise = QPushButton("Denoise 15 % …")
+        self.denoise = QPushButton("Denoise 15 %")   # no "…": it read as cut text
         self.denoise.setToolTip("flip 15 % of the pixels of validation images and clean them "
                                 "with one up-down pass of the current model")
         self.denoise.clicked.connect(lambda: self.analysis_requested.emit("denoise"))
@@ -236,10 +238,13 @@ class LectureBar(QWidget):
             show.add("draw")
         if kind in ("ising", "hopfield", "maxent", "rbm"):
             show.add(kind)
+        if kind in ("maxent", "gaussian"):
+            show.add("l1")
         if cfg is not None and kind in ("maxent", "rbm") and \
                 cfg["data"].get("generator") == "ising":
             show.add("ising_data")
             self.ising_stats.setText("")
+            self._stats_parts = None
             self._w1 = None
             temps = (cfg.get("view") or {}).get("data_temperatures")
             if temps and cfg["data"].get("temperatures") is None:
@@ -283,7 +288,7 @@ class LectureBar(QWidget):
                 self.noise_value.setText(f"{self.noise.value()} %")
                 self.update_combo.setCurrentIndex(max(0, self.update_combo.findData(m["update"])))
                 self.rule.setCurrentIndex(max(0, self.rule.findData(m["rule"])))
-            elif kind == "maxent":
+            elif kind in ("maxent", "gaussian"):
                 self.l1.setValue(slider_from_l1(float(t["l1"])))
                 self.l1_value.setText(f"{float(t['l1']):.2g}")
         finally:
@@ -301,8 +306,8 @@ class LectureBar(QWidget):
         f = ising_observables(fantasy, snap.image_shape)
         if d is None or f is None:
             return
-        text = (f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}     "
-                f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}")
+        parts = [f"data: E/N = {d[0]:+.3f}, |m| = {d[1]:.3f}",
+                 f"fantasy: E/N = {f[0]:+.3f}, |m| = {f[1]:.3f}"]
         J = snap.views.get("couplings")
         cfg = getattr(self.window, "active_cfg", None) or {}
         T = (cfg.get("data") or {}).get("temperature")
@@ -311,15 +316,35 @@ class LectureBar(QWidget):
             bonds = np.asarray(J)[np.triu(np.asarray(J) != 0, 1)]
             if bonds.size:
                 # a nearest-neighbour MaxEnt fit of Ising data should find J = 1/T on the bonds
-                text += f"     mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})"
+                parts.append(f"mean learned J = {bonds.mean():.3f}  (1/T = {1 / float(T):.3f})")
         # every fantasy particle against all data: Wasserstein-1 of the E/N and |m| distributions
         # (boltzmann_lab.learning.observers.IsingMatch; in the metrics every few steps)
         if "w1_energy" in snap.metrics:
             self._w1 = (snap.metrics["w1_energy"], snap.metrics.get("w1_abs_m", float("nan")))
         w1 = getattr(self, "_w1", None)
         if w1 is not None:
-            text += f"     W₁ all chains vs data: E/N {w1[0]:.3f}, |m| {w1[1]:.3f}"
-        self.ising_stats.setText(text)
+            parts.append(f"W₁ all chains vs data: E/N {w1[0]:.3f}, |m| {w1[1]:.3f}")
+        self._stats_parts = parts
+        self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
+
+    def resizeEvent(self, event):                  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        parts = getattr(self, "_stats_parts", None)
+        if parts and self.ising_stats.isVisible():
+            self.ising_stats.setText(self._fit_lines(self.ising_stats, parts))
+
+    def _fit_lines(self, label, parts, gap="     ") -> str:
+        """``parts`` on one line when it fits the bar's width, else as few lines as needed (a
+        line is never cut: the science line "mean learned J = …" must be read in full)."""
+        fm = label.fontMetrics()
+        room = max(self.width() - 12, 100)
+        lines = []
+        for p in parts:
+            if lines and fm.horizontalAdvance(lines[-1] + gap + p) <= room:
+                lines[-1] += gap + p
+            else:
+                lines.append(p)
+        return "\n".join(lines)
 
     def _n_patterns(self) -> int:
         info = getattr(self.window, "dataset_info", None)

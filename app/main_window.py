@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import html
 import math
-import sys
+import time
 import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
-                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
+                               QMainWindow, QProgressBar, QPushButton, QSplitter,
                                QToolBar, QVBoxLayout, QWidget)
 
 from boltzmann_lab import config as C
 
-from . import theme
+from . import heap, theme
+from .advice_banner import AdviceBanner
+from .errors import ErrorReporter
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
 from .panels.transport import Transport
 from .views.lattice_view import LatticeView
@@ -45,32 +47,29 @@ STATE_TEXT = {"building": ("● loading…", "#b36b00"), "compiling": ("● comp
 
 LR_KINDS = ("maxent", "gaussian", "rbm", "dbm", "potts")
 
+#: workers that had not finished when their window shut down (see MainWindow.shutdown)
+_UNFINISHED: list = []
+
 #: smallest window size (px)
 MIN_SIZE = (1000, 600)
 
 
-class ErrorReporter:
-    """Shows errors in a banner above the views and (optionally) a non-blocking dialog.
-
-    Tests turn ``dialogs_enabled`` off and read ``messages`` / the banner text instead of
-    clicking through a QMessageBox."""
-
-    def __init__(self, window):
-        self.window = window
-        self.dialogs_enabled = True
-        self.messages: list[tuple[str, str]] = []
-        self._dialog = None
-
-    def show(self, text: str, title: str = "Problem") -> None:
-        self.messages.append((title, text))
-        self.window.banner.show_message(f"<b>{title}.</b> {html.escape(text)}", error=True)
-        if self.dialogs_enabled:
-            if self._dialog is not None:
-                self._dialog.close()
-            box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self.window)
-            box.setWindowModality(Qt.NonModal)
-            box.open()
-            self._dialog = box
+def progress_of(snap) -> tuple[int, str]:
+    """(value, text) of the progress bar for a snapshot of a run with ``total_steps``: a run
+    that ended by converging (or early stopping) is complete, so the bar is full and says at
+    which step; one stopped by the user or diverged keeps its step."""
+    total, step = int(snap.total_steps), int(snap.step)
+    value = min(step, total)
+    message = (snap.message or "") if snap.done else ""
+    if not message or message.startswith("finished"):
+        return value, "%p%"
+    if "diverged" in message:
+        return value, f"diverged at step {step:,}"
+    if message.startswith("stopped"):
+        return value, f"stopped at step {step:,}"
+    if message.startswith("early stopping"):
+        return total, f"stopped early at step {step:,}"
+    return total, f"converged at step {step:,}"
 
 
 class Banner(QFrame):
@@ -129,6 +128,7 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self.presentation = presentation
         self._closing = False
+        self.close_deadline: float | None = None     # set by shutdown_for_exit
 
         self.errors = ErrorReporter(self)
         self.tick_errors: list[str] = []
@@ -147,9 +147,13 @@ class MainWindow(QMainWindow):
         self.ping_timer.setInterval(10)
         self.ping_timer.timeout.connect(self._ping)
         self.ping_timer.start()
+        # Ctrl+Q / Session > Quit (boltzmann_lab.app.quitting)
+        from .quitting import install_quit_action
+        self.quit_action = install_quit_action(self)
         # lecture-hall features: presentation, sessions, export, drawing tools, help (boltzmann_lab.app.lecture)
         from .lecture import install as install_lecture
         install_lecture(self)
+        heap.settle()
 
     # ================================================================== UI
     def _build_ui(self):
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         self.preset_combo = QComboBox()
         self.preset_combo.setMinimumWidth(260)
         self.preset_combo.setToolTip("ready-made demos; choosing one starts it")
+        self.preset_combo.setPlaceholderText("custom")     # shown for anything but a preset
         self._preset_names: list = []
         try:
             from boltzmann_lab.presets import list_presets
@@ -215,6 +220,9 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.transport)
         self.banner = Banner()
         rl.addWidget(self.banner)
+        self.advice = AdviceBanner()          # below baseline / swings: cause and remedy
+        self.advice.remedy_requested.connect(self._apply_remedy)
+        rl.addWidget(self.advice)
         self.views = ViewGrid()
         self.views.view_created.connect(self._view_created)
         rl.addWidget(self.views, 1)
@@ -266,6 +274,13 @@ class MainWindow(QMainWindow):
         self.panel.load(cfg)
         self.start_run(cfg, autoplay=autoplay)
 
+    def show_custom(self) -> None:
+        """The preset box says "custom": the data, the model kind or a session replaced the
+        preset's settings."""
+        if self.preset_combo.currentIndex() != -1:
+            self.preset_combo.setCurrentIndex(-1)
+            self.setWindowTitle("Boltzmann Lab")
+
     def load_preset(self, name: str, autoplay: bool = False) -> None:
         from boltzmann_lab.presets import load_preset
         try:
@@ -305,6 +320,7 @@ class MainWindow(QMainWindow):
         except C.ConfigError as exc:
             self.errors.show(str(exc), "Invalid settings")
             return
+        self.show_custom()           # the preset's settings, changed: no longer the preset
         self.start_run(cfg)
 
     def _retire(self, w: Worker):
@@ -319,13 +335,17 @@ class MainWindow(QMainWindow):
         self.active_cfg = self.worker.cfg
         self.panel.load(self.active_cfg)
         self.views.clear()
+        # a reopened session's saved curves (boltzmann_lab.app.session), before its first snapshot
+        self.views.add_points(getattr(self.worker, "restored_points", None) or [])
         self.last_snapshot = None
         self.banner.hide()
+        self.advice.reset(self.active_cfg["training"].get("learning_rate"))
         kind = self.active_cfg["model"]["kind"]
         self.views.curves.set_kind(kind)
         self._kind = kind
         lr = self.active_cfg["training"].get("learning_rate") if kind in LR_KINDS else None
         self.transport.show_hypers(lr, self.active_cfg["model"].get("temperature"))
+        heap.settle()          # the new run's objects are long-lived: out of the collector's way
 
     # ================================================================== polling
     def _tick(self):
@@ -355,6 +375,8 @@ class MainWindow(QMainWindow):
             self._retire(p)
             kept = " The previous data and model were kept." if self.worker is not None else ""
             self.errors.show(msg + kept, "Could not start the run")
+            if self.worker is not None:      # the Data panel shows the data still in use
+                self.panel.restore_data(self.active_cfg)
             self._show_state(self.worker.state if self.worker is not None else "failed")
             return
         if "ready" in kinds:
@@ -395,6 +417,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"changed {e.text}", 3000)
         if points:
             self.views.add_points(points)
+            self.advice.feed(points)
         if snap is not None:
             self.last_snapshot = snap
             self.views.update_snapshot(snap)
@@ -427,7 +450,9 @@ class MainWindow(QMainWindow):
         if total:
             self.progress.show()
             self.progress.setMaximum(int(total))
-            self.progress.setValue(min(int(snap.step), int(total)))
+            value, text = progress_of(snap)
+            self.progress.setValue(value)
+            self.progress.setFormat(text)
         else:
             self.progress.hide()
         latest = self.views.curves.latest()
@@ -479,6 +504,7 @@ class MainWindow(QMainWindow):
             self.worker.reset()
             self.views.reset_curves()
             self.banner.hide()
+            self.advice.reset(self.panel.cfg["training"].get("learning_rate"))
 
     def _speed_changed(self, value):
         for w in (self.worker, self.pending):
@@ -491,7 +517,14 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             self.worker.set_hyper(name, value)
 
+    def _apply_remedy(self, name, value):
+        """The advice banner's button: change the setting as if edited in the panel."""
+        self.panel.set_value("training", name, value, emit=False)
+        self._panel_edited("training", name, value)
+
     def _panel_edited(self, section, key, value):
+        if section == "data" or (section, key) == ("model", "kind"):
+            self.show_custom()
         live = LIVE_KEYS.get((section, key))
         if live is not None and self.worker is not None and value is not None:
             self.worker.set_hyper(live, value)
@@ -542,6 +575,8 @@ class MainWindow(QMainWindow):
         self.presentation = bool(on)
         app = QApplication.instance()
         if app is not None:
+            from .screen_fit import presentation_point_size
+            theme.set_presentation_size(presentation_point_size(self))   # from the screen height
             theme.apply(app, self.presentation)
         # larger fonts need a wider settings column
         total = max(sum(self.splitter.sizes()), 1)
@@ -551,20 +586,37 @@ class MainWindow(QMainWindow):
         self.views.restyle(self.last_snapshot)
 
     # ================================================================== shutdown
-    def shutdown(self, timeout_s: float = 30.0) -> None:
-        """Stop every worker thread and wait for them (idempotent)."""
+    def shutdown(self, timeout_s: float = 30.0) -> bool:
+        """Stop every worker thread and wait for them, ``timeout_s`` in all (idempotent);
+        returns whether they all stopped (those that did not stay in ``_retired``)."""
         self.timer.stop()
         self.ping_timer.stop()
         workers = [w for w in (self.worker, self.pending) if w is not None] + self._retired
         for w in workers:
             w.request_quit()
+            w._gui_time = None       # the pings stop now: a worker must not wait for them
+        deadline = time.monotonic() + timeout_s
         for w in workers:
-            if not w.wait(int(timeout_s * 1000)):
-                print(f"warning: a worker thread did not stop within {timeout_s} s",
-                      file=sys.stderr)
+            w.wait(max(0, int((deadline - time.monotonic()) * 1000)))
         self.worker = self.pending = None
         self._retired = [w for w in workers if not w.isFinished()]
+        # a QThread destroyed while it runs aborts the process: workers still in a long step
+        # stay referenced here (not only by a window that may be deleted) until they finish
+        _UNFINISHED[:] = [w for w in _UNFINISHED if not w.isFinished()] + \
+            [w for w in self._retired if w not in _UNFINISHED]
+        return not self._retired
 
     def closeEvent(self, event):
-        self.shutdown()
+        # gone from the screen at once; the workers get a bounded wait (a step in progress may
+        # be long: run_gui then ends the process without them, boltzmann_lab.app.quitting)
+        self.hide()
+        self.shutdown_for_exit()
         super().closeEvent(event)
+
+    def shutdown_for_exit(self) -> bool:
+        """:meth:`shutdown` within one budget of ``quitting.EXIT_WAIT_S`` from the first call (a
+        close, then run_gui after the event loop, do not each wait for the same long step)."""
+        from .quitting import EXIT_WAIT_S
+        if self.close_deadline is None:
+            self.close_deadline = time.monotonic() + EXIT_WAIT_S
+        return self.shutdown(max(0.0, self.close_deadline - time.monotonic()))

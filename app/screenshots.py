@@ -1,4 +1,5 @@
-"""Make the gallery/README screenshots: ``python -m boltzmann_lab.app.screenshots [NAME ...]``.
+"""Make the gallery/README screenshots: ``python -m boltzmann_lab.app.screenshots [--presentation]
+[NAME ...]``.
 
 For each preset (default: all) this runs ``boltzmann-lab --preset NAME --autoplay --screenshot
 ... --quit-after SECONDS`` in a fresh process with ``QT_QPA_PLATFORM=offscreen`` (settings
@@ -6,6 +7,10 @@ redirected to a temporary folder so the user's window layout does not leak in), 
 1600 x 900 window grab down to 1280 x 720 and writes ``resources/screenshots/NAME.png`` (a few
 hundred KB at most).  A preset's ``[view]`` table may set ``screenshot_after`` (seconds, default
 12): the moment that shows the demo best.
+
+``--presentation`` shows the lecture-hall view instead: presentation mode on a 1280 x 800 screen
+(the offscreen platform's screen set by a configuration file), written unscaled to
+``resources/screenshots/presentation/NAME.png``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 SIZE = (1280, 720)
+#: the projector presentation screenshots are made for
+PROJECTOR = (1280, 800)
 DEFAULT_AFTER = 12.0
 MAX_BYTES = 240_000
 
@@ -51,25 +58,40 @@ def shrink(src: Path, dst: Path, size=SIZE) -> Path:
     return dst
 
 
-def make(name: str, seconds: float | None = None) -> Path:
+def offscreen_screen(folder: Path, size=PROJECTOR) -> str:
+    """``QT_QPA_PLATFORM`` value for an offscreen platform with one ``size`` screen (96 dpi)."""
+    import json
+    path = Path(folder) / "screen.json"
+    path.write_text(json.dumps({"screens": [{
+        "name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    return f"offscreen:configfile={path}"
+
+
+def make(name: str, seconds: float | None = None, presentation: bool = False) -> Path:
     secs = seconds_for(name) if seconds is None else float(seconds)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / f"{name}.png"
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+        platform = offscreen_screen(tmp) if presentation else "offscreen"
+        env = dict(os.environ, QT_QPA_PLATFORM=platform,
                    BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
         cmd = [sys.executable, "-m", "boltzmann_lab.app", "--preset", name, "--autoplay", "--screenshot",
-               str(raw), "--quit-after", str(secs)]
+               str(raw), "--quit-after", str(secs)] + (["--presentation"] if presentation else [])
         r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=secs + 180)
         if r.returncode != 0 or not raw.exists():
             raise RuntimeError(f"{name}: screenshot failed (exit {r.returncode})\n{r.stderr[-2000:]}")
+        if presentation:
+            return shrink(raw, out_dir() / "presentation" / f"{name}.png", PROJECTOR)
         return shrink(raw, out_dir() / f"{name}.png")
 
 
 def main(argv=None) -> int:
     from boltzmann_lab.presets import preset_names
-    names = list(argv if argv is not None else sys.argv[1:]) or preset_names()
+    args = list(argv if argv is not None else sys.argv[1:])
+    presentation = "--presentation" in args
+    names = [a for a in args if a != "--presentation"] or preset_names()
     for name in names:
-        path = make(name)
+        path = make(name, presentation=presentation)
         print(f"{path}  {path.stat().st_size // 1024} KB", flush=True)
     return 0
 

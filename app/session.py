@@ -5,14 +5,13 @@ Saving runs on the worker thread between two steps (``Worker.call``), so the sta
 consistent step and the GUI never touches the trainer.  Opening a session starts a new run whose
 builder restores the saved state right after building the model (only the first time: Reset
 afterwards rebuilds from the config as usual), then puts the saved curve history back into the
-learning-curve view.
+learning-curve view (with the step-0 points that only the window had drawn).
 """
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future
-
-from PySide6.QtCore import QTimer
 
 from boltzmann_lab.io import session as core_session
 from boltzmann_lab.config import resolve
@@ -27,8 +26,21 @@ def save_session(window, path) -> Future:
         return fut
     cfg = window.active_cfg
     combo = getattr(window, "preset_combo", None)
-    extra = {"preset": combo.currentData() if combo is not None else None}
+    extra = {"preset": combo.currentData() if combo is not None else None,
+             "step0_points": step0_points(window)}
     return w.call(lambda worker: core_session.save_trainer(path, cfg, worker.trainer, extra))
+
+
+def step0_points(window) -> list:
+    """The curve points the window drew at step 0, before the first training step: the trainer's
+    history starts at step 1, so these (the Hopfield cue's energy and overlap,
+    boltzmann_lab.app.recall_trace) exist only in the window and are saved with the session."""
+    curves = getattr(getattr(window, "views", None), "curves", None)
+    metrics = {}
+    for name, s in (getattr(curves, "series", None) or {}).items():
+        if s.n and s.x[0] == 0 and math.isfinite(float(s.y[0])):
+            metrics[name] = float(s.y[0])
+    return [[0, 0.0, metrics]] if metrics else []
 
 
 def restoring_builder(session: core_session.Session, base=None):
@@ -46,9 +58,16 @@ def restoring_builder(session: core_session.Session, base=None):
     return build
 
 
-def history_points(history) -> list:
-    """Trainer history rows -> the worker's curve points ``(step, epoch, metrics)``."""
+def history_points(history, extra=None) -> list:
+    """Trainer history rows (and the step-0 points saved in ``extra``) -> the worker's curve
+    points ``(step, epoch, metrics)``, in step order."""
     out = []
+    for row in (extra or {}).get("step0_points") or []:
+        try:
+            step, epoch, metrics = row
+            out.append((int(step), float(epoch), {str(k): float(v) for k, v in metrics.items()}))
+        except (TypeError, ValueError, AttributeError):
+            continue          # a hand-edited or foreign session: its curves still load
     for row in history:
         metrics = {k: v for k, v in row.items() if k not in ("step", "epoch")}
         if metrics:
@@ -65,23 +84,10 @@ def open_session(window, path, autoplay: bool = False) -> core_session.Session:
     window.panel.load(cfg)
     window.start_run(cfg, autoplay=autoplay,
                      builder=restoring_builder(session, window.builder))
-    new = window.pending
-    points = history_points(session.history)
-    preset = (session.extra or {}).get("preset")
-    if preset and getattr(window, "preset_combo", None) is not None:
-        i = window.preset_combo.findData(preset)
-        if i >= 0:
-            window.preset_combo.setCurrentIndex(i)
-
-    def refill(tries=[0]):
-        # once the restored run is the active one, put its saved curves back
-        if window.worker is new and window.pending is None:
-            if points:
-                window.views.add_points(points)
-            return
-        tries[0] += 1
-        if window.pending is new and tries[0] < 6000:
-            QTimer.singleShot(30, refill)
-
-    QTimer.singleShot(30, refill)
+    # the saved curves go in when the restored run replaces the current one, before its
+    # first snapshot (MainWindow._swap_in_pending): step 0 first, in step order
+    window.pending.restored_points = history_points(session.history, session.extra)
+    # a session is its own run (a preset's settings, trained on): the preset box says "custom"
+    if hasattr(window, "show_custom"):
+        window.show_custom()
     return session

@@ -5,7 +5,8 @@ All settings live in one INI file.  Its folder is the platform's user config fol
 tests point it at a temporary folder so they never read or write the user's real settings.
 
 Keys: ``recent/files`` (list of paths, newest first, at most :data:`MAX_RECENT`),
-``window/geometry`` (QMainWindow.saveGeometry: position, size, maximised) and ``window/splitter``
+``window/geometry`` (QMainWindow.saveGeometry: position, size, maximised; restored within the
+screen's available geometry) and ``window/splitter``
 (sizes of the settings | views splitter).  Toolbar positions are not restored: the toolbars are
 fixed, and an old saved state must never reorder them.
 """
@@ -93,12 +94,17 @@ def save_window(window) -> None:
 
 
 def restore_window(window) -> bool:
-    """Apply the remembered layout to ``window``; return whether there was one."""
+    """Apply the remembered layout to ``window``, fitted to the screen it is on now (a window
+    remembered on a large monitor must not overflow a projector); return whether there was one
+    (also kept as ``window.geometry_restored``)."""
     s = settings()
     geometry = s.value("window/geometry")
     if geometry is None:
         return False
     window.restoreGeometry(geometry)
+    from .screen_fit import fit_window
+    fit_window(window)
+    window.geometry_restored = True
     sizes = s.value("window/splitter")
     splitter = getattr(window, "splitter", None)
     if sizes and splitter is not None:

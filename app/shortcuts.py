@@ -10,6 +10,8 @@ KEYS: list[tuple[str, str]] = [
     ("R", "reset (rebuild the model, keep the data)"),
     ("F11", "presentation mode: full screen, large fonts, thick lines"),
     ("H", "focus: hide the controls, keep the views and the transport"),
+    ("Tab", "presentation: next main view (Shift+Tab: back; keys 1-9 pick one)"),
+    ("S", "show / hide the settings column (put away in presentation mode)"),
     ("Esc", "leave focus, then presentation mode; close this help"),
     ("Ctrl+S", "save the session (model, chains, curves) to continue later"),
     ("Ctrl+O", "open a saved session"),
@@ -20,4 +22,5 @@ KEYS: list[tuple[str, str]] = [
     ("[  ]", "smaller / larger drawing brush"),
     ("mouse", "draw on the lattice / network state (left ↑, right ↓); hover shows values"),
     ("F1  or  ?", "this help"),
+    ("Ctrl+Q", "quit (also Session ▸ Quit)"),
 ]

@@ -24,9 +24,25 @@ GAP = (222, 226, 230)     # colour between mosaic tiles
 ACCENT = "#0b5cad"
 
 BASE_POINT_SIZE = 10
+#: presentation font size before the screen is known; ``set_presentation_size`` sets it from the
+#: screen's height (boltzmann_lab.app.screen_fit.presentation_point_size)
 PRESENTATION_POINT_SIZE = 15
 
-_state = {"presentation": False}
+_state = {"presentation": False, "pt": PRESENTATION_POINT_SIZE}
+
+
+def set_presentation_size(pt: int) -> None:
+    """Base font size (pt) of presentation mode; titles, axis labels and ticks follow it."""
+    _state["pt"] = int(pt)
+
+
+def presentation_size() -> int:
+    return _state["pt"]
+
+
+def _pt(offset: int, normal: int) -> int:
+    """A font size: ``normal`` in normal mode, the presentation size + ``offset`` otherwise."""
+    return max(_state["pt"] + offset, 8) if _state["presentation"] else normal
 
 
 def is_presentation() -> bool:
@@ -39,17 +55,22 @@ def pen_width() -> int:
 
 
 def title_size() -> str:
-    return "16pt" if _state["presentation"] else "11pt"
+    return f"{_pt(1, 11)}pt"
+
+
+def key_size() -> str:
+    """Legend keys in the curve titles."""
+    return f"{_pt(-3, 9)}pt"
 
 
 def label_style() -> dict:
-    return {"color": INK, "font-size": "14pt" if _state["presentation"] else "10pt"}
+    return {"color": INK, "font-size": f"{_pt(-1, 10)}pt"}
 
 
 def tick_font():
     from PySide6.QtGui import QFont
     f = QFont()
-    f.setPointSize(13 if _state["presentation"] else 9)
+    f.setPointSize(_pt(-2, 9))
     return f
 
 
@@ -68,7 +89,7 @@ def stylesheet(presentation: bool = False) -> str:
         text = path.read_text(encoding="utf-8")
     except OSError:
         text = ""
-    size = PRESENTATION_POINT_SIZE if presentation else BASE_POINT_SIZE
+    size = _state["pt"] if presentation else BASE_POINT_SIZE
     return text.replace("@BASE_PT@", str(size)).replace("@TITLE_PT@", str(size + 3))
 
 
@@ -78,7 +99,7 @@ def apply(app, presentation: bool = False) -> None:
     _state["presentation"] = bool(presentation)
     configure_pyqtgraph()
     font = QFont(app.font())
-    font.setPointSize(PRESENTATION_POINT_SIZE if presentation else BASE_POINT_SIZE)
+    font.setPointSize(_state["pt"] if presentation else BASE_POINT_SIZE)
     app.setFont(font)
     app.setStyleSheet(stylesheet(presentation))
 

@@ -23,7 +23,6 @@ import collections
 import queue
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,6 +30,8 @@ import numpy as np
 from PySide6.QtCore import QThread
 
 from boltzmann_lab.learning.trainer import Snapshot
+
+from .errors import log_exception
 
 #: frames per second the speed control refers to ("steps per frame")
 FRAME_RATE = 30.0
@@ -72,7 +73,7 @@ def default_builder(cfg: dict, dataset=None):
 
 def describe_error(exc: BaseException) -> str:
     """A one-paragraph message for a user: the exception's own text, its type when that adds
-    something, and no traceback (that goes to stderr for developers)."""
+    something, and no traceback (``--debug`` prints it: boltzmann_lab.app.errors)."""
     text = str(exc).strip() or exc.__class__.__name__
     if isinstance(exc, ModuleNotFoundError):
         return f"This part of Boltzmann Lab is not available: {text}"
@@ -215,8 +216,8 @@ class Worker(QThread):
             dataset = self.dataset if reuse_data else self._dataset
             trainer, dataset = self._builder(self.cfg, dataset)
         except Exception as exc:
-            if not isinstance(exc, ValueError):     # bad input is the user's news, not a bug
-                traceback.print_exc()
+            # bad input (ValueError: LoadError, ConfigError...) is the user's news, not a bug
+            log_exception(exc, "while building the run", expected=isinstance(exc, ValueError))
             self.state = "failed"
             self._event("error", describe_error(exc))
             return False
@@ -249,7 +250,7 @@ class Worker(QThread):
             if snap.done and not snap.views:
                 snap.views = t.views()          # the final picture is always drawn
         except Exception as exc:
-            traceback.print_exc()
+            log_exception(exc, "in a training step", expected=isinstance(exc, ValueError))
             try:
                 t.roll_back()
             except Exception:
@@ -399,8 +400,8 @@ class Worker(QThread):
         if last is not None and not last.views:
             try:
                 last.views = self.trainer.views()
-            except Exception:           # drawing must never stop training; metrics still flow
-                traceback.print_exc()
+            except Exception as exc:    # drawing must never stop training; metrics still flow
+                log_exception(exc, "while drawing the views")
             with self._lock:
                 self._latest = last
         if n_allowed is not None:

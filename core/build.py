@@ -50,9 +50,21 @@ def make_trainer(cfg, dataset=None, source: str = "config"):
     if monitor == "auto":
         monitor = getattr(learner, "monitor", "val_ll")
     from boltzmann_lab.learning.observers import standard_observers
-    return Trainer(learner, observers=standard_observers(learner, dataset, cfg),
+    return Trainer(learner, baseline_ll=_baseline(dataset),
+                   observers=standard_observers(learner, dataset, cfg),
                    max_steps=_config.training_length(cfg, learner.steps_per_epoch),
-                   eval_every=t["eval_every"],
+                   eval_every=t["eval_every"], eval_budget=t["eval_budget"],
                    monitor=monitor if t["early_stopping"] else None,
                    mode="min" if monitor.endswith(("error", "loss", "gap")) else "max",
                    patience=t["patience"], min_delta=t["min_delta"])
+
+
+def _baseline(dataset):
+    """The independent-unit model's log-likelihood on the rows the main likelihood metric uses
+    (validation rows when there are some, else training rows;
+    :mod:`boltzmann_lab.learning.advice`); ``None`` for categorical data or no data."""
+    if dataset is None or dataset.convention not in ("binary", "spin", "real"):
+        return None
+    from boltzmann_lab.learning.advice import independent_ll
+    held = dataset.val if len(dataset.val) else dataset.train
+    return independent_ll(dataset.train, held, dataset.convention)

@@ -34,7 +34,7 @@ DATA_KEYS: dict[str, Key] = {
                       doc="[rows, cols] for an image folder; default the first image's size"),
     "generator": Key(None, str, optional=True,
                      choices=("ising", "bars_and_stripes", "patterns", "mixture", "gaussian_mixture",
-                              "coin_tosses", "sk", "digits", "potts", "potts_lattice",
+                              "gaussian_graph", "coin_tosses", "sk", "digits", "potts", "potts_lattice",
                               "protein_family"),
                      doc="built-in data generator (used when path is not set)"),
     "convention": Key("auto", str, choices=("auto", "binary", "spin", "real", "categorical"),
@@ -44,7 +44,10 @@ DATA_KEYS: dict[str, Key] = {
                     doc="turn real values into {0,1}: x > threshold, or Bernoulli(x) with the seed"),
     "threshold": Key(0.5, NUM, doc="binarisation threshold (after scaling to [0, 1] when max > 1)"),
     "standardize": Key(False, bool, doc="real-valued data: subtract the mean, divide by the std"),
-    "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9, doc="share of samples held out"),
+    "validation_fraction": Key(0.1, NUM, low=0.0, high=0.9,
+                               doc="share of samples held out; none when binary/spin data are a "
+                                   "small finite set (<= 128 distinct rows seen < 4 times each "
+                                   "on average, e.g. bars-and-stripes)"),
     "max_samples": Key(None, int, optional=True, low=1, doc="use at most this many samples"),
     "seed": seed_key("seed for generators, stochastic binarisation and the split"),
 }
@@ -80,6 +83,12 @@ GENERATOR_KEYS: dict[str, dict[str, Key]] = {
         "n": Key(2, int, low=1, high=1000, doc="dimension"),
         "components": Key(3, int, low=1, high=100, doc="number of components"),
         "samples": Key(1000, int, low=1, high=1_000_000, doc="samples"),
+    },
+    "gaussian_graph": {
+        "L": Key(4, int, low=2, high=32, doc="lattice side (n = L^2 units, 4-neighbour couplings)"),
+        "coupling": Key(0.2, NUM, low=0.0, high=0.249,
+                        doc="precision entry -coupling between lattice neighbours (diagonal 1)"),
+        "samples": Key(200, int, low=2, high=1_000_000, doc="samples"),
     },
     "coin_tosses": {
         "biases": Key([0.8, 0.4], list, **numbers(0.0, 1.0, length=(1, 100)),
@@ -161,8 +170,13 @@ TRAINING_COMMON = {
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
     "seed": seed_key("seed for everything random in training"),
     "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics (likelihoods) at most "
-                      "every this many steps; costly evaluations are spaced further apart so that "
-                      "they take at most 15 % of the run's time (boltzmann_lab.learning.trainer)"),
+                      "every this many steps; costly ones at the multiples of it that keep within "
+                      "eval_budget (boltzmann_lab.learning.trainer)"),
+    "eval_budget": Key(0.15, NUM, low=0.0, high=1.0, doc="largest share of the run's work that "
+                       "expensive evaluations may take, by the learner's a-priori cost estimate "
+                       "from array sizes (boltzmann_lab.learning.cost; never measured time, so "
+                       "the same config evaluates at the same steps on any machine); 1: every "
+                       "eval_every steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
                    "validation metric (val_ll, or val_pll when the likelihood is intractable)"),
@@ -242,6 +256,12 @@ def resolve(cfg: dict, source: str = "config") -> dict:
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
         out[section] = resolved
+    derived = KINDS[kind].derived_defaults
+    if derived is not None:
+        given = cfg.get("training", {})
+        for name, value in derived(out["training"]).items():
+            if name not in given:
+                out["training"][name] = value
     for extra in EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bars_and_stripes", "coin_tosses", "digits", "gaussian_mixture", "ising", "mixture",
-           "patterns", "sk", "T_C"]
+__all__ = ["bars_and_stripes", "coin_tosses", "digits", "gaussian_graph", "gaussian_mixture",
+           "ising", "mixture", "patterns", "sk", "T_C"]
 
 #: critical temperature of the 2D Ising model, 2 / ln(1 + sqrt 2) ≈ 2.269
 T_C = 2.0 / np.log(1.0 + np.sqrt(2.0))
@@ -144,6 +144,15 @@ def gaussian_mixture(n=1000, n_units=2, n_components=3, seed=0, *, return_params
     ``means`` (K, n_units), ``covs`` (K, n_units, n_units), ``labels``."""
     from boltzmann_lab.data.generators import gaussian_mixture as gen
     raw = gen(n=n_units, components=n_components, samples=n, seed=seed)
+    return _out(raw, return_params)
+
+
+def gaussian_graph(n=200, L=4, coupling=0.2, seed=0, *, return_params=False):
+    """Zero-mean samples (n, L*L) of a Gaussian whose precision is an L x L lattice (diagonal 1,
+    -coupling between neighbours): the graphical-lasso test case.  ``params``: ``precision``,
+    ``edges``."""
+    from boltzmann_lab.data.generators import gaussian_graph as gen
+    raw = gen(L=L, coupling=coupling, samples=n, seed=seed)
     return _out(raw, return_params)
 
 

@@ -269,6 +269,7 @@ GENERATOR_SHAPES = {
     "patterns": lambda d: (d.get("count", 10), d.get("n", 100)),
     "mixture": lambda d: (d.get("samples", 1000), d.get("n", 20)),
     "gaussian_mixture": lambda d: (d.get("samples", 1000), d.get("n", 2)),
+    "gaussian_graph": lambda d: (d.get("samples", 200), d.get("L", 4) ** 2),
     "coin_tosses": lambda d: (d.get("experiments", 5), d.get("tosses", 10)),
     "sk": _sk_data,
     "digits": lambda d: (1797, 64),

@@ -27,6 +27,19 @@ LIVE_KEYS = {("training", "learning_rate"): "learning_rate",
              ("training", "l1"): "l1", ("training", "l2"): "l2",
              ("model", "temperature"): "temperature"}
 
+#: (section, key) -> when that key does not apply to the pending config (its row is hidden; the
+#: value stays in the config)
+INAPPLICABLE = {
+    ("data", "temperature"): lambda c: bool(c["data"].get("temperatures")),   # the list wins
+    ("data", "threshold"): lambda c: c["data"].get("binarize") != "threshold",
+    ("data", "key"): lambda c: not c["data"].get("path"),          # keys of a file's arrays
+    ("data", "image_size"): lambda c: not c["data"].get("path"),
+    ("model", "mask"): lambda c: c["model"].get("pairs") != "mask",
+}
+
+#: the model kind a data choice switches the data-free Ising simulation to
+DATA_KIND = "maxent"
+
 KIND_TITLES = {"maxent": "MaxEnt (pairwise / Ising)", "gaussian": "Gaussian MaxEnt",
                "rbm": "RBM", "dbm": "Deep Boltzmann machine", "hopfield": "Hopfield network",
                "mixture": "EM mixture", "ising": "Ising simulation (no data)",
@@ -40,12 +53,27 @@ def _fill(cfg: dict) -> dict:
     out = {}
     for section, keys in schema.items():
         given = cfg.get(section, {})
-        out[section] = {name: copy.deepcopy(given[name]) if name in given
-                        else copy.deepcopy(key.default) for name, key in keys.items()}
+        out[section] = {name: copy.deepcopy(given[name]) if name in given and
+                        _fits(key, given[name]) else copy.deepcopy(key.default)
+                        for name, key in keys.items()}
     for extra in C.EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])
     return out
+
+
+def _fits(key, value) -> bool:
+    """Is ``value`` of the type ``key`` takes?  A key of the same name can change type with the
+    model kind (RBM ``hidden = 16``, DBM ``hidden = [16, 8]``): a value that does not fit takes
+    the new key's default instead of reaching a field that cannot show it."""
+    if value is None:
+        return key.optional or key.default is None
+    types = key.type if isinstance(key.type, tuple) else (key.type,)
+    if isinstance(value, bool):
+        return bool in types
+    if isinstance(value, int) and float in types:
+        return True
+    return isinstance(value, types)
 
 
 class DataPreview(QWidget):
@@ -180,12 +208,17 @@ class ConfigPanel(QWidget):
             path._wired = True
         kind = self.cfg["model"]["kind"]
         ising = kind == "ising"
-        self.data_form.setEnabled(not ising)
+        # the Data tab stays usable for the data-free simulation: choosing data there switches
+        # the model to one that learns from it (_on_changed)
         self.preview_group.setVisible(not ising)
         self.mask_button.setVisible(kind in ("maxent", "gaussian"))
         self.data_note.setText("The live Ising simulation needs no data: it samples the "
-                               "lattice model itself." if ising else
-                               "Load a file (path) or choose a generator with its parameters.")
+                               "lattice model itself. Choosing a file or a generator here "
+                               "switches the model to MaxEnt, which learns an Ising model from "
+                               "the data." if ising else
+                               "Load a file (path) or choose a generator with its parameters, "
+                               "then Apply.")
+        self._show_applicable()
         help_ = {"maxent": "constraints: means = ⟨xᵢ⟩, pairs = ⟨xᵢxⱼ⟩ (all, lattice "
                            "neighbours, or a mask file), population = P(K) with K = Σxᵢ.",
                  "rbm": "E(v,h) = −aᵀv − bᵀh − vᵀWh; hidden units and unit types below.",
@@ -198,11 +231,30 @@ class ConfigPanel(QWidget):
                           "gauge) with APC."}.get(kind, "")
         self.model_help.setText(f"<b>{KIND_TITLES.get(kind, kind)}</b><br>{help_}")
 
+    def _show_applicable(self):
+        """Hide the rows of keys that do not apply to the pending config (INAPPLICABLE)."""
+        for (section, key), rule in INAPPLICABLE.items():
+            f = self.forms[section].field(key)
+            if f is not None:
+                try:
+                    hide = bool(rule(self.cfg))
+                except Exception:
+                    hide = False
+                self.forms[section].form.setRowVisible(f, not hide)
+
     def _on_changed(self, section, key, value):
         self.cfg[section][key] = value
-        if (section, key) in (("data", "generator"), ("model", "kind"), ("data", "convention")):
+        rebuild = (section, key) in (("data", "generator"), ("model", "kind"),
+                                     ("data", "convention"))
+        if section == "data" and key in ("path", "generator") and value is not None and \
+                self.cfg["model"]["kind"] == "ising":
+            self.cfg["model"]["kind"] = DATA_KIND        # the simulation would ignore the data
+            rebuild = True
+        if rebuild:
             self.cfg = _fill(self.cfg)
             self._rebuild()
+        else:
+            self._show_applicable()
         if (section, key) not in LIVE_KEYS:
             self.set_modified(True)
         self.edited.emit(section, key, value)
@@ -222,12 +274,26 @@ class ConfigPanel(QWidget):
             self.cfg[section][key] = value
 
     def load_file(self, path: str) -> None:
-        """A data file was picked: use it instead of a generator and start a run on it (if the
-        file is bad, the main window shows why and keeps the current data and model)."""
+        """A data file was picked: use it instead of a generator.  Nothing starts until Apply
+        (if the file is bad, the main window then shows why, keeps the current data and model,
+        and puts the running run's data back in this panel: :meth:`restore_data`)."""
         if self.cfg["data"].get("generator") is not None:
             self.set_value("data", "generator", None)
         self.set_value("data", "path", path)
-        self.apply_requested.emit()
+        self.tabs.setCurrentIndex(0)
+
+    def restore_data(self, cfg: dict) -> None:
+        """Show the data of ``cfg`` (the running run) again, e.g. after a refused file; the
+        other pending edits stay (Apply stays on when they differ from ``cfg``)."""
+        if not cfg:
+            return
+        pending = copy.deepcopy(self.cfg)
+        pending["data"] = copy.deepcopy(cfg.get("data", {}))
+        if cfg["model"]["kind"] == "ising":          # undo the switch the data choice made
+            pending["model"]["kind"] = "ising"
+        self.cfg = _fill(pending)
+        self._rebuild()
+        self.set_modified(self.cfg != _fill(cfg))
 
     def set_modified(self, on: bool) -> None:
         self.apply_button.setEnabled(on)

@@ -222,3 +222,86 @@ def convention_levels(convention: str, arr: np.ndarray | None = None,
     if state is not None:
         state["levels"] = (lo, hi)
     return lo, hi
+
+
+def loosen_title(plot: pg.PlotItem) -> None:
+    """Keep a plot's title from setting the plot's minimum width (pyqtgraph makes it the text's
+    width at every change, which widens the plot past a narrow canvas, clipping the plot): the
+    title is fitted to the plot instead (wrapped or elided by its owner)."""
+    label = plot.titleLabel
+    if getattr(label, "_loose", False):
+        label.setMinimumWidth(10)
+        return
+    label._loose = True
+    tight = label.updateMin
+
+    def update_min():
+        tight()
+        label.setMinimumWidth(10)
+        hints = getattr(label, "_sizeHint", None)
+        if hints:
+            for key in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+                if key in hints:
+                    hints[key] = (10, hints[key][1])
+        label.updateGeometry()
+    label.updateMin = update_min
+    update_min()
+
+
+def set_wrapped_title(plot: pg.PlotItem, text: str) -> None:
+    """A plot title that wraps onto further lines (at spaces) when the plot is narrower than the
+    text, re-wrapped whenever the plot is resized, so that it is never cut."""
+    plot._wrap_title = text
+    if not getattr(plot, "_wrap_connected", False):
+        plot._wrap_connected = True
+        plot.geometryChanged.connect(lambda p=plot: _rewrap_title(p))
+    _rewrap_title(plot)
+
+
+def _rewrap_title(plot) -> None:
+    import html
+    from PySide6.QtGui import QFont, QFontMetrics
+    text = getattr(plot, "_wrap_title", "")
+    f = QFont()
+    f.setPointSizeF(float(theme.title_size().rstrip("pt")))
+    fm = QFontMetrics(f)
+    width = plot.vb.width() if plot.vb.width() > 60 else plot.width()    # the title's column
+    room = max(int(width) - 8, 40) if width > 0 else 10 ** 6
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and fm.horizontalAdvance(lines[-1] + " " + word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    shown = "<br>".join(html.escape(ln) for ln in lines)
+    if shown != getattr(plot, "_wrap_shown", None):
+        plot._wrap_shown = shown
+        plot.setTitle(shown, size=theme.title_size(), color=theme.INK)
+        loosen_title(plot)
+        h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
+        plot.titleLabel.setMaximumHeight(h)
+        plot.layout.setRowFixedHeight(0, h)
+
+
+def wrap_bottom_label(plot: pg.PlotItem) -> None:
+    """The bottom axis label wraps onto further lines when it is longer than the axis (the axis
+    grows to hold them), re-wrapped whenever the plot is resized, so that it is never cut."""
+    if getattr(plot, "_wrap_bottom", False):
+        _rewrap_bottom(plot)
+        return
+    plot._wrap_bottom = True
+    plot.geometryChanged.connect(lambda p=plot: _rewrap_bottom(p))
+    _rewrap_bottom(plot)
+
+
+def _rewrap_bottom(plot) -> None:
+    ax = plot.getAxis("bottom")
+    label = ax.label
+    if label is None or not label.isVisible():
+        return
+    label.setTextWidth(-1)
+    room = ax.width() - 4
+    width = -1 if room <= 40 or label.boundingRect().width() <= room else room
+    label.setTextWidth(width)
+    ax._updateHeight()
+    ax.resizeEvent()

@@ -3,7 +3,8 @@
 Metric names come from the learners (documented in the README).  They are grouped by name:
 log-likelihoods and the EM bound, energies, magnetisation, overlaps, errors/gaps, and the rest.
 ``exact_<name>`` metrics (e.g. Onsager's ``exact_energy``) are drawn as dashed reference lines
-in the colour of ``<name>``.
+in the colour of ``<name>``; ``baseline_ll`` (the independent-unit model,
+:mod:`boltzmann_lab.learning.advice`) as a grey dashed line in the likelihood plot.
 
 Each curve item is created once and updated with ``setData``.  Points are stored in bounded
 arrays: past ``MAX_POINTS`` every other stored point is dropped, so memory stays flat in a long
@@ -20,14 +21,14 @@ from __future__ import annotations
 import html
 import math
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from .. import theme
-from .base import View, style_plot
+from .base import View, loosen_title, style_plot
+from .curve_series import MAX_POINTS, _Series  # noqa: F401 (MAX_POINTS: the API)
+from .curve_scale import MIN_STEPS, ShortAxis, elide_title, text_width, wrap_keys, y_range
 
-MAX_POINTS = 4000
 
 #: (group id, plot title, y label, test on the metric name), first match wins
 GROUPS = [
@@ -46,6 +47,9 @@ GROUPS = [
     ("fit", "Model-vs-data correlation fit", "", lambda m: "pearson" in m or "slope" in m),
     ("gap", "Gaps", "nats", lambda m: any(s in m for s in ("gap", "gain", "loss", "diff"))),
     ("contacts", "Contact prediction", "precision", lambda m: m == "contact_precision"),
+    ("edges", "Non-zero couplings", "pairs",
+     lambda m: m in ("n_nonzero", "edges_found", "false_edges")),
+    ("coupling", "Learned coupling on the lattice bonds", "J", lambda m: m == "mean_coupling"),
     ("other", "Other metrics", "", lambda m: True),
 ]
 
@@ -60,10 +64,12 @@ PRETTY = {
     "stable_patterns": "stable patterns", "flips": "flipped units per sweep",
     "max_cov_error": "max |Δ covariance|", "train_pll": "train pseudo-LL", "val_pll": "validation pseudo-LL",
     "contact_precision": "top-K contact precision", "coupling_error": "coupling error γ vs truth",
-    "sites_fitted": "sites fitted (plmDCA)",
+    "sites_fitted": "sites fitted (plmDCA)", "mean_coupling": "mean learned J",
+    "n_nonzero": "non-zero", "edges_found": "true found", "false_edges": "false",
     "rhat_energy": "R̂ of energy", "rhat_m": "R̂ of m", "tau_m": "τ of m (steps)",
     "w1_energy": "W₁ of E/N", "w1_abs_m": "W₁ of |m|", "error_per_noise": "error / (data ⊕ MCMC noise)",
     "replicas": "tempering replicas", "swap_rate": "replica swap rate",
+    "baseline_ll": "independent units (baseline)",
 }
 
 #: metrics that are bookkeeping rather than curves
@@ -71,51 +77,6 @@ SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"
         "replicas", "tau_m"}
 
 
-#: y_range: the recent part of a run is the last RECENT_FRACTION of its steps; earlier values
-#: are left off-scale when showing them would squeeze the recent curves into less than
-#: 1/SQUASH of the plot's height, and only in runs of at least MIN_STEPS steps (a Hopfield
-#: recall or a short EM fit always shows everything)
-RECENT_FRACTION = 0.5
-SQUASH = 50.0
-MIN_STEPS = 20
-
-
-def y_range(xs, ys, run=None, recent_fraction=RECENT_FRACTION, squash=SQUASH,
-            min_steps=MIN_STEPS, include=()) -> tuple[float, float, bool] | None:
-    """The y range (lo, hi, early_off_scale) to show curves ``(xs[i], ys[i])`` (arrays).
-
-    Normally min..max of every finite point (and of the values in ``include``) with a 6 %
-    margin.  In a run spanning steps ``run`` = (first, last) (default: these curves' own) of at
-    least ``min_steps`` steps, if the points of the last ``recent_fraction`` of the run span
-    less than 1/``squash`` of the whole range, the range is the recent points' own with a margin
-    of one recent span (at least 1 % of the whole range) on each side, so the recent curves fill
-    up to a third of the height and their values can be read on the axis, and the flag says
-    that earlier values are off-scale.
-    None when there is nothing finite to show."""
-    x_all = np.concatenate([np.asarray(x, dtype=float).ravel() for x in xs]) if xs else \
-        np.empty(0)
-    y_all = np.concatenate([np.asarray(y, dtype=float).ravel() for y in ys]) if ys else \
-        np.empty(0)
-    ok = np.isfinite(x_all) & np.isfinite(y_all)
-    x_all, y_all = x_all[ok], y_all[ok]
-    if not y_all.size:
-        return None
-    extra = [float(v) for v in include]
-    lo, hi = min([float(y_all.min())] + extra), max([float(y_all.max())] + extra)
-    span = hi - lo
-    pad = 0.06 * span if span > 0 else max(0.5 * abs(hi), 0.5)
-    x0, x1 = run if run is not None else (float(x_all.min()), float(x_all.max()))
-    if x1 - x0 >= min_steps:
-        recent = y_all[x_all >= x1 - recent_fraction * (x1 - x0)]
-        if recent.size:
-            rlo = min([float(recent.min())] + extra)
-            rhi = max([float(recent.max())] + extra)
-            rspan = max(rhi - rlo, 1e-9 * max(abs(rlo), abs(rhi), 1e-300))
-            if span > squash * rspan:
-                # at least 1 % of the whole range: a converged, flat tail is not blown up
-                margin = max(rspan, 0.01 * span)
-                return max(lo - pad, rlo - margin), min(hi + pad, rhi + margin), True
-    return lo - pad, hi + pad, False
 
 
 def group_of(name: str) -> str:
@@ -126,105 +87,14 @@ def group_of(name: str) -> str:
     return "other"
 
 
-class _Series:
-    """A bounded (x, y) buffer with a uniform stride, and its curve item.
-
-    When the buffer is full every other stored point is dropped and from then on only every
-    second offered point is kept (the stride doubles), so the stored history stays evenly
-    spaced and memory stays bounded however long the run; the newest point is always drawn.
-    """
-
-    def __init__(self, curve, colour, label, exact):
-        self.curve = curve
-        self.colour, self.label, self.exact = colour, label, exact
-        self.x = np.empty(256)
-        self.y = np.empty(256)
-        self.n = 0
-        self.stride = 1
-        self.offered = 0
-        self.tail = None           # newest point when the stride skipped it
-        self.dirty = False
-        self.log = False
-
-    def append(self, x, y):
-        self.dirty = True
-        keep = self.offered % self.stride == 0
-        self.offered += 1
-        if not keep:
-            self.tail = (x, y)
-            return
-        self.tail = None
-        if self.n == len(self.x):
-            if self.n >= MAX_POINTS:
-                k = (self.n + 1) // 2
-                self.x[:k], self.y[:k] = self.x[:self.n:2].copy(), self.y[:self.n:2].copy()
-                self.n = k
-                self.stride *= 2
-                self.offered = 1          # this point is kept; the next kept one is stride on
-            else:
-                self.x = np.resize(self.x, 2 * len(self.x))
-                self.y = np.resize(self.y, 2 * len(self.y))
-        self.x[self.n] = x
-        self.y[self.n] = y
-        self.n += 1
-
-    def last(self):
-        if self.tail is not None:
-            return self.tail[1]
-        return self.y[self.n - 1] if self.n else None
-
-    def flush(self):
-        if self.dirty:
-            x, y = self.x[:self.n], self.y[:self.n]
-            if self.tail is not None:
-                x = np.append(x, self.tail[0])
-                y = np.append(y, self.tail[1])
-            if self.log:     # log axes: non-positive values have no place, leave a gap
-                y = np.where(y > 0, y, np.nan)
-            # a handful of points (an exact fit done in one step, a short EM run) would be an
-            # invisible or unreadable line: mark each point
-            few = len(x) <= 30
-            if few != getattr(self, "_symbols", None):
-                self._symbols = few
-                if few:
-                    self.curve.setSymbol("o")
-                    self.curve.setSymbolSize(7)
-                    self.curve.setSymbolBrush(self.colour)
-                    self.curve.setSymbolPen(None)
-                else:
-                    self.curve.setSymbol(None)
-            self.curve.setData(x, y)
-            self.dirty = False
-
-
-class ShortAxis(pg.AxisItem):
-    """A value axis that labels at most one tick per ``LABEL_PX`` pixels: three stacked plots in
-    half a window are ~60 px tall, where pyqtgraph puts at least three labels (its minimum number
-    of intervals) and they run into an unreadable column."""
-
-    LABEL_PX = 20
-
-    def tickSpacing(self, minVal, maxVal, size):    # noqa: N802,N803 (pyqtgraph names)
-        levels = super().tickSpacing(minVal, maxVal, size)
-        dif = abs(maxVal - minVal)
-        if not levels or dif == 0 or dif / levels[0][0] <= max(size / self.LABEL_PX, 2.0):
-            return levels
-        room = max(int(size // self.LABEL_PX), 2)
-        step = 10.0 ** math.floor(math.log10(dif / room))
-        # the widest round step that still puts a label well inside the range (labels at the
-        # very ends are hidden by pyqtgraph)
-        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
-        for m in (10, 5, 2, 1):
-            sp = m * step
-            first = math.ceil((lo + 0.1 * dif) / sp) * sp
-            if first <= hi - 0.1 * dif:
-                return [(sp, 0.0)]
-        return [(step, 0.0)]
-
-
 #: groups shown first for a kind (the rest follow in GROUPS order)
-PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization")}
+PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization"),
+            "maxent": ("coupling", "ll")}
 MAX_PLOTS = 3
+#: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
+#: than that many times the plots shows fewer groups rather than squeezed ones
+PLOT_ROOM = {False: 110, True: 170}
+MIN_DATA_PX = {False: 45, True: 75}
 LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
@@ -239,6 +109,12 @@ class CurvesView(View):
         self.series: dict[str, _Series] = {}
         self._colour_count: dict[str, int] = {}
         self._groups: tuple = ()
+        self.references: list = []        # boltzmann_lab.app.reference_lines.ReferenceLine
+        self._ref_items: list = []
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(40)
+        self._resize_timer.timeout.connect(self._after_resize)
         self.set_caption("x axis: training step")
 
     def set_kind(self, kind: str) -> None:
@@ -247,6 +123,7 @@ class CurvesView(View):
                         "hopfield": "Recall traces"}.get(kind, "Learning curves"))
         self.set_caption("x axis: steps (each = the configured lattice sweeps); dashed: exact "
                          "L→∞ values (Onsager energy, Yang magnetisation)" if kind == "ising"
+                         else "x axis: recall step" if kind == "hopfield"
                          else "x axis: training step")
 
     @staticmethod
@@ -275,6 +152,8 @@ class CurvesView(View):
 
     def clear(self):
         self._detach()
+        self.references = []
+        self._cap = None
         self.series.clear()
         self._colour_count.clear()
         self._groups = ()
@@ -287,9 +166,51 @@ class CurvesView(View):
             [g for g, *_ in GROUPS if g in present and g not in first]
         if len(order) > 1 and "other" in order:
             order.remove("other")          # bookkeeping numbers only when nothing else exists
-        return tuple(order[:MAX_PLOTS])
+        return tuple(order[:min(MAX_PLOTS, self.room_for_plots())])
+
+    def room_for_plots(self) -> int:
+        """How many stacked plots the view's height allows (at least one)."""
+        h = self.canvas.height() if self.isVisible() else 10 ** 6
+        per = PLOT_ROOM[theme.is_presentation()]
+        shown = len(self._groups)
+        cap = self.__dict__.get("_cap")
+        if cap is not None and h <= cap[1] + 30:
+            return cap[0]                 # fewer plots: their titles took more room
+        if shown and per * shown <= h < per * (shown + 1) + 15:
+            return shown                  # a few pixels either way do not rebuild the plots
+        return max(1, int(h // per))
+
+    def _check_squeeze(self):
+        """A plot whose data area came out flatter than MIN_DATA_PX (long titles on several
+        lines): one plot fewer at this height."""
+        plots = list(self.plots.values())
+        low = MIN_DATA_PX[theme.is_presentation()]
+        settled = abs(sum(p.height() for p in plots) - self.canvas.height()) < 40
+        if not settled and plots and self.isVisible():
+            self._resize_timer.start()        # look again once the layout has caught up
+        elif len(plots) > 1 and self.isVisible() and min(p.vb.height() for p in plots) < low:
+            self._cap = (len(plots) - 1, self.canvas.height())
+            self.flush()
+
+    # ------------------------------------------------------------------ reference lines
+    def set_references(self, lines) -> None:
+        """Dashed horizontal lines where the answer is known (``ReferenceLine``s: metric,
+        value, label), each in the plot of its metric's group; the y range includes them."""
+        self.references = [r for r in lines if math.isfinite(float(r.value))]
+        self._draw_references()
+        self._fit_ranges()
+
+    def _draw_references(self):
+        from ..reference_lines import draw
+        draw(self)
+
+    def _reference_values(self, gid) -> tuple:
+        return tuple(float(r.value) for r in self.references if group_of(r.metric) == gid)
 
     def _detach(self):
+        for plot, item in self._ref_items:
+            plot.removeItem(item)
+        self._ref_items = []
         for gid, plot in self.plots.items():
             for s in self.series.values():
                 if s.curve.getViewBox() is not None and s.curve in plot.listDataItems():
@@ -318,12 +239,16 @@ class CurvesView(View):
             if gid in LOG_GROUPS:
                 plot.setLogMode(y=True)
             plot._title_text = title
+            plot._ylabel = ylabel
+            plot._unit_in_title = False
             plot._off_scale = False
             # the view fits y itself (y_range) until the user zooms with the mouse
             plot._fit_y = True
             plot.vb.enableAutoRange(y=False)
             plot.vb.sigRangeChangedManually.connect(
                 lambda *_, p=plot: setattr(p, "_fit_y", False))
+            # titles, labels and the number of plots follow the data area's size
+            plot.vb.sigResized.connect(lambda *_: self._resize_timer.start())
             if gid == "noise":     # the convergence line: errors within the sampling noise
                 plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen(
                     theme.MUTED, width=1, style=Qt.DashLine)))
@@ -343,6 +268,7 @@ class CurvesView(View):
                     s.dirty = True
                     plot.addItem(s.curve)
             self._retitle(gid)
+        self._draw_references()
 
     def _retitle(self, gid):
         """The legend lives in the title: coloured line glyphs never cover the data."""
@@ -356,38 +282,83 @@ class CurvesView(View):
         if plot._off_scale:
             keys.append(f'<span style="color:{theme.MUTED}">(early values off-scale)</span>')
         size = theme.title_size()
-        key_size = "12pt" if theme.is_presentation() else "9pt"
-        # title and keys on one line when they fit the plot's width, else keys on a second line
-        plain = plot._title_text + "      " + "    ".join(
-            ("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid)
+        key_size = theme.key_size()
+        # the title is centred over the data area (right of the y axis)
+        room = max(int(plot.vb.width()) - 8 if plot.vb.width() > 60 else
+                   self.canvas.width() - 100, 50)
+        title = plot._title_text
+        plain = [("━━ " + s.label) for n, s in self.series.items() if group_of(n) == gid]
+        if plot._unit_in_title:
+            unit = f"({plot._ylabel})"
+            if text_width(f"{title} {unit}", size, key_size) <= room:
+                title = f"{title} {unit}"
+            else:                          # the unit leads the keys' line instead
+                plain.insert(0, f"y: {plot._ylabel}")
+                keys.insert(0, f"y: {html.escape(plot._ylabel)}")
+        full, fit = title, room
+        # title and keys on one line when they fit the plot's width, else the keys on as many
+        # further lines as they need; the rendered width decides (the widths measured here are
+        # estimates), narrowing the room until the text fits
         if plot._off_scale:
-            plain += "    (early values off-scale)"
-        one_line = self._text_width(plain, size, key_size) <= self.canvas.width() - 40
-        plot._title_lines = 1 if one_line else 2
-        plot.setTitle(f'<span style="font-weight:600">{html.escape(plot._title_text)}</span>'
-                      + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
-                      + f'<span style="font-size:{key_size}">'
-                      + "&nbsp;&nbsp; ".join(keys) + "</span>", size=size, color=theme.INK)
-        # a long title must not widen the plot past its frame: let it be clipped instead
-        plot.titleLabel.setMinimumWidth(10)
-
-    @staticmethod
-    def _text_width(plain: str, title_size: str, key_size: str) -> int:
-        """Rough width in px of a title (bold, ``title_size``) with its keys (``key_size``)."""
-        from PySide6.QtGui import QFont, QFontMetrics
-        title, _, rest = plain.partition("      ")
-        f = QFont()
-        f.setPointSizeF(float(title_size.rstrip("pt")))
-        f.setBold(True)
-        k = QFont()
-        k.setPointSizeF(float(key_size.rstrip("pt")))
-        return QFontMetrics(f).horizontalAdvance(title + "   ") + \
-            QFontMetrics(k).horizontalAdvance(rest)
+            plain.append("(early values off-scale)")
+        one_line = text_width(title + "      " + "    ".join(plain), size, key_size) <= room
+        plot._title_room = room
+        for _ in range(5):
+            title = elide_title(full, size, fit)
+            lines = wrap_keys(plain, keys, size, key_size, fit)
+            rows = ["&nbsp;&nbsp; ".join(k for _, k in ln) for ln in lines]
+            plot._title_lines = 1 if one_line else 1 + len(lines)
+            plot.setTitle(f'<span style="font-weight:600">{html.escape(title)}</span>'
+                          + ("&nbsp;&nbsp;&nbsp;" if one_line else "<br>")
+                          + f'<span style="font-size:{key_size}">'
+                          + ("&nbsp;&nbsp; " if one_line else "<br>").join(rows) + "</span>",
+                          size=size, color=theme.INK)
+            over = plot.titleLabel.item.boundingRect().width() - room
+            if over <= 2 or fit < 60:
+                break
+            if one_line:
+                one_line = False
+            else:
+                fit = int(fit - over - 6)
+        # pyqtgraph gives a title one 30 px row: as many rows as its lines need
+        h = max(30, int(plot.titleLabel.item.boundingRect().height()) - 4)
+        plot.titleLabel.setMaximumHeight(h)
+        plot.layout.setRowFixedHeight(0, h)
+        loosen_title(plot)      # a long title must not widen the plot past its frame
 
     def resizeEvent(self, event):     # noqa: N802 (Qt name): titles may fit on one line now
         super().resizeEvent(event)
+        # once the size has settled (a change of layout resizes the view several times, and a
+        # relayout rebuilds the plots)
+        self._resize_timer.start()
+
+    def _after_resize(self):
+        if self.series and self.visible_groups() != self._groups:
+            self.flush()                  # more or fewer plots fit now
         for gid in self.plots:
             self._retitle(gid)
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self):
+        """A y label longer than its plot is high would run into the next plot's: it moves into
+        the title as "(unit)" instead, and back when there is room again."""
+        self._check_squeeze()
+        for gid, plot in self.plots.items():
+            if plot.vb.width() > 60 and abs(plot.vb.width() - 8 -
+                                            getattr(plot, "_title_room", 0)) > 3:
+                self._retitle(gid)          # the data area's width is known (or changed)
+            if not plot._ylabel:
+                continue
+            ax = plot.getAxis("left")
+            need = ax.label.boundingRect().width()
+            have = plot.vb.height()
+            if have <= 0:
+                continue
+            move = need > have if not plot._unit_in_title else need > have - 12
+            if move != plot._unit_in_title:
+                plot._unit_in_title = move
+                ax.showLabel(not move)
+                self._retitle(gid)
 
     def _fit_ranges(self):
         """Set each plot's y range from its curves (:func:`y_range`)."""
@@ -410,10 +381,15 @@ class CurvesView(View):
                     if s.tail is not None:
                         xs.append([s.tail[0]])
                         ys.append([s.tail[1]])
-            r = y_range(xs, ys, run=run, include=(1.0,) if gid == "noise" else ())
+            refs = self._reference_values(gid)
+            # a recall is short however many steps it is cut into: show all of it
+            r = y_range(xs, ys, run=run, include=((1.0,) if gid == "noise" else ()) + refs,
+                        min_steps=10 ** 9 if self.kind == "hopfield" else MIN_STEPS)
             if r is None:
                 continue
             lo, hi, off = r
+            if refs and max(refs) > hi - 0.12 * (hi - lo):
+                hi = max(refs) + 0.15 * (hi - lo)      # room for the top line's label
             if off != plot._off_scale:
                 plot._off_scale = off
                 self._retitle(gid)
@@ -425,9 +401,11 @@ class CurvesView(View):
         s = self.series.get(name)
         if s is None:
             gid = group_of(name)
-            exact = name.startswith("exact_")
-            base = name[6:] if exact else name
-            if exact and base in self.series:
+            exact = name.startswith("exact_") or name == "baseline_ll"   # dashed references
+            base = name[6:] if name.startswith("exact_") else name
+            if name == "baseline_ll":
+                colour = theme.MUTED
+            elif exact and base in self.series:
                 colour = self.series[base].colour
             else:
                 i = self._colour_count.get(gid, 0)
@@ -435,7 +413,8 @@ class CurvesView(View):
                 colour = theme.PALETTE[i % len(theme.PALETTE)]
             pen = pg.mkPen(colour, width=theme.pen_width(),
                            style=Qt.DashLine if exact else Qt.SolidLine)
-            label = ("exact " + PRETTY.get(base, base)) if exact else PRETTY.get(name, name)
+            label = ("exact " + PRETTY.get(base, base)) if name.startswith("exact_") \
+                else PRETTY.get(name, name)
             if exact and base in ("energy", "magnetization", "abs_magnetization"):
                 label = "exact, L→∞"       # Onsager / Yang (named in the caption)
             # downsampling/clipping are set by the PlotItem when the curve is added (setting
@@ -461,6 +440,7 @@ class CurvesView(View):
         for s in self.series.values():
             s.flush()
         self._fit_ranges()
+        self._fit_axis_labels()
 
     def add_points(self, points, flush: bool = True) -> None:
         """``points``: list of (step, epoch, metrics dict) from the worker, in order; drawn now

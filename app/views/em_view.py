@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .. import theme
-from .base import View, style_plot
+from .base import View, set_wrapped_title, style_plot, wrap_bottom_label
 
 
 class EMView(View):
@@ -63,6 +63,7 @@ class EMView(View):
             if label and label != self._xlabel:   # what the x axis is (boltzmann_lab.models.mixture.em_slice)
                 self._xlabel = label
                 self.plot.setLabel("bottom", label, **theme.label_style())
+                wrap_bottom_label(self.plot)
             ll = np.asarray(v["em_ll"], dtype=float).ravel()
             self.ll.setData(th, ll)
             bound = v.get("em_bound")
@@ -161,8 +162,7 @@ class EMView(View):
             for p in (self.plot, self.grid_plot):     # share the width by the stretch alone
                 p.setPreferredWidth(10)
             style_plot(self.grid_plot, xlabel="θ₁", ylabel="θ₂")
-            self.grid_plot.setTitle("ℓ(θ₁, θ₂), bound contours, EM path", size=theme.title_size(),
-                                    color=theme.INK)
+            set_wrapped_title(self.grid_plot, "ℓ(θ₁, θ₂), bound contours, EM path")
             self.grid_image = pg.ImageItem(axisOrder="row-major")
             self.grid_plot.addItem(self.grid_image)
             self.grid_path = self.grid_plot.plot([], [], pen=pg.mkPen("w", width=2),

@@ -37,7 +37,7 @@ class MomentsView(View):
         style_plot(self.plot, xlabel="data", ylabel="model")
         self.plot.addLegend(offset=(10, 10), labelTextColor=theme.INK,
                             brush=pg.mkBrush(255, 255, 255, 220),
-                            labelTextSize="13pt" if theme.is_presentation() else "9pt")
+                            labelTextSize=f"{theme.tick_font().pointSize()}pt")
         self.diag = pg.InfiniteLine(pos=(0, 0), angle=45,
                                     pen=pg.mkPen(theme.MUTED, width=1.5, style=pg.QtCore.Qt.DashLine))
         self.plot.addItem(self.diag)

@@ -14,6 +14,8 @@ from .base import (View, convention_levels, display_shape, hstack_blocks, image_
 
 BLOCKS = (("data", "data"), ("reconstruction", "reconstructions"), ("fantasy", "fantasy particles"),
           ("means", "component means"))
+#: shorter headers for narrow blocks (a small window, presentation fonts)
+SHORT = {"reconstructions": "recon.", "fantasy particles": "fantasy", "component means": "means"}
 
 
 class SamplesView(View):
@@ -28,6 +30,9 @@ class SamplesView(View):
         self._levels_state: dict = {}
         self._labels: list[pg.TextItem] = []
         self._label_key = None
+        self._blocks: list = []          # (label, x0, width) in image pixels
+        self.plot.vb.sigResized.connect(self._fit_headers)
+        self.plot.vb.sigRangeChanged.connect(self._fit_headers)
 
     @staticmethod
     def accepts(snap) -> bool:
@@ -61,8 +66,10 @@ class SamplesView(View):
             for item in self._labels:
                 self.plot.removeItem(item)
             self._labels = []
+            self._blocks = []
             x = 0
             for (_, label), t in zip(present, tiles):
+                self._blocks.append((label, x, t.shape[1]))
                 item = pg.TextItem(label, color=theme.INK, anchor=(0.5, 1.0))
                 f = theme.tick_font()
                 f.setBold(True)
@@ -73,6 +80,7 @@ class SamplesView(View):
                 x += t.shape[1] + gap
             self.plot.setRange(xRange=(0, mosaic.shape[1]),
                                yRange=(-0.12 * mosaic.shape[0] - 2, mosaic.shape[0]), padding=0.02)
+            self._fit_headers()
         names = " | ".join(label for _, label in present)
         if snap.kind == "hopfield" and [k for k, _ in present] == ["data"]:
             self.set_title(f"Stored patterns ({arrays[0].shape[0]} shown)")
@@ -82,6 +90,29 @@ class SamplesView(View):
             self.set_caption("fantasy particles = exact samples of the current mixture"
                              if snap.kind == "mixture" else
                              "fantasy particles = persistent chains of the model's own sampler")
+
+    def _fit_headers(self, *_):
+        """Each header no wider than its block on screen: the full text, a short form, or an
+        elided one (headers of narrow blocks would otherwise run into each other)."""
+        if not self._labels or len(self._labels) != len(self._blocks):
+            return
+        (x0, x1), _ = self.plot.vb.viewRange()
+        width = self.plot.vb.width()
+        if width <= 0 or x1 <= x0:
+            return
+        scale = width / (x1 - x0)
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QFontMetrics
+        for item, (label, _, w) in zip(self._labels, self._blocks):
+            fm = QFontMetrics(item.textItem.font())
+            room = int(w * scale) - 4
+            text = label
+            if fm.horizontalAdvance(text) > room:
+                text = SHORT.get(label, label)
+                if fm.horizontalAdvance(text) > room:
+                    text = fm.elidedText(text, Qt.ElideRight, max(room, 1))
+            if item.textItem.toPlainText() != text:
+                item.setText(text)
 
     def clear(self):
         self._levels_state.clear()

@@ -51,7 +51,40 @@ class ViewGrid(QWidget):
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setWordWrap(True)       # never a reason for a wider window
         self.grid.addWidget(self.placeholder, 0, 0)
+        # compact (presentation) mode: one main view + the curves; the others one key away
+        self.compact = False
+        self.page = 0
+        #: the view a run shows first in compact mode (a preset's ``[view] main_view``)
+        self.main_view = None
+        self._paged = False
+        from .base import ElidedLabel
+        self.pager = ElidedLabel("")
+        self.pager.setObjectName("hint")
+        self.pager.hide()
         self._layout()
+
+    # ------------------------------------------------------------------ compact mode
+    def set_compact(self, on: bool) -> None:
+        """Compact mode (presentation): the main view and the curves only, larger; Tab or the
+        number keys (:meth:`show_page`) bring the other views in as the main view."""
+        if bool(on) != self.compact:
+            self.compact = bool(on)
+            self._layout(force=True)
+
+    def pages(self) -> list:
+        """Names of the views that take turns as the main view in compact mode."""
+        return [cls.name for cls in VIEW_TYPES if cls.name in self.views and cls.name != "curves"]
+
+    def show_page(self, index: int) -> None:
+        """Make view ``index`` (0-based, in :meth:`pages` order; wraps) the main view."""
+        pages = self.pages()
+        if pages:
+            self.page = index % len(pages)
+            self._paged = True
+            self._layout(force=True)
+
+    def next_page(self, delta: int = 1) -> None:
+        self.show_page(self.page + delta)
 
     def view(self, name):
         return self.views.get(name)
@@ -61,6 +94,7 @@ class ViewGrid(QWidget):
 
     def clear(self):
         """New run: forget every view's data and hide them until data arrives again."""
+        self.page, self._paged = 0, False
         self._latest = None
         self._dirty = set()
         self.__dict__.setdefault("_last_draw", {}).clear()
@@ -143,6 +177,13 @@ class ViewGrid(QWidget):
     def _layout(self, force=False):
         names = tuple(cls.name for cls in VIEW_TYPES if cls.name in self.views and
                       (cls.name != "curves" or self.curves.has_data()))
+        pages = [n for n in names if n != "curves"]
+        if not self._paged and self.main_view in pages:
+            self.page = pages.index(self.main_view)
+        if self.compact and pages:
+            self.page %= len(pages)
+            main = pages[self.page]
+            names = (main,) + (("curves",) if "curves" in names else ())
         if names == self._visible and not force:
             return
         self._visible = names
@@ -150,6 +191,8 @@ class ViewGrid(QWidget):
             self.grid.removeWidget(v)
             v.hide()
         self.grid.removeWidget(self.placeholder)
+        self.grid.removeWidget(self.pager)
+        self.pager.hide()
         for i in range(4):
             self.grid.setColumnStretch(i, 0)
             self.grid.setRowStretch(i, 0)
@@ -158,6 +201,9 @@ class ViewGrid(QWidget):
             self.placeholder.show()
             return
         self.placeholder.hide()
+        if self.compact:
+            self._layout_compact(names, pages)
+            return
         k = len(names)
         cols = 1 if k == 1 else (2 if k <= 4 else 3)
         rows = (k + cols - 1) // cols
@@ -172,3 +218,28 @@ class ViewGrid(QWidget):
             self.grid.setColumnStretch(c, 1)
         for r in range(rows):
             self.grid.setRowStretch(r, 1)
+
+    def _layout_compact(self, names, pages):
+        """Main view left (3/5 of the width), curves right, full height; a hint names the
+        views one key away."""
+        row = 0
+        if len(pages) > 1:
+            others = "   ".join(f"{i + 1} {self._short_title(n)}" for i, n in enumerate(pages))
+            self.pager.setText(f"view {self.page + 1} of {len(pages)} — Tab: next   ·   {others}")
+            self.grid.addWidget(self.pager, 0, 0, 1, 2)
+            self.pager.show()
+            row = 1
+        for c, name in enumerate(names):
+            self.grid.addWidget(self.views[name], row, c)
+            self.views[name].show()
+        if len(names) == 2:
+            self.grid.setColumnStretch(0, 3)
+            self.grid.setColumnStretch(1, 2)
+        else:
+            self.grid.setColumnStretch(0, 1)
+        self.grid.setRowStretch(row, 1)
+
+    def _short_title(self, name) -> str:
+        v = self.views.get(name)
+        text = v.title_label.text() if v is not None else name
+        return text.split(":")[0].split("(")[0].strip() or name

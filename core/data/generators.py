@@ -13,6 +13,7 @@ generator              convention  what
 ``patterns``           spin        random +-1 patterns or letter glyphs (Hopfield memories)
 ``mixture``            binary      Bernoulli mixture with known weights and means
 ``gaussian_mixture``   real        Gaussian mixture with known weights, means, covariances
+``gaussian_graph``     real        Gaussian with a sparse precision: an L x L lattice (graphical lasso)
 ``coin_tosses``        binary      rows = experiments of 0/1 tosses of one hidden coin each
 ``sk``                 spin        exact samples of an SK spin glass, J_ij ~ N(0, beta^2/n)
 ``digits``             real        scikit-learn's bundled 8x8 digits scaled to [0, 1]
@@ -226,6 +227,42 @@ def gaussian_mixture(n: int = 2, components: int = 3, samples: int = 1000, seed:
                    convention="real", meta=meta)
 
 
+def lattice_precision(L: int, coupling: float) -> np.ndarray:
+    """Precision of an L x L lattice Gaussian graphical model (open boundaries): Θ_ii = 1,
+    Θ_ij = -coupling for lattice neighbours, 0 otherwise.  Positive definite for coupling < 1/4
+    (strict diagonal dominance: at most 4 neighbours)."""
+    n = L * L
+    theta = np.eye(n)
+    for r in range(L):
+        for c in range(L):
+            i = r * L + c
+            if c + 1 < L:
+                theta[i, i + 1] = theta[i + 1, i] = -coupling
+            if r + 1 < L:
+                theta[i, i + L] = theta[i + L, i] = -coupling
+    return theta
+
+
+def gaussian_graph(L: int = 4, coupling: float = 0.2, samples: int = 200, seed: int = 0) \
+        -> RawData:
+    """Zero-mean samples of the lattice Gaussian graphical model of :func:`lattice_precision`:
+    each unit interacts with its 4 lattice neighbours only, so the true precision (the
+    Gaussian MaxEnt coupling matrix, J = -Θ) is sparse while the covariance Θ^{-1} is dense.
+    Few samples make S^{-1} dense and noisy; the graphical lasso (``[training] l1``) recovers the
+    lattice.  ``meta``: ``precision`` (n, n), ``edges`` (number of true couplings)."""
+    if not 0.0 <= coupling < 0.25:
+        raise LoadError(f"gaussian_graph: coupling must lie in [0, 0.25) so that the precision "
+                        f"is positive definite, got {coupling}")
+    rng = _rng(seed)
+    theta = lattice_precision(L, coupling)
+    chol = np.linalg.cholesky(np.linalg.inv(theta))
+    x = rng.normal(size=(samples, L * L)) @ chol.T
+    edges = int(np.count_nonzero(np.triu(theta, 1)))
+    return RawData(x, name=f"Gaussian lattice graph {L}x{L}, coupling {coupling:g}",
+                   image_shape=(L, L), convention="real",
+                   meta={"generator": "gaussian_graph", "precision": theta, "edges": edges})
+
+
 def coin_tosses(biases=(0.8, 0.4), weights=None, experiments: int = 5, tosses: int = 10,
                 seed: int = 0) -> RawData:
     """The two-coin EM example (Mehta et al. Fig. 59): each row is one experiment, ``tosses``
@@ -306,7 +343,8 @@ def digits(seed: int = 0) -> RawData:
 # ------------------------------------------------------------------------------ dispatch
 GENERATORS = {
     "ising": ising, "bars_and_stripes": bars_and_stripes, "patterns": patterns,
-    "mixture": mixture, "gaussian_mixture": gaussian_mixture, "coin_tosses": coin_tosses,
+    "mixture": mixture, "gaussian_mixture": gaussian_mixture, "gaussian_graph": gaussian_graph,
+    "coin_tosses": coin_tosses,
     "sk": sk, "digits": digits,
 }
 GENERATORS.update(_categorical_generators.GENERATORS)

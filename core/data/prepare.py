@@ -12,7 +12,10 @@ Preparation (:func:`prepare`), in this order:
    exactly (s = 2x - 1), and refuse real values with a message saying how to binarise; ``real``
    keeps the numbers as they are.
 5. Seeded train/validation split (``validation_fraction``, ``seed``); both parts keep the original
-   sample order.
+   sample order.  No split when binary/spin data are a small finite set (:func:`small_finite_set`:
+   at most 128 distinct rows, each seen fewer than 4 times on average, e.g. the 30 bars-and-stripes
+   patterns): holding some out would remove them from the model's training set, and
+   ``meta["validation"]`` says so.
 6. ``standardize`` (real data only): subtract the training mean, divide by the training std
    (both recorded in ``meta``).
 
@@ -30,6 +33,26 @@ from boltzmann_lab.kinds import KINDS
 
 #: model kinds that need binary {0,1} or spin {-1,+1} data
 #: largest n for exact enumeration (maxent estimator "exact")
+
+
+#: a small finite set (no validation split): at most this many distinct rows ...
+FINITE_SET_PATTERNS = 128
+#: ... each seen fewer than this many times on average
+FINITE_SET_REPEATS = 4
+
+
+def _distinct(x):
+    return np.unique(x, axis=0) if len(x) else x
+
+
+def small_finite_set(x) -> bool:
+    """Binary/spin data are a small finite set — at most ``FINITE_SET_PATTERNS`` distinct rows, each
+    seen fewer than ``FINITE_SET_REPEATS`` times on average (bars-and-stripes: all 30 patterns
+    once) — so a validation split would take patterns away instead of sampling the distribution."""
+    if len(x) > FINITE_SET_PATTERNS * FINITE_SET_REPEATS:
+        return False
+    D = len(_distinct(x))
+    return D <= FINITE_SET_PATTERNS and len(x) < FINITE_SET_REPEATS * D
 
 
 def detect_convention(x: np.ndarray, hint: str | None = None) -> str:
@@ -131,6 +154,11 @@ def prepare(raw: RawData, cfg: dict) -> Dataset:
     n_val = int(frac * M)
     if frac > 0 and M >= 2:
         n_val = min(max(n_val, 1), M - 1)
+    if n_val > 0 and target in ("binary", "spin") and small_finite_set(x):
+        n_val = 0
+        meta["validation"] = (f"none: the data are a small finite set ({len(_distinct(x))} "
+                              f"distinct patterns in {M} rows); holding some out would remove "
+                              f"them from what the model learns")
     if n_val > 0:
         val_idx = np.sort(np.random.default_rng(ss[2]).choice(M, size=n_val, replace=False))
         mask = np.ones(M, bool)

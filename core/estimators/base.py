@@ -95,11 +95,21 @@ class Estimator:
     _unmapped: dict = {}
     #: the learner cannot stop on its own: fit needs ``epochs`` or ``steps``
     _needs_length = False
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        # keys every estimator leaves to the config default, merged into each class's table
+        cls._unmapped = {"eval_budget": "the config default spaces costly evaluations "
+                                        "(deterministically, by their estimated cost)",
+                         **cls.__dict__.get("_unmapped", {})}
     #: appended to the message refusing real-valued data for a discrete model
     _real_data_hint = ""
     #: parameters that may be arrays where the config holds a file name (e.g. a pair ``mask``):
     #: validated as the placeholder "<array>", handed to the learner as the array itself
     _array_keys: tuple = ()
+    #: parameters whose ``None`` means "the config's default" (a default that depends on other
+    #: parameters, :attr:`boltzmann_lab.kinds.ModelKind.derived_defaults`)
+    _derived: tuple = ()
 
     def _init_params(self, params: dict) -> None:
         """Store the ``__init__`` arguments unchanged (scikit-learn's rule)."""
@@ -165,6 +175,8 @@ class Estimator:
                "training": {}}
         for name, (section, key) in self._config_keys.items():
             value = getattr(self, name)
+            if value is None and name in self._derived:
+                continue          # the config's default, which may depend on other choices
             if name in self._array_keys and value is not None and not isinstance(value, str):
                 value = os.fspath(value) if hasattr(value, "__fspath__") else "<array>"
             cfg[section][key] = _plain(value)

@@ -58,7 +58,8 @@ class Hopfield(Estimator):
                  "sweeps": "recall(cue, sweeps=...)", "steps": "storing is one step",
                  "epochs": "storing is one step", "eval_every": "nothing to evaluate during fit",
                  "early_stopping": "storing is one step", "monitor": "storing is one step",
-                 "patience": "storing is one step", "min_delta": "storing is one step"}
+                 "patience": "storing is one step", "min_delta": "storing is one step",
+                 "units_per_step": "the app's recall animation pace; recall() runs whole sweeps"}
 
     def __init__(self, rule=_d("model", "rule"), *, update=_d("model", "update"),
                  temperature=_d("model", "temperature"), seed=0):

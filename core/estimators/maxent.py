@@ -46,7 +46,10 @@ class MaxEnt(Estimator):
     max_steps : int or None
         Stop after this many updates if not converged first (``[training] steps``); ``None``
         runs until converged.
-    learning_rate, optimizer, momentum, schedule, decay, l1, l2
+    learning_rate : float or None
+        Base learning rate; ``None``: the config's default for the estimator (0.05, or 0.003
+        for ``estimator="mcmc"``).
+    optimizer, momentum, schedule, decay, l1, l2
         Optimiser; L1/L2 penalties on J only.
     eval_every, early_stopping, monitor, patience, min_delta, seed
         Evaluation, early stopping on ``X_val`` and the seed (MCMC chains).
@@ -80,6 +83,7 @@ class MaxEnt(Estimator):
 
     kind = "maxent"
     _array_keys = ("mask",)
+    _derived = ("learning_rate",)
     _config_keys = {
         **{k: ("model", k) for k in ("constraints", "pairs", "mask", "periodic")},
         **training_keys("estimator", "init", "chains", "sweeps", "sampler", "tempering",
@@ -101,7 +105,7 @@ class MaxEnt(Estimator):
                  temperatures=_m("training", "temperatures"),
                  tolerance=_m("training", "tolerance"),
                  strict_tolerance=_m("training", "strict_tolerance"), max_steps=10000,
-                 learning_rate=_m("training", "learning_rate"),
+                 learning_rate=None,
                  optimizer=_m("training", "optimizer"), momentum=_m("training", "momentum"),
                  schedule=_m("training", "schedule"), decay=_m("training", "decay"),
                  l1=_m("training", "l1"), l2=_m("training", "l2"),

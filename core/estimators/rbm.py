@@ -38,6 +38,9 @@ class RBM(Estimator):
         Replicas for parallel tempering.
     precision : {"float32", "float64"}
         Float type of the training arithmetic.
+    centering : bool
+        Centred gradient (Melchior, Fischer & Wiskott, JMLR 2016; same model, better-conditioned
+        ascent).
     epochs : float or None
         Passes over the training data.  ``epochs`` or ``steps`` must be set: CD never stops on
         its own.
@@ -87,7 +90,8 @@ class RBM(Estimator):
     _config_keys = {
         "n_hidden": ("model", "hidden"),
         **{k: ("model", k) for k in ("visible_units", "hidden_units", "sigma")},
-        **training_keys("method", "k", "chains", "temperatures", "precision", "epochs", "steps",
+        **training_keys("method", "k", "chains", "temperatures", "precision", "centering",
+                        "epochs", "steps",
                         "batch_size", *GRADIENT_KEYS),
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
@@ -98,7 +102,8 @@ class RBM(Estimator):
                  hidden_units=_d("model", "hidden_units"), sigma=_d("model", "sigma"),
                  method=_d("training", "method"), k=_d("training", "k"),
                  chains=_d("training", "chains"), temperatures=_d("training", "temperatures"),
-                 precision=_d("training", "precision"), epochs=10, steps=None,
+                 precision=_d("training", "precision"),
+                 centering=_d("training", "centering"), epochs=10, steps=None,
                  batch_size=_d("training", "batch_size"),
                  learning_rate=_d("training", "learning_rate"),
                  optimizer=_d("training", "optimizer"), momentum=_d("training", "momentum"),

@@ -107,6 +107,50 @@ def async_sweeps(J, h, S, temperature, n_sweeps, stop_at_fixed_point, rng_states
 
 
 @njit(nogil=True, cache=True)
+def shuffle_order(perm, rng_states, lane):
+    """A fresh uniformly random visiting order in ``perm`` (n,) int64 (Fisher-Yates, the same
+    draws as the start of an asynchronous sweep)."""
+    n = perm.shape[0]
+    for i in range(n):
+        perm[i] = i
+    for i in range(n - 1, 0, -1):
+        k = int(uniform(rng_states, lane) * (i + 1))
+        tmp = perm[i]
+        perm[i] = perm[k]
+        perm[k] = tmp
+
+
+@njit(nogil=True, cache=True)
+def async_units(J, h, s, temperature, perm, start, count, rng_states, lane):
+    """Update units ``perm[start:start + count]`` of state ``s`` (n,) one after the other, as an
+    asynchronous sweep visits them (the same rule; fields from the current state); return the
+    number of units that changed.  A sweep cut into pieces (the GUI animates recall unit by
+    unit) goes exactly as one :func:`async_sweeps` sweep through the same order would."""
+    n = s.shape[0]
+    zero_t = temperature <= 0.0
+    flips = 0
+    for t in range(start, min(start + count, n)):
+        i = perm[t]
+        f = h[i]
+        for j in range(n):
+            f += J[i, j] * s[j]
+        if zero_t:
+            if f > TIE:
+                new = 1.0
+            elif f < -TIE:
+                new = -1.0
+            else:
+                new = s[i]
+        else:
+            p = 1.0 / (1.0 + np.exp(-2.0 * f / temperature))
+            new = 1.0 if uniform(rng_states, lane) < p else -1.0
+        if new != s[i]:
+            s[i] = new
+            flips += 1
+    return flips
+
+
+@njit(nogil=True, cache=True)
 def sync_sweeps(J, h, S, P, temperature, n_sweeps, stop_at_cycle, rng_states,
                 n_done, last_flips, total_flips, status):
     """Run up to ``n_sweeps`` synchronous sweeps: s(t+1)_i = update(H_i(s(t))) for all i at once.

@@ -123,7 +123,9 @@ class GaussianLearner(Learner):
     Metrics per step: ``max_cov_error`` (max |Σ_model - S| over the diagonal and the constrained
     pairs, Σ_model = (-J)^{-1}; with ``l1`` > 0 the optimum no longer matches S off the
     diagonal), ``max_change`` (largest change of W in the sweep), ``n_nonzero`` (pairs i<j with
-    J_ij != 0).  evaluate(): exact ``train_ll``/``val_ll``.  Converged when ``max_change`` <
+    J_ij != 0); with a known true precision (``true_precision``, e.g. the ``gaussian_graph``
+    generator's) also ``edges_found`` (true couplings recovered as non-zero) and ``false_edges``
+    (non-zero couplings where the truth has none).  evaluate(): exact ``train_ll``/``val_ll``.  Converged when ``max_change`` <
     tolerance * max_i S_ii.
 
     ``l1`` = Λ: the graphical lasso, maximising ℓ − Λ Σ_{i<j} |J_ij| (nats per sample; the
@@ -137,7 +139,7 @@ class GaussianLearner(Learner):
     steps_per_epoch = 1.0
 
     def __init__(self, train, val, mask, tolerance=1e-8, ridge=0.0, seed=0, image_shape=None,
-                 l1=0.0):
+                 l1=0.0, true_precision=None):
         train = np.asarray(train, dtype=np.float64)
         if train.ndim != 2 or len(train) < 2:
             raise ValueError("gaussian needs a (M, n) training array with M >= 2")
@@ -153,6 +155,12 @@ class GaussianLearner(Learner):
             raise ValueError(f"l1 must be a finite number >= 0, got {l1!r}")
         self.cs = CovarianceSelection(self.S, mask, l1=float(l1))
         self.iu, self.ju = np.nonzero(np.triu(self.cs.mask, 1))
+        self.true_edges = None
+        if true_precision is not None:
+            tp = np.asarray(true_precision, dtype=np.float64)
+            if tp.shape != (self.n, self.n):
+                raise ValueError(f"true_precision has shape {tp.shape}, the data {self.n} units")
+            self.true_edges = tp[self.iu, self.ju] != 0
         self.tolerance = float(tolerance)
         self.seed = int(seed)
         self.image_shape = tuple(image_shape) if image_shape is not None else None
@@ -182,8 +190,11 @@ class GaussianLearner(Learner):
         self.params["J"][...] = -theta
         self._model = None
         self.n_steps += 1
-        out = {"max_change": self._change,
-               "n_nonzero": float(np.count_nonzero(theta[self.iu, self.ju]))}
+        nonzero = theta[self.iu, self.ju] != 0
+        out = {"max_change": self._change, "n_nonzero": float(np.count_nonzero(nonzero))}
+        if self.true_edges is not None:
+            out["edges_found"] = float(np.count_nonzero(nonzero & self.true_edges))
+            out["false_edges"] = float(np.count_nonzero(nonzero & ~self.true_edges))
         try:
             d = np.abs(self.model.cov - self.S)
             out["max_cov_error"] = float(max(np.diag(d).max(), d[self.iu, self.ju].max()
@@ -198,6 +209,15 @@ class GaussianLearner(Learner):
             return (f"converged: covariance selection changed by {self._change:.3g} < "
                     f"{self.tolerance:g} x max variance")
         return None
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in steps by the a-priori cost model (:mod:`boltzmann_lab.learning.
+        cost`): a Cholesky and the quadratic forms of every data row, against one sweep of
+        n column updates."""
+        from boltzmann_lab.learning import cost
+        n, rows = self.n, len(self.train) + len(self.val)
+        t = cost.seconds(muladds=rows * n * n + n ** 3, calls=20)
+        return cost.ratio(t, cost.step_seconds(muladds=4 * n ** 3, calls=10 * n))
 
     def evaluate(self):
         with single_thread_blas():
@@ -215,8 +235,12 @@ class GaussianLearner(Learner):
             return self._views(n_show)
 
     def _views(self, n_show):
+        # the coupling map shows the pair couplings J_ij (i != j); its diagonal -Θ_ii is not a
+        # coupling and would set the colour scale, washing out the pattern of zeros
+        couplings = self.params["J"].copy()
+        np.fill_diagonal(couplings, 0.0)
         out = {"means_data": self.mean.copy(), "means_model": self.params["mean"].copy(),
-               "corr_data": self.S[self.iu, self.ju].copy(), "couplings": self.params["J"].copy(),
+               "corr_data": self.S[self.iu, self.ju].copy(), "couplings": couplings,
                "data": self.train[:n_show].copy()}
         try:
             m = self.model
@@ -266,4 +290,15 @@ def make_learner(cfg, dataset) -> GaussianLearner:
     mask = pair_mask(m["pairs"], dataset.n, dataset.image_shape, m["periodic"], m.get("mask"))
     return GaussianLearner(dataset.train, dataset.val, mask, tolerance=t["tolerance"],
                            ridge=t.get("ridge", 0.0), seed=t["seed"],
-                           image_shape=dataset.image_shape, l1=t["l1"])
+                           image_shape=dataset.image_shape, l1=t["l1"],
+                           true_precision=_truth(dataset, mask))
+
+
+def _truth(dataset, mask):
+    """The generator's true precision when the data were generated with one and every pair is
+    modelled (edge recovery is then meaningful); otherwise None."""
+    tp = (getattr(dataset, "meta", None) or {}).get("precision")
+    n = dataset.n
+    if tp is None or np.shape(tp) != (n, n) or int(np.triu(mask, 1).sum()) != n * (n - 1) // 2:
+        return None
+    return tp

@@ -1,5 +1,6 @@
 """The ``hopfield`` learner: store the patterns of the data with a rule, then recall a noisy cue
-sweep by sweep (one step = ``sweeps`` sweeps of the recall dynamics)."""
+sweep by sweep (one step = ``sweeps`` sweeps of the recall dynamics), or unit by unit
+(``units_per_step``: a pace a lecture audience can follow)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 
 from boltzmann_lab.kernels import hopfield as _k
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.exact.enumeration import MAX_UNITS
 from boltzmann_lab.models.hopfield import HopfieldModel, UPDATES, run_dynamics, store, to_spins
@@ -20,6 +22,11 @@ class HopfieldLearner(Learner):
     stored pattern ``cue`` with exactly round(cue_noise * n) units flipped.  All randomness (cue
     flips, update orders, heat-bath draws) comes from one xorshift lane seeded by ``seed``, saved
     by :meth:`state_dict`.
+
+    With ``units_per_step`` = k > 0 and asynchronous updates a step updates the next k units of
+    the current sweep's random order instead (the last step of a sweep may update fewer), so a
+    sweep of n units takes ceil(n / k) steps and the GUI shows recall unit by unit; the dynamics
+    are those of whole sweeps, cut into pieces.  Synchronous updates ignore it.
 
     Metrics per step: ``energy`` E(s); ``overlap`` m_cue(s); ``max_overlap_other``
     max_{mu != cue} |m_mu(s)| (0 with one pattern); ``flips`` fraction of units changed in the
@@ -36,7 +43,7 @@ class HopfieldLearner(Learner):
     steps_per_epoch = 1.0
 
     def __init__(self, model: HopfieldModel, image_shape=None, update="async", temperature=0.0,
-                 cue=0, cue_noise=0.1, sweeps=1, seed=0):
+                 cue=0, cue_noise=0.1, sweeps=1, seed=0, units_per_step=0):
         self.model = model
         self.image_shape = None if image_shape is None else tuple(image_shape)
         self.params = {"J": model.J, "h": model.h}
@@ -47,6 +54,8 @@ class HopfieldLearner(Learner):
         self.set_hyper("update", update)
         self.set_hyper("temperature", temperature)
         self.set_hyper("sweeps", sweeps)
+        self.units_per_step = 0
+        self.set_hyper("units_per_step", units_per_step)
         self.cue_index = 0
         self._couplings_view = None
         self.recue(cue, cue_noise)
@@ -76,6 +85,9 @@ class HopfieldLearner(Learner):
         self.status = _k.STATUS_RUNNING
         self.total_sweeps = 0
         self.last_flips = -1
+        self._order = np.zeros(self.model.n, dtype=np.int64)
+        self._pos = self.model.n           # no sweep in progress: the next step draws an order
+        self._sweep_flips = 0
 
     def apply_edit(self, indices, values):
         """Set units ``indices`` to ``values`` (drawing on the state; values > 0 -> +1, else -1,
@@ -91,6 +103,8 @@ class HopfieldLearner(Learner):
         self._set_state(state)
 
     def step(self):
+        if self.units_per_step > 0 and self.update == "async":
+            return self._step_units()
         S = self.state.reshape(1, -1)
         P = self.prev.reshape(1, -1)
         r = run_dynamics(self.model.J, self.model.h, S, self.update, self.temperature,
@@ -104,6 +118,33 @@ class HopfieldLearner(Learner):
                 "overlap": float(m[self.cue_index]),
                 "max_overlap_other": float(others.max()) if others.size else 0.0,
                 "flips": float(r["flips"][0]) / self.model.n}
+
+    def _step_units(self):
+        """The next ``units_per_step`` units of the current asynchronous sweep."""
+        n = self.model.n
+        if self._pos >= n:
+            _k.shuffle_order(self._order, self.rng, 0)
+            self._pos = 0
+            self._sweep_flips = 0
+        count = min(self.units_per_step, n - self._pos)
+        flips = _k.async_units(self.model.J, self.model.h, self.state, self.temperature,
+                               self._order, self._pos, count, self.rng, 0)
+        self._pos += count
+        self._sweep_flips += flips
+        if self._pos >= n:                  # a sweep is complete
+            self.total_sweeps += 1
+            self.last_flips = self._sweep_flips
+            if self.temperature <= 0 and self._sweep_flips == 0:
+                self.status = _k.STATUS_FIXED_POINT
+        return self._metrics(flips)
+
+    def _metrics(self, flips):
+        m = self.model.overlaps(self.state)
+        others = np.delete(np.abs(m), self.cue_index)
+        return {"energy": float(self.model.energy(self.state)),
+                "overlap": float(m[self.cue_index]),
+                "max_overlap_other": float(others.max()) if others.size else 0.0,
+                "flips": float(flips) / self.model.n}
 
     def converged(self):
         if self.temperature > 0:
@@ -119,6 +160,20 @@ class HopfieldLearner(Learner):
 
     #: evaluate() looks at the first this many stored patterns (each costs O(n^2))
     eval_patterns = 1000
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in steps by the a-priori cost model (:mod:`boltzmann_lab.learning.
+        cost`): the exact log Z enumerates 2^n states (n <= ``MAX_UNITS``), and each of up to
+        ``eval_patterns`` patterns costs O(n^2); a recall step is ``sweeps_per_step`` sweeps
+        (or ``units_per_step`` units) of one network."""
+        n, P = self.model.n, min(len(self.model.patterns), self.eval_patterns)
+        t = _cost.seconds(muladds=3 * P * n * n, elements=P * n)
+        if n <= MAX_UNITS:
+            t += _cost.enumeration_seconds(n, n, "pairwise")
+        units = (self.units_per_step if self.units_per_step > 0 and self.update == "async"
+                 else self.sweeps_per_step * n)
+        step = _cost.step_seconds(muladds=units * n + n * P, samples=units)
+        return _cost.ratio(t, step)
 
     def evaluate(self):
         M = self.model
@@ -145,7 +200,8 @@ class HopfieldLearner(Learner):
 
     # --- hyperparameters ---------------------------------------------------------------------
     def set_hyper(self, name, value):
-        """``temperature`` (>= 0), ``update`` (async/sync), ``sweeps`` (per step), ``cue_noise``
+        """``temperature`` (>= 0), ``update`` (async/sync), ``sweeps`` (per step),
+        ``units_per_step`` (>= 0, 0: whole sweeps), ``cue_noise``
         (in [0, 1]) and ``cue`` (both restart recall now from a fresh noisy cue), ``rule``
         (re-store the patterns with another rule; the state is kept)."""
         if name == "temperature":
@@ -164,6 +220,10 @@ class HopfieldLearner(Learner):
             if int(value) < 1:
                 raise ValueError(f"sweeps must be >= 1, got {value}")
             self.sweeps_per_step = int(value)
+        elif name == "units_per_step":
+            if int(value) < 0:
+                raise ValueError(f"units_per_step must be >= 0, got {value}")
+            self.units_per_step = int(value)
         elif name == "cue_noise":
             self.recue(None, value)
         elif name == "cue":
@@ -175,7 +235,7 @@ class HopfieldLearner(Learner):
             self.params_changed()
         else:
             raise KeyError(f"hopfield has no adjustable parameter {name!r}; choose temperature, "
-                           f"update, sweeps, cue_noise, cue or rule")
+                           f"update, sweeps, units_per_step, cue_noise, cue or rule")
 
     # --- sessions ----------------------------------------------------------------------------
     def state_dict(self):
@@ -187,7 +247,10 @@ class HopfieldLearner(Learner):
                 "hopfield/total_sweeps": self.total_sweeps, "hopfield/last_flips": self.last_flips,
                 "hopfield/cue": self.cue_index, "hopfield/cue_noise": self.cue_noise,
                 "hopfield/temperature": self.temperature, "hopfield/update": self.update,
-                "hopfield/sweeps": self.sweeps_per_step}
+                "hopfield/sweeps": self.sweeps_per_step,
+                "hopfield/units_per_step": self.units_per_step,
+                "hopfield/order": self._order.copy(), "hopfield/pos": self._pos,
+                "hopfield/sweep_flips": self._sweep_flips}
 
     def load_state_dict(self, state):
         if state["hopfield/state"].shape != (self.model.n,):
@@ -208,13 +271,19 @@ class HopfieldLearner(Learner):
         self.temperature = float(state["hopfield/temperature"])
         self.update = str(state["hopfield/update"])
         self.sweeps_per_step = int(state["hopfield/sweeps"])
+        if "hopfield/order" in state:           # sessions saved before units_per_step lack it
+            self.units_per_step = int(state["hopfield/units_per_step"])
+            self._order = np.array(state["hopfield/order"], dtype=np.int64)
+            self._pos = int(state["hopfield/pos"])
+            self._sweep_flips = int(state["hopfield/sweep_flips"])
         self.params_changed()
 
 
 def make_learner(cfg, dataset):
     """The ``hopfield`` learner: stores every sample of ``dataset`` (train and validation rows;
     binary data become spins by 2x - 1) with ``[model] rule`` and starts recall from pattern
-    ``cue`` with ``cue_noise``; ``[training] sweeps`` per step, ``seed`` for all randomness."""
+    ``cue`` with ``cue_noise``; ``[training] sweeps`` per step (or ``units_per_step`` units of a
+    sweep), ``seed`` for all randomness."""
     if dataset is None:
         raise ValueError("a Hopfield network needs a data set of patterns to store "
                          "([data] path or generator)")
@@ -231,4 +300,4 @@ def make_learner(cfg, dataset):
         raise ValueError(f"[model] cue = {m['cue']} is not a stored pattern; the data set has "
                          f"{model.n_patterns} patterns (0..{model.n_patterns - 1})")
     return HopfieldLearner(model, dataset.image_shape, m["update"], m["temperature"], m["cue"],
-                           m["cue_noise"], t["sweeps"], t["seed"])
+                           m["cue_noise"], t["sweeps"], t["seed"], t["units_per_step"])

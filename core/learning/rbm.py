@@ -6,6 +6,17 @@ because the coupling uses the raw unit values, see :mod:`boltzmann_lab.models.un
     dW = <v E[h|v]>_data - <v E[h|v]>_model - l2 W - l1 sign(W)
     da = <v>_data - <v>_model,          db = <E[h|v]>_data - <E[h|v]>_model
 
+Centring (``centering``, Melchior, Fischer & Wiskott, JMLR 17 (2016) 1-39; the config default):
+the same model written with offsets, E = -(v - mu).W.(h - lam) - (v - mu).a_c - (h - lam).b_c,
+is ascended in the centred parameters (W, a_c, b_c) — a better-conditioned ascent of the same
+likelihood.  mu = mean of the training data (fixed), lam = running mean of E[h|v] over the
+minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the data).  In the
+stored parameters (a = a_c - W lam, b = b_c - W^T mu) an optimizer step (dW_c, da_c, db_c) of the
+centred gradient dW_c = dW - mu db^T - da lam^T (da, db as above) is
+dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu; moving an offset changes the centred
+parameters only, not the model.  For plain gradient steps this is d = P P^T g with P the
+Jacobian of the reparametrisation, an ascent direction (g.d = |P^T g|^2 >= 0).
+
 The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (conditional means):
 
 * ``cd``  (CD-k): k block-Gibbs sweeps starting from the minibatch (one particle per data row).
@@ -20,15 +31,17 @@ The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (
   min(1, exp((beta_r - beta_s)(E_r - E_s))).  Only the beta = 1 replica enters the gradient and the
   displayed fantasy particles.
 
-Initialisation (Hinton, "A practical guide to training RBMs", 2010): W ~ N(0, 0.01^2), hidden bias
-0, visible bias = logit of the data mean clipped to [1e-3, 1 - 1e-3] (binary; atanh for spins,
+Initialisation (Hinton, "A practical guide to training RBMs", 2010): W ~ N(0, 0.01^2) (small
+weights), hidden bias 0, visible bias = logit of the data mean clipped to [1e-3, 1 - 1e-3] (binary; atanh for spins,
 mean / sigma^2 for Gaussian units).  Persistent chains start at randomly chosen training rows.
 Minibatches: ``steps_per_epoch = ceil(M / batch_size)``; the data are reshuffled each epoch with
 a permutation drawn from ``(seed, epoch)``.
 
 Metrics — ``step()``: ``recon_error`` (mean squared error of the mean-field reconstruction
 E[v | h = E[h|v]] of the first <= 10 rows of the minibatch, with the parameters before the update), ``learning_rate``.  ``evaluate()``: ``train_ll``/``val_ll``
-exact (enumeration) when the smaller discrete layer is small, otherwise ``train_pll``/``val_pll``
+exact (enumeration) when the smaller discrete layer is small enough for a live run (one evaluation
+within ``cost.LIVE_EVAL_SECONDS`` by the cost model: 2^20 states beside 64 units is, beside 784 it
+is not), otherwise ``train_pll``/``val_pll``
 (pseudo-log-likelihood; exact for <= 100 visibles, else one random unit per row times n), and
 ``free_energy_gap`` = mean F(val) - mean F(train subset of the same size) (overfitting shows as a
 growing gap).  All on at most 1000 rows.
@@ -41,6 +54,7 @@ import math
 import numpy as np
 
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import SGD, l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.models.rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
@@ -48,7 +62,24 @@ from boltzmann_lab.learning.trainer import Learner
 
 EVAL_ROWS = 1000
 RECON_ROWS = 10
-#: exact evaluation during training when 2^k * (units of the other layer) is at most this
+#: centring: the hidden offset follows the minibatch mean of E[h|v] with this sliding factor
+CENTERING_SLIDE = 0.05
+
+
+def centered_gradient(grads, mu, lam):
+    """The gradient with respect to the centred parameters (module docstring), in place:
+    dW_c = dW - mu db^T - da lam^T (da, db unchanged).  Returns ``grads``."""
+    gW = grads["W"]
+    gW -= np.outer(mu, grads["b"]).astype(gW.dtype, copy=False)
+    gW -= np.outer(grads["a"], lam).astype(gW.dtype, copy=False)
+    return grads
+
+
+def uncentered_step(deltas, mu, lam):
+    """A step (dW_c, da_c, db_c) of the centred parameters as a step of the stored ones:
+    dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu (``deltas["W"]`` is reused)."""
+    dW = deltas["W"]
+    return {"W": dW, "a": deltas["a"] - dW @ lam, "b": deltas["b"] - dW.T @ mu}
 
 
 def visible_units_for(dataset, requested):
@@ -92,7 +123,7 @@ class RBMLearner(Learner):
                  sigma=1.0, method="pcd", k=1, chains=100, temperatures=10, batch_size=100,
                  learning_rate=0.05, optimizer="adam", momentum=0.9, schedule="constant",
                  decay=0.0, l1=0.0, l2=0.0, seed=0, precision="float32", image_shape=None,
-                 strict=True):
+                 strict=True, centering=False):
         if method not in ("cd", "pcd", "pt"):
             raise ValueError(f"unknown RBM training method {method!r}; choose cd, pcd or pt")
         self.dtype = np.dtype(precision)
@@ -139,6 +170,12 @@ class RBMLearner(Learner):
             self.v_chain = np.zeros((0, nv), self.dtype)
             self.h_chain = np.zeros((0, int(n_hidden)), self.dtype)
         self.n_chains = n_chains
+        # centring offsets (module docstring): mu = data mean (fixed), lam = running mean of
+        # E[h|v] over the minibatches, started at its value on the data
+        self.centering = bool(centering)
+        self.mu = np.asarray(train.mean(0), self.dtype)
+        self.lam = np.asarray(self.model.hidden.mean(
+            self.model.hidden_field(self.train[:EVAL_ROWS])).mean(0), self.dtype)
         self.fast = (self.model.visible.name == "binary" and self.model.hidden.name == "binary"
                      and self.dtype == np.float32 and method in ("cd", "pcd"))
         if self.fast:
@@ -151,6 +188,9 @@ class RBMLearner(Learner):
         self.eval_val = val[:EVAL_ROWS]
         self.display_lanes = seed_states(16, rng)
         self.display_chain = self.train[rng.integers(0, len(train), 16)].copy()
+        # early stopping (monitor = "auto") watches what evaluate() reports
+        if not self.exact_feasible() and self.model.visible.discrete:
+            self.monitor = "val_pll"
 
     # --- minibatches ----------------------------------------------------------------------
     def _batch_indices(self):
@@ -265,6 +305,8 @@ class RBMLearner(Learner):
         grads = {"W": gW, "a": L[:B].mean(0) - Vn.mean(0), "b": R.sum(0)}
         if not cd:
             self.v_chain[...] = Vn
+        if self.centering:
+            self._h_data_mean = R[:B].sum(0)
         return grads, recon
 
     def step(self):
@@ -293,14 +335,27 @@ class RBMLearner(Learner):
                  "b": ph.mean(0) - phn.mean(0)}
         r = min(B, RECON_ROWS)
         rec = m.visible.mean(ph[:r] @ m.W.T + m.a)        # before the update, as the fast path
+        self._h_data_mean = ph.mean(0)
         lr = self._update(grads)
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
 
     def _update(self, grads):
+        W = self.model.W
+        if self.centering:
+            mu, lam = self.mu, self.lam
+            centered_gradient(grads, mu, lam)
         if self.l1 or self.l2:
-            grads["W"] += l1_l2_penalty_grad(self.model.W, self.l1, self.l2)
+            grads["W"] += l1_l2_penalty_grad(W, self.l1, self.l2)
         lr = self.opt.lr
-        if type(self.opt) is SGD:
+        if self.centering:
+            deltas = uncentered_step(self._deltas(grads, lr), mu, lam)
+            for k, d in deltas.items():
+                self.params[k] += d.astype(self.params[k].dtype, copy=False)
+            hm = getattr(self, "_h_data_mean", None)
+            if hm is not None:
+                self.lam += self.lam.dtype.type(CENTERING_SLIDE) * (
+                    np.asarray(hm, self.lam.dtype) - self.lam)
+        elif type(self.opt) is SGD:
             # same update as SGD.step, in place (no temporary of the size of W)
             for k, g in grads.items():
                 g *= g.dtype.type(lr)
@@ -311,9 +366,61 @@ class RBMLearner(Learner):
         self.step_count += 1
         return lr
 
+    def _deltas(self, grads, lr):
+        """The optimizer's step for each gradient, without applying it."""
+        if type(self.opt) is SGD:
+            for g in grads.values():
+                g *= g.dtype.type(lr)
+            self.opt.t += 1
+            return grads
+        buf = getattr(self, "_delta_buf", None)
+        if buf is None:
+            buf = self._delta_buf = {k: np.zeros_like(g) for k, g in grads.items()}
+        for v in buf.values():
+            v[...] = 0
+        self.opt.step(buf, grads)
+        return buf
+
     # --- evaluation -----------------------------------------------------------------------
     def exact_feasible(self):
-        return self.model.exact_layer() is not None
+        """Exact ``train_ll``/``val_ll`` in :meth:`evaluate`: a layer can be enumerated within a
+        live run's cap (``cost.LIVE_EVAL_SECONDS`` by the cost model; ``boltzmann-lab evaluate``
+        goes up to the enumeration limit)."""
+        return self.model.exact_layer(_cost.LIVE_EVAL_SECONDS) is not None
+
+    def _step_seconds(self):
+        nv, nh = self.model.W.shape
+        B = self.batch_size
+        C = B if self.method == "cd" else self.n_chains * self.R
+        return _cost.step_seconds(muladds=nv * nh * (2 * B + (2 * self.k + 1) * C),
+                                  samples=B * nh + self.k * C * (nv + nh),
+                                  calls=0 if self.fast else 40)
+
+    def _eval_seconds(self):
+        m = self.model
+        nv, nh = m.W.shape
+        n_val = len(self.eval_val)
+        rows = len(self.train64) + len(self.val64)
+        t = _cost.seconds(muladds=2 * n_val * nv * nh, elements=2 * n_val * nh)  # free-energy gap
+        layer = m.exact_layer(_cost.LIVE_EVAL_SECONDS)
+        if layer in ("visible", "hidden"):
+            k, w = (nv, nh) if layer == "visible" else (nh, nv)
+            t += _cost.enumeration_seconds(k, w)
+            t += _cost.seconds(muladds=rows * nv * nh, elements=rows * nh)
+        elif layer == "gaussian":
+            t += _cost.seconds(muladds=(nv + nh) ** 3 + rows * nv * nh, elements=rows * nh)
+        elif m.visible.discrete:
+            rows = len(self.eval_train) + n_val
+            per_row = nv if nv <= 100 else 1               # exact PLL flips every visible unit
+            t += _cost.seconds(muladds=rows * nv * nh, elements=3 * rows * per_row * nh,
+                               calls=4 * per_row)
+        return t
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in training steps, by the cost model (:mod:`~boltzmann_lab.
+        learning.cost`): an exact log Z enumerates 2^k states of the smaller layer (k = 20
+        beside 64 units: thousands of steps)."""
+        return _cost.ratio(self._eval_seconds(), self._step_seconds())
 
     def _pll(self, x, tag):
         m = self.model
@@ -386,7 +493,7 @@ class RBMLearner(Learner):
                   "rbm/step": self.step_count, "rbm/epoch": self.batches.epoch,
                   "rbm/pos": self.batches.pos,
                   "rbm/k": self.k, "rbm/l1": self.l1, "rbm/l2": self.l2,
-                  "rbm/lr0": self.opt.lr0})
+                  "rbm/lr0": self.opt.lr0, "rbm/lam": self.lam.copy()})
         return d
 
     def load_state_dict(self, state):
@@ -405,6 +512,8 @@ class RBMLearner(Learner):
         self.k = int(state["rbm/k"])
         self.l1, self.l2 = float(state["rbm/l1"]), float(state["rbm/l2"])
         self.opt.lr0 = float(state["rbm/lr0"])
+        if "rbm/lam" in state:
+            self.lam[...] = state["rbm/lam"]
 
     # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
     def n_persistent_chains(self):
@@ -438,4 +547,5 @@ def make_learner(cfg, dataset):
                       batch_size=t["batch_size"], learning_rate=t["learning_rate"],
                       optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
                       decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
-                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape)
+                      precision=t.get("precision", "float32"), image_shape=dataset.image_shape,
+                      centering=t.get("centering", False))

@@ -27,15 +27,84 @@ def _run(args, env):
                           text=True, timeout=120)
 
 
+# ldd on the xcb plugin of a bare Debian 12 that had libxcb-cursor0 but not icccm / keysyms
+LDD_OUTPUT = """\
+\tlinux-vdso.so.1 (0x00007ffd1a5f2000)
+\tlibQt6XcbQpa.so.6 => /venv/PySide6/Qt/lib/libQt6XcbQpa.so.6 (0x00007f3c2a000000)
+\tlibxcb-cursor.so.0 => /lib/x86_64-linux-gnu/libxcb-cursor.so.0 (0x00007f37c99f0000)
+\tlibxcb-icccm.so.4 => not found
+\tlibxcb-util.so.1 => /lib/x86_64-linux-gnu/libxcb-util.so.1 (0x00007f37c99e8000)
+\tlibxcb-keysyms.so.1 => not found
+\tlibxcb-xinerama.so.0 => not found
+\tlibEGL.so.1 => not found
+\tlibxcb-icccm.so.4 => not found
+\tlibxcb-keysyms.so.1 => not found
+\t/lib64/ld-linux-x86-64.so.2 (0x00007f37c9baa000)
+"""
+
+
+def test_ldd_output_becomes_the_exact_install_line():
+    missing = display.parse_ldd(LDD_OUTPUT)
+    assert missing == ["libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxcb-xinerama.so.0",
+                       "libEGL.so.1"]
+    assert display.install_line(missing) == \
+        "sudo apt-get install libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libegl1"
+    assert display.parse_ldd("\tlibc.so.6 => /lib/libc.so.6 (0x1)\n") == []
+    # every package the issue names, from its soname
+    for soname, package in [("libxcb-cursor.so.0", "libxcb-cursor0"),
+                            ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+                            ("libxcb-image.so.0", "libxcb-image0"),
+                            ("libxcb-render-util.so.0", "libxcb-render-util0"),
+                            ("libxcb-shape.so.0", "libxcb-shape0"),
+                            ("libxcb-randr.so.0", "libxcb-randr0"),
+                            ("libxcb-xkb.so.1", "libxcb-xkb1"), ("libGL.so.1", "libgl1"),
+                            ("libfontconfig.so.1", "libfontconfig1"),
+                            ("libdbus-1.so.3", "libdbus-1-3"), ("libX11-xcb.so.1", "libx11-xcb1")]:
+        assert display.debian_package(soname) == package
+    message = display.no_xcb_libs_message(missing)
+    assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in message
+    assert "    sudo apt-get install libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libegl1\n" \
+        in message
+    # a Qt library of the wheel itself is not a system package
+    assert "reinstall" in display.no_xcb_libs_message(["libQt6XcbQpa.so.6"])
+
+
+def test_the_full_install_line_is_in_the_readme_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert display.APT_LINE in readme
+    for package in display.APT_LINE.split()[3:]:
+        assert package in ci, f"{package} is not installed by .ci/run"
+    assert ".ci/xcb_smoke.sh" in ci and ".ci/xcb_smoke.sh" in readme
+
+
+def test_missing_libraries_come_from_ldd_or_else_find_library(tmp_path):
+    plugin = tmp_path / "libqxcb.so"
+    seen = []
+    fake_ldd = lambda path: seen.append(path) or LDD_OUTPUT    # noqa: E731
+    assert display.missing_xcb_libraries(fake_ldd, plugin=plugin)[:2] == \
+        ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
+    assert seen == [plugin]
+    # no ldd: the libraries the plugin is known to need, looked up one by one
+    only_cursor = lambda name: "libxcb-cursor.so.0" if name == "xcb-cursor" else "x"   # noqa: E731
+    assert display.missing_xcb_libraries(lambda p: None, only_cursor, plugin) == []
+    lacks_icccm = lambda name: None if name == "xcb-icccm" else "x"                  # noqa: E731
+    assert display.missing_xcb_libraries(lambda p: None, lacks_icccm, plugin) == \
+        ["libxcb-icccm.so.4"]
+    # the installed PySide6's plugin is found
+    assert display.xcb_plugin() is not None and display.xcb_plugin().name == "libqxcb.so"
+
+
 def test_check_decides_from_the_environment():
-    found = lambda name: "libxcb-cursor.so.0"      # noqa: E731
-    missing = lambda name: None                     # noqa: E731
+    found = lambda: []                                     # noqa: E731
+    missing = lambda: ["libxcb-icccm.so.4"]                # noqa: E731
     env = {}
     assert display.check(False, env, "linux", found) == display.NO_DISPLAY
     assert display.check(True, env, "linux", found) is None
     assert env == {"QT_QPA_PLATFORM": "offscreen"}
-    # X11 without libxcb-cursor: the README's apt line; Wayland or offscreen do not need it
-    assert display.APT_LINE in display.check(False, {"DISPLAY": ":0"}, "linux", missing)
+    # X11 without a library: its install line; Wayland or offscreen do not need it
+    assert "sudo apt-get install libxcb-icccm4\n" in \
+        display.check(False, {"DISPLAY": ":0"}, "linux", missing)
     assert display.check(False, {"DISPLAY": ":0"}, "linux", found) is None
     assert display.check(False, {"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux",
                          missing) is None
@@ -61,9 +130,26 @@ def test_a_screenshot_without_display_goes_offscreen_by_itself(tmp_path):
 
 
 def test_missing_xcb_libraries_are_named_instead_of_a_qt_abort(tmp_path):
-    # a display that does not exist: without the check Qt would abort trying to reach it
-    script = ("import ctypes.util; ctypes.util.find_library = lambda name: None\n"
-              "from boltzmann_lab.app.gui import run_gui\nraise SystemExit(run_gui(preset='em-coins'))")
-    r = _run(["-c", script], _env(tmp_path, DISPLAY=":97"))
+    # a fake ldd first on PATH reports two libraries missing; the display does not exist, so
+    # without the check Qt would abort trying to reach it
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "ldd.txt").write_text(LDD_OUTPUT)
+    ldd = bin_dir / "ldd"
+    ldd.write_text(f"#!/bin/sh\ncat {tmp_path / 'ldd.txt'}\n")
+    ldd.chmod(0o755)
+    env = _env(tmp_path, DISPLAY=":97")
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    r = _run(["-m", "app", "--preset", "em-coins"], env)
     assert r.returncode == 2, r.stderr
-    assert display.APT_LINE in r.stderr and "xcb" in r.stderr
+    assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libegl1" \
+        in r.stderr
+    assert "libxcb-icccm.so.4" in r.stderr and "Traceback" not in r.stderr
+    assert "xcb-cursor" not in r.stderr        # present here: not the library to blame
+
+
+def test_qt_failing_to_load_a_system_library_names_its_package():
+    exc = ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
+    message = display.import_error_message(exc)
+    assert "libGL.so.1" in message and "    sudo apt-get install libgl1" in message
+    assert "apt-get" not in display.import_error_message(ImportError("No module named 'x'"))

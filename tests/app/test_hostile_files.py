@@ -97,10 +97,14 @@ def test_bad_data_files_are_banners_and_the_run_stays(window, qtbot, tmp_path, r
     for name, path in _data_files(tmp_path).items():
         n = len(window.errors.messages)
         window.panel.load_file(str(path))         # what picking it with the file chooser does
+        window.panel.apply_button.click()         # nothing starts before Apply
         qtbot.waitUntil(lambda: window.pending is None and len(window.errors.messages) > n,
                         timeout=30_000)
         title, text = window.errors.messages[-1]
         assert path.name in text and "previous data and model were kept" in text, (name, text)
         assert window.banner.isVisible() and path.name in window.banner.text(), name
         _assert_untouched(window, w, step, W, cfg)
+        # the Data panel shows the data still in use again, not the refused file
+        assert window.panel.cfg["data"] == cfg["data"], name
+        assert window.panel.data_form.field("path").value() == cfg["data"]["path"], name
     assert not window.tick_errors

@@ -174,12 +174,20 @@ def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
     bad = tmp_path / "broken.npy"
     bad.write_bytes(b"this is not a numpy file")
     window.panel.load_file(str(bad))           # what picking it with the file chooser does
+    qtbot.wait(300)
+    assert window.pending is None and window.worker is w      # nothing starts before Apply
+    assert window.panel.modified and window.preset_combo.currentText() == ""
+    assert window.preset_combo.placeholderText() == "custom"
+    window.panel.apply_button.click()
     qtbot.waitUntil(lambda: window.pending is None and bool(window.errors.messages),
                     timeout=30_000)
     title, text = window.errors.messages[-1]
     assert "broken.npy" in text and "previous data and model were kept" in text
     assert "broken.npy" in window.banner.text()
     assert window.worker is w and window.active_cfg is cfg and window.dataset_info is info
+    # the Data panel shows the running data again, not the refused path
+    assert window.panel.data_form.field("path").value() is None
+    assert window.panel.cfg["data"]["generator"] == "bars_and_stripes"
     assert w.state == "paused" and w.step_count == step
     assert np.array_equal(w.trainer.learner.views()["filters"], W)
     window.step()                                     # the old run still works
@@ -187,6 +195,7 @@ def test_bad_file_shows_error_and_keeps_data_and_model(window, qtbot, tmp_path):
     good = tmp_path / "good.npy"                      # and a good file replaces it
     np.save(good, (np.random.default_rng(0).random((40, 9)) > 0.5).astype(np.float64))
     window.panel.load_file(str(good))
+    window.apply_settings()
     qtbot.waitUntil(lambda: window.pending is None and window.worker is not w, timeout=30_000)
     assert window.active_cfg["data"]["path"] == str(good)
     assert window.dataset_info.n == 9 and window.dataset_info.n_train + \
@@ -198,7 +207,6 @@ def test_closing_while_training_stops_the_worker(qtbot):
     from boltzmann_lab.app.main_window import MainWindow
     from boltzmann_lab.config import resolve
     win = MainWindow()
-    win.errors.dialogs_enabled = False
     qtbot.addWidget(win)
     win.show()
     win.load_config(resolve({"model": {"kind": "ising", "L": 32}}), autoplay=True)

@@ -219,12 +219,13 @@ def test_gui_is_opened_lazily_with_the_options(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "boltzmann_lab.app.gui", fake)
     assert main([]) == 7
     assert calls[-1] == {"preset": None, "autoplay": False, "presentation": False,
-                         "screenshot": None, "quit_after": None}
+                         "screenshot": None, "quit_after": None, "debug": False}
     shot = str(tmp_path / "s.png")
     assert main(["--preset", "rbm-bars", "--autoplay", "--presentation", "--screenshot", shot,
                  "--quit-after", "2.5"]) == 7
     assert calls[-1] == {"preset": "rbm-bars", "autoplay": True, "presentation": True,
-                         "screenshot": shot, "quit_after": 2.5}
+                         "screenshot": shot, "quit_after": 2.5, "debug": False}
+    assert main(["--debug"]) == 7 and calls[-1]["debug"] is True
     assert main(["--screenshot", "x.jpg"]) == 2
     assert main(["--quit-after", "-1"]) == 2
 

@@ -85,8 +85,12 @@ def test_split_is_seeded_disjoint_and_keeps_order():
     assert np.array_equal(again.val, ds.val)
     other = prepare(raw(x), D(validation_fraction=0.2, seed=2))
     assert not np.array_equal(other.val, ds.val)
-    tiny = prepare(raw([[1.0, 0.0], [0.0, 1.0]]), D(validation_fraction=0.1))
+    tiny = prepare(raw([[0.5, 0.0], [0.0, 0.5]]), D(validation_fraction=0.1))
     assert len(tiny.train) == 1 and len(tiny.val) == 1
+    # binary data that are a small finite set are not split (prepare, step 5)
+    finite = prepare(raw([[1.0, 0.0], [0.0, 1.0]]), D(validation_fraction=0.1))
+    assert len(finite.train) == 2 and len(finite.val) == 0 and "finite set" in \
+        finite.meta["validation"]
 
 
 def test_max_samples_and_standardize():

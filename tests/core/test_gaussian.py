@@ -259,3 +259,25 @@ def test_l1_from_config_and_session_state_round_trip():
     L.step()
     L2.step()
     np.testing.assert_array_equal(L.params["J"], L2.params["J"])
+
+
+def test_edge_recovery_counts_against_the_generators_truth():
+    """With the generator's precision known, edges_found / false_edges count the non-zero
+    couplings on and off the true graph; the preset's penalty keeps every lattice coupling."""
+    from boltzmann_lab.build import make_trainer
+    from boltzmann_lab.data.generators import lattice_precision
+    from boltzmann_lab.presets import load_preset
+    tr = make_trainer(resolve(load_preset("gaussian-glasso")))
+    snap = None
+    for snap in tr:
+        pass
+    m = snap.metrics
+    theta = -tr.learner.params["J"]
+    truth = np.triu(lattice_precision(4, 0.24), 1) != 0
+    nonzero = np.triu(theta, 1) != 0
+    assert m["edges_found"] == np.count_nonzero(nonzero & truth) == truth.sum() == 24
+    assert m["false_edges"] == np.count_nonzero(nonzero & ~truth)
+    assert m["n_nonzero"] == m["edges_found"] + m["false_edges"] < 120   # L1 removed some
+    # unpenalised, every pair of the fitted precision is non-zero (S^-1 of finite data)
+    tr.learner.set_hyper("l1", 0.0)
+    assert tr.learner.step()["n_nonzero"] == 120

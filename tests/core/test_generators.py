@@ -95,6 +95,23 @@ def test_gaussian_mixture_matches_its_parameters():
         _within(xk.mean(axis=0), r.meta["means"][k], np.sqrt(np.diag(covs[k]) / len(xk)))
 
 
+def test_gaussian_graph_has_the_lattice_precision_and_its_covariance():
+    r = g.gaussian_graph(L=3, coupling=0.2, samples=20000, seed=1)
+    theta = r.meta["precision"]
+    assert r.convention == "real" and r.x.shape == (20000, 9) and r.image_shape == (3, 3)
+    # a 3 x 3 open lattice has 2 * 3 * 2 = 12 bonds; units 0 and 1 are neighbours, 0 and 4 not
+    assert r.meta["edges"] == 12 and theta[0, 1] == -0.2 and theta[0, 4] == 0.0
+    assert np.all(np.linalg.eigvalsh(theta) > 0)
+    sigma = np.linalg.inv(theta)
+    S = r.x.T @ r.x / len(r.x)                   # zero mean: second moments estimate sigma
+    # var of x_i x_j for a zero-mean Gaussian: sigma_ii sigma_jj + sigma_ij^2
+    se = np.sqrt((np.outer(np.diag(sigma), np.diag(sigma)) + sigma ** 2) / len(r.x))
+    _within(S, sigma, se)
+    _within(r.x.mean(axis=0), 0.0, np.sqrt(np.diag(sigma) / len(r.x)))
+    with pytest.raises(Exception, match="positive definite"):
+        g.gaussian_graph(L=3, coupling=0.25)
+
+
 def test_coin_tosses():
     r = g.coin_tosses()
     assert r.x.shape == (5, 10) and r.convention == "binary"

@@ -332,3 +332,44 @@ def test_model_arrays_round_trip_and_large_evaluate():
     assert bare.evaluate(xi)["pll"] == pytest.approx(ev["pll"])
     with pytest.raises(ValueError, match="symmetric"):
         HopfieldModel(xi, np.triu(np.ones((30, 30)), 1))
+
+
+# ------------------------------------------------------------------ recall unit by unit (GUI pace)
+@pytest.mark.parametrize("k", [1, 7, 400])
+def test_units_per_step_cuts_sweeps_into_pieces_without_changing_the_dynamics(k):
+    """A sweep done k units per step visits the same random order with the same rule as one whole
+    asynchronous sweep from the same generator state: after ceil(n/k) steps the states agree
+    exactly (T = 0), sweep by sweep, and recall ends at the same fixed point."""
+    rng = np.random.default_rng(5)
+    xi = np.where(rng.random((6, 400)) < 0.5, 1.0, -1.0)
+    whole = HopfieldLearner(HopfieldModel.from_patterns(xi, "pseudoinverse", "spin"), cue=2,
+                            cue_noise=0.3, seed=11)
+    pieces = HopfieldLearner(HopfieldModel.from_patterns(xi, "pseudoinverse", "spin"), cue=2,
+                             cue_noise=0.3, seed=11, units_per_step=k)
+    np.testing.assert_array_equal(whole.state, pieces.state)
+    per_sweep = -(-400 // k)
+    for sweep in range(1, 4):
+        whole.step()
+        for i in range(per_sweep):
+            m = pieces.step()
+            assert pieces.total_sweeps == sweep - (i < per_sweep - 1)
+            assert 0.0 <= m["flips"] <= k / 400
+        np.testing.assert_array_equal(whole.state, pieces.state)
+        assert (whole.converged() is None) == (pieces.converged() is None)
+    assert pieces.converged() is not None and abs(pieces.step()["overlap"]) == 1.0
+
+
+def test_units_per_step_survives_a_session_round_trip_mid_sweep():
+    xi = np.where(np.random.default_rng(2).random((4, 100)) < 0.5, 1.0, -1.0)
+    a = HopfieldLearner(HopfieldModel.from_patterns(xi, "hebbian", "spin"), cue=1,
+                        cue_noise=0.2, seed=4, units_per_step=9)
+    for _ in range(5):
+        a.step()
+    b = HopfieldLearner(HopfieldModel.from_patterns(xi, "hebbian", "spin"), cue=0,
+                        cue_noise=0.0, seed=99)
+    b.load_state_dict(a.state_dict())
+    for _ in range(30):
+        a.step()
+        b.step()
+    np.testing.assert_array_equal(a.state, b.state)
+    assert b.units_per_step == 9 and a.total_sweeps == b.total_sweeps
