@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from . import screen_fit
 
-#: characters of the preset box in presentation mode (longer titles are elided by the box)
+#: fewest characters of the preset box in presentation mode; it takes what its toolbar row leaves,
+#: so that a preset title is rarely cut
 PRESET_CHARS = 22
 
 
@@ -120,6 +121,22 @@ class Presentation(QObject):
             else:
                 w.removeToolBarBreak(bars[1])
 
+    def _combo_room(self, bar, combo, title) -> int:
+        """Width (px) the preset box may take in its toolbar row on this screen: what the row's
+        other entries (in presentation fonts, measured) leave."""
+        others = 0
+        shown = 0
+        for a in bar.actions():
+            wd = bar.widgetForAction(a)
+            if wd is None or wd is combo or wd is title or not a.isVisible():
+                continue
+            others += wd.sizeHint().width()
+            shown += 1
+        spacing = bar.layout().spacing() if bar.layout() is not None else 6
+        m = bar.contentsMargins()
+        width = screen_fit.screen_of(self.window).geometry().width()
+        return int(width - others - spacing * (shown + 1) - m.left() - m.right() - 40)
+
     # ------------------------------------------------------------------ presentation
     @property
     def active(self) -> bool:
@@ -195,11 +212,21 @@ class Presentation(QObject):
         if isinstance(combo, QComboBox):
             if on:
                 combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-                combo.setMinimumContentsLength(PRESET_CHARS)
-                combo.setMinimumWidth(0)
+                from PySide6.QtGui import QFont, QFontMetrics
+                from . import theme
+                font = QFont(combo.font())
+                font.setPointSize(theme.presentation_size())
+                fm = QFontMetrics(font)
+                room = self._combo_room(bars[0], combo, title) if bars else 400
+                need = max((fm.horizontalAdvance(combo.itemText(i))
+                            for i in range(combo.count())), default=0) + 40
+                chars = min(room, need) // max(fm.averageCharWidth(), 1)
+                combo.setMinimumContentsLength(int(max(PRESET_CHARS, chars)))
+                combo.setMaximumWidth(max(room, 200))
             else:
                 combo.setSizeAdjustPolicy(QComboBox.AdjustToContentsOnFirstShow)
                 combo.setMinimumContentsLength(0)
+                combo.setMaximumWidth(16777215)
                 combo.setMinimumWidth(260)
         views = getattr(w, "views", None)
         if views is not None and hasattr(views, "set_compact"):

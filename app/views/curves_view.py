@@ -88,8 +88,9 @@ def group_of(name: str) -> str:
 
 
 #: groups shown first for a kind (the rest follow in GROUPS order)
+#: (where fewer plots fit, as in presentation mode, the headline curves stay)
 PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization"),
-            "maxent": ("coupling", "ll")}
+            "maxent": ("coupling", "ll"), "rbm": ("ll", "match"), "dbm": ("ll", "match")}
 MAX_PLOTS = 3
 #: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
 #: than that many times the plots shows fewer groups rather than squeezed ones

@@ -53,10 +53,12 @@ def test_presentation_fonts_follow_the_screen_height(qtbot):
     screen = screen_fit.screen_of(None)
     px = pt * screen.logicalDotsPerInchY() / 72.0
     assert 12 <= pt <= 20
-    # about 1/57 of the height (clamped): 14 pt at 800 px, 13 pt at 768 and 720 px, 96 dpi
+    # about 1/50 of the height (clamped to 12..20 pt)
     h = screen.geometry().height()
     if 12 < pt < 20:
-        assert abs(px - h / 57.0) <= 0.5 * 96 / 72.0 + 1e-9
+        assert abs(px - h / 50.0) <= 0.5 * screen.logicalDotsPerInchY() / 72.0 + 1e-9
+    else:
+        assert (pt == 12) == (h / 50.0 * 72.0 / screen.logicalDotsPerInchY() < 12.5)
 
 
 # ----------------------------------------------------------------------------- compact views
