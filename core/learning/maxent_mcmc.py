@@ -214,7 +214,7 @@ class ChainNoise:
 #: steps per window of the step-size control (:class:`MCMCMonitor`)
 BACKOFF_WINDOW = 100
 #: the learning rate is never cut below the configured one times this
-BACKOFF_FLOOR = 1.0 / 1024
+BACKOFF_FLOOR = 1.0 / 16
 #: steps of the verification at frozen parameters that confirms convergence
 VERIFY_STEPS = 50
 

