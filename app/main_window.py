@@ -47,6 +47,9 @@ STATE_TEXT = {"building": ("● loading…", "#b36b00"), "compiling": ("● comp
 
 LR_KINDS = ("maxent", "gaussian", "rbm", "dbm", "potts")
 
+#: workers that had not finished when their window shut down (see MainWindow.shutdown)
+_UNFINISHED: list = []
+
 #: smallest window size (px)
 MIN_SIZE = (1000, 600)
 
@@ -597,6 +600,10 @@ class MainWindow(QMainWindow):
             w.wait(max(0, int((deadline - time.monotonic()) * 1000)))
         self.worker = self.pending = None
         self._retired = [w for w in workers if not w.isFinished()]
+        # a QThread destroyed while it runs aborts the process: workers still in a long step
+        # stay referenced here (not only by a window that may be deleted) until they finish
+        _UNFINISHED[:] = [w for w in _UNFINISHED if not w.isFinished()] + \
+            [w for w in self._retired if w not in _UNFINISHED]
         return not self._retired
 
     def closeEvent(self, event):

@@ -53,7 +53,7 @@ def make_trainer(cfg, dataset=None, source: str = "config"):
     return Trainer(learner, baseline_ll=_baseline(dataset),
                    observers=standard_observers(learner, dataset, cfg),
                    max_steps=_config.training_length(cfg, learner.steps_per_epoch),
-                   eval_every=t["eval_every"],
+                   eval_every=t["eval_every"], eval_budget=t["eval_budget"],
                    monitor=monitor if t["early_stopping"] else None,
                    mode="min" if monitor.endswith(("error", "loss", "gap")) else "max",
                    patience=t["patience"], min_delta=t["min_delta"])

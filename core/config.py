@@ -170,8 +170,13 @@ TRAINING_COMMON = {
     "epochs": Key(None, NUM, optional=True, low=0.0, doc="passes over the training data"),
     "seed": seed_key("seed for everything random in training"),
     "eval_every": Key(10, int, low=1, doc="evaluate expensive metrics (likelihoods) at most "
-                      "every this many steps; costly evaluations are spaced further apart so that "
-                      "they take at most 15 % of the run's time (boltzmann_lab.learning.trainer)"),
+                      "every this many steps; costly ones at the multiples of it that keep within "
+                      "eval_budget (boltzmann_lab.learning.trainer)"),
+    "eval_budget": Key(0.15, NUM, low=0.0, high=1.0, doc="largest share of the run's work that "
+                       "expensive evaluations may take, by the learner's a-priori cost estimate "
+                       "from array sizes (boltzmann_lab.learning.cost; never measured time, so "
+                       "the same config evaluates at the same steps on any machine); 1: every "
+                       "eval_every steps"),
     "early_stopping": Key(False, bool, doc="stop when the monitored metric stops improving"),
     "monitor": Key("auto", str, doc="metric watched by early stopping; auto: the learner's "
                    "validation metric (val_ll, or val_pll when the likelihood is intractable)"),

@@ -299,10 +299,10 @@ _KINDS = [
                           doc="hidden layer sizes (2 or 3 layers)"),
         },
         # defaults from benchmarks/bench_quality.py: a constant rate leaves joint PCD wandering
-        # (bars-and-stripes fell below the independent-unit model); Adam 0.02 decaying as
+        # (bars-and-stripes fell below the independent-unit model); Adam 0.06 decaying as
         # 1/(1 + 0.01 t) on minibatches of 32 reaches the preset's likelihood
         training_keys={
-            **optimizer_keys(learning_rate=0.02, schedule="inverse", decay=0.01),
+            **optimizer_keys(learning_rate=0.06, schedule="inverse", decay=0.01),
             **penalty_keys(), **batch_keys(32),
             "method": Key("pcd", str, choices=("pcd",), doc="joint training"),
             "pretrain_epochs": Key(5, NUM, low=0.0, doc="greedy layerwise RBM pretraining"),

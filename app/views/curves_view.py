@@ -73,7 +73,8 @@ PRETTY = {
 }
 
 #: metrics that are bookkeeping rather than curves
-SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature"}
+SKIP = {"diverged", "converged", "epoch", "step", "learning_rate", "temperature", "verifying",
+        "replicas", "tau_m"}
 
 
 

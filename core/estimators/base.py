@@ -95,6 +95,13 @@ class Estimator:
     _unmapped: dict = {}
     #: the learner cannot stop on its own: fit needs ``epochs`` or ``steps``
     _needs_length = False
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        # keys every estimator leaves to the config default, merged into each class's table
+        cls._unmapped = {"eval_budget": "the config default spaces costly evaluations "
+                                        "(deterministically, by their estimated cost)",
+                         **cls.__dict__.get("_unmapped", {})}
     #: appended to the message refusing real-valued data for a discrete model
     _real_data_hint = ""
     #: parameters that may be arrays where the config holds a file name (e.g. a pair ``mask``):

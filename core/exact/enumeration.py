@@ -34,13 +34,25 @@ MAX_UNITS = 24
 WORK_LIMIT = 1 << 30
 
 
-def affordable(n, width=None) -> bool:
+def affordable(n, width=None, seconds=None, kernel="free") -> bool:
     """THE answer to "is exact enumeration affordable?" everywhere in the project: enumerating the
     2^n configurations of ``n`` two-state units, each costing ``width`` multiply-adds (default n,
-    a pairwise model), is done when n <= ``MAX_UNITS`` and 2^n · width <= ``WORK_LIMIT``."""
+    a pairwise model), is done when n <= ``MAX_UNITS`` and 2^n · width <= ``WORK_LIMIT``.
+
+    ``seconds``: the same enumeration inside a *live* run (a learner's ``evaluate()``, repeated
+    during training) must also cost at most this many seconds by the a-priori cost model
+    (:func:`boltzmann_lab.learning.cost.enumeration_seconds`: a free-energy enumeration of an
+    RBM/DBM layer, or with ``kernel="pairwise"`` the blocked pairwise kernel), e.g.
+    ``cost.LIVE_EVAL_SECONDS``; ``None`` (one-shot, e.g. ``boltzmann-lab evaluate``) applies the
+    work limit only."""
     n = int(n)
     width = n if width is None else int(width)
-    return n <= MAX_UNITS and (1 << n) * max(width, 1) <= WORK_LIMIT
+    if not (n <= MAX_UNITS and (1 << n) * max(width, 1) <= WORK_LIMIT):
+        return False
+    if seconds is None:
+        return True
+    from boltzmann_lab.learning.cost import enumeration_seconds
+    return enumeration_seconds(n, width, kernel) <= seconds
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 from boltzmann_lab.kernels.rng import seed_states
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
+from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.models.dbm import DBM, _B
 from boltzmann_lab.stats.numerics import sigmoid
@@ -147,16 +148,62 @@ class DBMLearner(Learner):
         self.step_count += 1
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
 
+    # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
+    def _live(self):
+        """(exact log Z, exact log p(v)) within a live run's cap (``cost.LIVE_EVAL_SECONDS``);
+        the sizes never change, so it is computed once."""
+        if getattr(self, "_live_cache", None) is None:
+            rows = len(self.eval_train) + len(self.eval_val)
+            self._live_cache = (self.model.exact_feasible(_cost.LIVE_EVAL_SECONDS),
+                                self.model.exact_ll_feasible(_cost.LIVE_EVAL_SECONDS, rows))
+        return self._live_cache
+
+    def _step_seconds(self):
+        sizes = self.model.sizes
+        w = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        B, C, it = self.batch_size, len(self.chains[0]), self.iterations
+        return _cost.step_seconds(muladds=2 * it * B * w + 3 * C * w + (B + C) * w,
+                                  elements=it * B * sum(sizes[1:]), samples=C * sum(sizes),
+                                  calls=10 * it * len(sizes) + 40)
+
+    def _eval_seconds(self):
+        m, sizes = self.model, self.model.sizes
+        w = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        rows = len(self.eval_train) + len(self.eval_val)
+        exact_z, exact_ll = self._live()
+        t = _cost.seconds(muladds=2 * self.iterations * rows * w,         # the bounds
+                          elements=(self.iterations + 2) * rows * sum(sizes[1:]),
+                          calls=10 * self.iterations * len(sizes))
+        even, odd = sum(sizes[0::2]), sum(sizes[1::2])
+        if exact_z:
+            k = min(even, odd)
+            t += _cost.enumeration_seconds(k, even + odd - k)
+        else:                                               # forward AIS on the equivalent RBM
+            R, K = self.ais_runs, self.ais_betas
+            t += _cost.seconds(muladds=2 * K * R * even * odd, samples=K * R * (even + odd),
+                               elements=K * R * odd, calls=15 * K)
+        if exact_ll:
+            t += _cost.enumeration_seconds(sizes[2], rows * sizes[1] + sum(sizes[3:]))
+        return t
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in training steps by the cost model: exact log Z / exact log p(v)
+        by enumeration when within the live cap, else AIS and the mean-field bounds."""
+        return _cost.ratio(self._eval_seconds(), self._step_seconds())
+
     def evaluate(self):
         m = self.model
-        lz, how = m.log_partition_with_method("auto", self.ais_betas, self.ais_runs,
+        exact_z, exact_ll = self._live()
+        lz, how = m.log_partition_with_method("auto" if exact_z else "ais", self.ais_betas,
+                                              self.ais_runs,
                                               seed=[self.seed, 4, self.step_count],
                                               data=self.train)
         out = {"log_z": lz, "train_bound": m.bound(self.eval_train, lz, self.iterations)}
         if len(self.eval_val):
             out["val_bound"] = m.bound(self.eval_val, lz, self.iterations)
-        # train_ll / val_ll: the best estimate — exact when affordable, else the bound
-        if how == "exact" and m.exact_ll_feasible():
+        # train_ll / val_ll: the best estimate — exact when affordable in a live run, else the
+        # bound (``boltzmann-lab evaluate`` goes up to the enumeration limit)
+        if how == "exact" and exact_ll:
             out["train_ll"] = float(np.mean(m.unnormalized_log_prob(self.eval_train)) - lz)
             if len(self.eval_val):
                 out["val_ll"] = float(np.mean(m.unnormalized_log_prob(self.eval_val)) - lz)

@@ -210,6 +210,15 @@ class GaussianLearner(Learner):
                     f"{self.tolerance:g} x max variance")
         return None
 
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in steps by the a-priori cost model (:mod:`boltzmann_lab.learning.
+        cost`): a Cholesky and the quadratic forms of every data row, against one sweep of
+        n column updates."""
+        from boltzmann_lab.learning import cost
+        n, rows = self.n, len(self.train) + len(self.val)
+        t = cost.seconds(muladds=rows * n * n + n ** 3, calls=20)
+        return cost.ratio(t, cost.step_seconds(muladds=4 * n ** 3, calls=10 * n))
+
     def evaluate(self):
         with single_thread_blas():
             return self._evaluate()

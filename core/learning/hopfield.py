@@ -8,6 +8,7 @@ import numpy as np
 
 from boltzmann_lab.kernels import hopfield as _k
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.exact.enumeration import MAX_UNITS
 from boltzmann_lab.models.hopfield import HopfieldModel, UPDATES, run_dynamics, store, to_spins
@@ -159,6 +160,20 @@ class HopfieldLearner(Learner):
 
     #: evaluate() looks at the first this many stored patterns (each costs O(n^2))
     eval_patterns = 1000
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in steps by the a-priori cost model (:mod:`boltzmann_lab.learning.
+        cost`): the exact log Z enumerates 2^n states (n <= ``MAX_UNITS``), and each of up to
+        ``eval_patterns`` patterns costs O(n^2); a recall step is ``sweeps_per_step`` sweeps
+        (or ``units_per_step`` units) of one network."""
+        n, P = self.model.n, min(len(self.model.patterns), self.eval_patterns)
+        t = _cost.seconds(muladds=3 * P * n * n, elements=P * n)
+        if n <= MAX_UNITS:
+            t += _cost.enumeration_seconds(n, n, "pairwise")
+        units = (self.units_per_step if self.units_per_step > 0 and self.update == "async"
+                 else self.sweeps_per_step * n)
+        step = _cost.step_seconds(muladds=units * n + n * P, samples=units)
+        return _cost.ratio(t, step)
 
     def evaluate(self):
         M = self.model

@@ -62,6 +62,7 @@ from boltzmann_lab.learning.constraints import (Constraints, Moments, connected,
 from boltzmann_lab.learning.maxent_estimators import (ESTIMATORS, ExactEstimator, MCMCEstimator,
                                                       PseudoLikelihoodEstimator, finite)
 from boltzmann_lab.learning.maxent_mcmc import MCMCMonitor
+from boltzmann_lab.learning import maxent_estimators as _est
 from boltzmann_lab.learning.maxent_views import MaxEntViews
 from boltzmann_lab.learning.meanfield import naive_mean_field
 from boltzmann_lab.learning.optim import SGD, make_optimizer, soft_threshold
@@ -123,7 +124,7 @@ class MaxEntLearner(MaxEntViews, Learner):
         self.convention = convention
         self.image_shape = tuple(image_shape) if image_shape is not None else None
         # early stopping watches the exact likelihood when it is tractable, else the pseudo-LL
-        self.monitor = "val_ll" if n <= MAX_UNITS else "val_pll"
+        self.monitor = "val_ll" if _est.exact_ll_live(n) else "val_pll"
         self.C = constraints
         self.n = n
         self.M = len(self.train)
@@ -345,6 +346,11 @@ class MaxEntLearner(MaxEntViews, Learner):
         delta = self.obs_data - observables(self.model_moments, self.C)
         return self._penalised_residual(self._unpack_delta(delta))
 
+    def evaluation_cost(self) -> float:
+        """One :meth:`evaluate` in steps (:func:`~boltzmann_lab.learning.maxent_estimators.
+        evaluation_cost`)."""
+        return _est.evaluation_cost(self)
+
     def evaluate(self) -> dict[str, float]:
         """Exact ``train_ll``/``val_ll`` (nats per sample) when n <= ``MAX_UNITS``, else
         ``train_pll``/``val_pll``; ``val_*`` only when there is validation data.  For the
@@ -354,7 +360,7 @@ class MaxEntLearner(MaxEntViews, Learner):
         out = {}
         if not finite(h, J, V):
             return {"train_ll": float("nan")}
-        if self.n <= MAX_UNITS:
+        if _est.exact_ll_live(self.n):
             from boltzmann_lab.exact.enumeration import log_likelihood, log_z
             lz = log_z(h, J, self.convention, V)
             out["train_ll"] = log_likelihood(self.train, h, J, self.convention, V, logz=lz)

@@ -154,3 +154,39 @@ class PseudoLikelihoodEstimator:
 
 
 ESTIMATORS = ("exact", "mcmc", "pseudolikelihood")
+
+
+def exact_ll_live(n) -> bool:
+    """``evaluate()`` reports the exact log-likelihood: 2^n states affordable in a live run
+    (:func:`boltzmann_lab.exact.enumeration.affordable` with the pairwise kernel's cost; every
+    n <= ``MAX_UNITS`` is, at ~0.2 s for n = 24)."""
+    from boltzmann_lab.exact.enumeration import affordable
+    from boltzmann_lab.learning.cost import LIVE_EVAL_SECONDS
+    return affordable(n, None, LIVE_EVAL_SECONDS, kernel="pairwise")
+
+
+def evaluation_cost(learner) -> float:
+    """A MaxEnt learner's ``evaluate()`` in units of one step, by the a-priori cost model
+    (:mod:`boltzmann_lab.learning.cost`): exact log Z (pairwise enumeration) plus the energies of
+    the data, or pseudo-log-likelihoods; the step costs an enumeration of the moments (exact),
+    ``replicas x sweeps x chains x n`` unit updates (mcmc), or a pass over the data (pseudo)."""
+    from boltzmann_lab.learning import cost
+    n, rows = learner.n, len(learner.train) + len(learner.val)
+    est = learner.estimator
+    exact = exact_ll_live(n)
+    if exact:
+        t = cost.enumeration_seconds(n, n, kernel="pairwise") + cost.seconds(muladds=rows * n * n)
+        if est.name == "pseudolikelihood":
+            t += 2 * cost.enumeration_seconds(n, n, kernel="pairwise")
+    else:
+        t = cost.seconds(muladds=2 * rows * n * n, elements=2 * rows * n)
+    if est.name == "exact":
+        step = cost.step_seconds() + 2 * cost.enumeration_seconds(n, n, kernel="pairwise")
+    elif est.name == "mcmc":
+        ch = est.chains
+        updates = (1 + len(ch.replicas)) * ch.sweeps * ch.chains * n
+        step = cost.step_seconds(muladds=updates * n, samples=updates, calls=30)
+    else:
+        M = len(learner.train)
+        step = cost.step_seconds(muladds=3 * M * n * n, elements=2 * M * n, calls=30)
+    return cost.ratio(t, step)

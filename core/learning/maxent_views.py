@@ -53,3 +53,10 @@ class MaxEntViews:
                                         seed=int(rng.integers(2 ** 63)))
         rows = rng.integers(0, self.M, size=n_chains)
         self._display.set_states(self.train[rows].copy())
+
+    def fantasy_particles(self):
+        """All beta = 1 persistent chains (chains, n) for the ``mcmc`` estimator, else None
+        (used by :class:`boltzmann_lab.learning.observers.IsingMatch`)."""
+        if isinstance(self.estimator, MCMCEstimator):
+            return self.estimator.sampler.states
+        return None

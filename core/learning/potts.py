@@ -24,9 +24,10 @@ the exact or mcmc estimator (L-BFGS needs a smooth objective).
 Metrics as for the binary MaxEnt: ``max_moment_error``, ``normalized_error`` (÷ δ_O =
 sqrt(f(1−f)/M_eff), var floored at 1/M_eff), ``normalized_residual`` (penalised gradient ÷ δ_O),
 ``corr_pearson``/``corr_slope`` of model vs data connected two-site frequencies, ``train_ll``/
-``val_ll`` where q^n ≤ 2^20 else ``train_pll``/``val_pll``; plus ``contact_precision`` and
-``coupling_error`` (gauge-invariant, :func:`boltzmann_lab.models.dca.coupling_error`) when the data
-come with true contacts / couplings.
+``val_ll`` where the q^n states can be enumerated within a live run's cap (q^n ≤ 2^24 and
+~4 s by :mod:`boltzmann_lab.learning.cost`) else ``train_pll``/``val_pll``; plus
+``contact_precision`` and ``coupling_error`` (gauge-invariant,
+:func:`boltzmann_lab.models.dca.coupling_error`) when the data come with true contacts / couplings.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import math
 import numpy as np
 
 from boltzmann_lab.exact import potts as _exact
+from boltzmann_lab.learning import potts_constraints as _pc
 from boltzmann_lab.learning import potts_pl as _pl
 from boltzmann_lab.learning.optim import SGD, make_optimizer
 from boltzmann_lab.learning.potts_constraints import (ExactEstimator, Frequencies, MCMCEstimator,
@@ -43,8 +45,6 @@ from boltzmann_lab.learning.potts_constraints import (ExactEstimator, Frequencie
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.models import dca
 
-#: largest q^n for which evaluate() reports exact log-likelihoods (else pseudo-log-likelihoods)
-EXACT_LL_STATES = 1 << 20
 MCMC_EMA_WEIGHT = 0.05
 #: connected frequencies shown in the model-vs-data scatter (a fixed random subset)
 MAX_SHOWN = 4000
@@ -115,7 +115,7 @@ class PottsLearner(Learner):
         self.l1, self.l2, self.l2_fields = float(l1), float(l2), float(l2_fields)
         self.tolerance, self.strict_tolerance = float(tolerance), float(strict_tolerance)
         self.seed = int(seed)
-        self.monitor = "val_ll" if _exact.feasible(n, q, EXACT_LL_STATES) else "val_pll"
+        self.monitor = "val_ll" if _pc.exact_ll_live(n, q) else "val_pll"
         self.n_steps = 0
 
         self.data = data_frequencies(self.train, q, self.w, pseudocount)
@@ -371,15 +371,21 @@ class PottsLearner(Learner):
                     f"{self.strict_tolerance:g}")
         return None
 
+    def evaluation_cost(self) -> float:
+        """One :meth:`evaluate` in steps (:func:`~boltzmann_lab.learning.potts_constraints.
+        evaluation_cost`)."""
+        return _pc.evaluation_cost(self)
+
     def evaluate(self) -> dict[str, float]:
-        """Exact ``train_ll``/``val_ll`` (weighted means) when q^n ≤ 2^20, else ``train_pll``/
+        """Exact ``train_ll``/``val_ll`` (weighted means) when the q^n states can be enumerated
+        within a live run's cap (``potts_constraints.exact_ll_live``), else ``train_pll``/
         ``val_pll``; exact moment metrics for pseudolikelihood when enumerable;
         ``contact_precision`` / ``coupling_error`` when the truth is known."""
         h, J = self.params["h"], self.params["J"]
         if not (np.isfinite(h).all() and np.isfinite(J).all()):
             return {"train_ll": float("nan")}
         out = {}
-        if _exact.feasible(self.n, self.q, EXACT_LL_STATES):
+        if _pc.exact_ll_live(self.n, self.q):
             lz = _exact.log_z(h, J)
             out["train_ll"] = _exact.log_likelihood(self.train, h, J, self.w, lz)
             if len(self.val):

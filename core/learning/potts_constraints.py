@@ -220,6 +220,7 @@ class MCMCEstimator:
         from boltzmann_lab.models.potts import PottsSampler
         rng = np.random.default_rng(seed)
         self.n, self.q, self.sweeps = n, q, int(sweeps)
+        self.chains = int(chains)
         self.sampler = PottsSampler(n, q, int(chains), int(rng.integers(2 ** 63)))
         rows = rng.integers(0, len(init_data), size=int(chains))
         self.sampler.set_states(np.asarray(init_data[rows], dtype=np.int64))
@@ -236,3 +237,46 @@ class MCMCEstimator:
     def load_state_dict(self, state):
         self.sampler.load_state_dict({k[len("sampler/"):]: v for k, v in state.items()
                                       if k.startswith("sampler/")})
+
+
+def exact_ll_live(n, q) -> bool:
+    """``evaluate()`` reports exact log-likelihoods: the q^n states can be enumerated
+    (:func:`boltzmann_lab.exact.potts.feasible`) within a live run's cap by the cost model
+    (``cost.LIVE_EVAL_SECONDS``; e.g. 4^12 = 2^24 states: ~0.4 s)."""
+    from boltzmann_lab.exact.potts import feasible
+    from boltzmann_lab.learning import cost
+    return feasible(n, q) and _enum_seconds(n, q) <= cost.LIVE_EVAL_SECONDS
+
+
+def _enum_seconds(n, q):
+    from boltzmann_lab.learning import cost
+    return cost.enumeration_seconds(n, (n - n // 2) * q + 1, "potts", q)
+
+
+def evaluation_cost(learner) -> float:
+    """A Potts learner's ``evaluate()`` in units of one step by the a-priori cost model
+    (:mod:`boltzmann_lab.learning.cost`): exact log Z and data energies, or pseudo-log-
+    likelihoods, plus exact marginals for the pseudo-likelihood fit and the contact scores;
+    the step enumerates the marginals (exact), runs ``chains x sweeps x n`` site updates of q
+    states (mcmc), or passes over the data (pseudo-likelihood)."""
+    from boltzmann_lab.learning import cost
+    n, q = learner.n, learner.q
+    rows = len(learner.train) + len(learner.val)
+    if exact_ll_live(n, q):
+        t = _enum_seconds(n, q) + cost.seconds(elements=rows * n * n)
+    else:
+        t = cost.seconds(muladds=rows * n * n * q, elements=2 * rows * n * q)
+    est = learner.estimator
+    if est is None and exact_ll_live(n, q):
+        t += 2 * _enum_seconds(n, q)
+    t += cost.seconds(elements=3 * n * n * q * q)
+    if isinstance(est, ExactEstimator):
+        step = cost.step_seconds(elements=n * n * q * q) + 2 * _enum_seconds(n, q)
+    elif isinstance(est, MCMCEstimator):
+        updates = est.chains * est.sweeps * n
+        step = cost.step_seconds(muladds=updates * n * q, samples=updates * q,
+                                 elements=n * n * q * q)
+    else:
+        M = len(learner.train)
+        step = cost.step_seconds(muladds=3 * M * n * n * q, elements=3 * M * n * q, calls=50)
+    return cost.ratio(t, step)

@@ -39,7 +39,9 @@ a permutation drawn from ``(seed, epoch)``.
 
 Metrics — ``step()``: ``recon_error`` (mean squared error of the mean-field reconstruction
 E[v | h = E[h|v]] of the first <= 10 rows of the minibatch, with the parameters before the update), ``learning_rate``.  ``evaluate()``: ``train_ll``/``val_ll``
-exact (enumeration) when the smaller discrete layer is small, otherwise ``train_pll``/``val_pll``
+exact (enumeration) when the smaller discrete layer is small enough for a live run (one evaluation
+within ``cost.LIVE_EVAL_SECONDS`` by the cost model: 2^20 states beside 64 units is, beside 784 it
+is not), otherwise ``train_pll``/``val_pll``
 (pseudo-log-likelihood; exact for <= 100 visibles, else one random unit per row times n), and
 ``free_energy_gap`` = mean F(val) - mean F(train subset of the same size) (overfitting shows as a
 growing gap).  All on at most 1000 rows.
@@ -52,6 +54,7 @@ import math
 import numpy as np
 
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import SGD, l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.models.rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
@@ -61,7 +64,6 @@ EVAL_ROWS = 1000
 RECON_ROWS = 10
 #: centring: the hidden offset follows the minibatch mean of E[h|v] with this sliding factor
 CENTERING_SLIDE = 0.05
-#: exact evaluation during training when 2^k * (units of the other layer) is at most this
 
 
 def centered_gradient(grads, mu, lam):
@@ -186,6 +188,9 @@ class RBMLearner(Learner):
         self.eval_val = val[:EVAL_ROWS]
         self.display_lanes = seed_states(16, rng)
         self.display_chain = self.train[rng.integers(0, len(train), 16)].copy()
+        # early stopping (monitor = "auto") watches what evaluate() reports
+        if not self.exact_feasible() and self.model.visible.discrete:
+            self.monitor = "val_pll"
 
     # --- minibatches ----------------------------------------------------------------------
     def _batch_indices(self):
@@ -378,7 +383,44 @@ class RBMLearner(Learner):
 
     # --- evaluation -----------------------------------------------------------------------
     def exact_feasible(self):
-        return self.model.exact_layer() is not None
+        """Exact ``train_ll``/``val_ll`` in :meth:`evaluate`: a layer can be enumerated within a
+        live run's cap (``cost.LIVE_EVAL_SECONDS`` by the cost model; ``boltzmann-lab evaluate``
+        goes up to the enumeration limit)."""
+        return self.model.exact_layer(_cost.LIVE_EVAL_SECONDS) is not None
+
+    def _step_seconds(self):
+        nv, nh = self.model.W.shape
+        B = self.batch_size
+        C = B if self.method == "cd" else self.n_chains * self.R
+        return _cost.step_seconds(muladds=nv * nh * (2 * B + (2 * self.k + 1) * C),
+                                  samples=B * nh + self.k * C * (nv + nh),
+                                  calls=0 if self.fast else 40)
+
+    def _eval_seconds(self):
+        m = self.model
+        nv, nh = m.W.shape
+        n_val = len(self.eval_val)
+        rows = len(self.train64) + len(self.val64)
+        t = _cost.seconds(muladds=2 * n_val * nv * nh, elements=2 * n_val * nh)  # free-energy gap
+        layer = m.exact_layer(_cost.LIVE_EVAL_SECONDS)
+        if layer in ("visible", "hidden"):
+            k, w = (nv, nh) if layer == "visible" else (nh, nv)
+            t += _cost.enumeration_seconds(k, w)
+            t += _cost.seconds(muladds=rows * nv * nh, elements=rows * nh)
+        elif layer == "gaussian":
+            t += _cost.seconds(muladds=(nv + nh) ** 3 + rows * nv * nh, elements=rows * nh)
+        elif m.visible.discrete:
+            rows = len(self.eval_train) + n_val
+            per_row = nv if nv <= 100 else 1               # exact PLL flips every visible unit
+            t += _cost.seconds(muladds=rows * nv * nh, elements=3 * rows * per_row * nh,
+                               calls=4 * per_row)
+        return t
+
+    def evaluation_cost(self):
+        """One :meth:`evaluate` in training steps, by the cost model (:mod:`~boltzmann_lab.
+        learning.cost`): an exact log Z enumerates 2^k states of the smaller layer (k = 20
+        beside 64 units: thousands of steps)."""
+        return _cost.ratio(self._eval_seconds(), self._step_seconds())
 
     def _pll(self, x, tag):
         m = self.model

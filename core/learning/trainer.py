@@ -6,17 +6,19 @@ what every run needs: step/epoch bookkeeping, periodic evaluation, early stoppin
 metric, convergence, divergence detection with roll-back to the last good parameters, and a
 latest-snapshot view that the GUI can copy.
 
-Evaluation within a budget: ``learner.evaluate()`` (exact likelihoods by enumeration, AIS,
-pseudo-likelihoods over the data) can cost far more than a training step (a 64 x 20 RBM: ~1.5 s
-to enumerate 2^20 hidden states, against ~1 ms per step).  The trainer times every step and
-every evaluation (:func:`time.perf_counter`, or the ``clock`` it is given) and evaluates at a
-multiple of ``eval_every`` steps only when the evaluations so far plus the next one take at most
-``eval_budget`` (default 15 %) of the run's time so far.  The next one is expected to cost the
-least of the last five measured (robust to a busy machine); the forced evaluation of the first
-step (which may include compiling) neither predicts the cost nor counts against the budget, so
-the evaluation at step ``eval_every`` always happens and measures it.  Evaluations cheaper than
-``MIN_EVAL_COST`` (5 ms) are never postponed, so cheap ones keep the fixed cadence exactly.  The
-first step, the last step, a converged step and a requested stop are always evaluated.
+Evaluation within a budget, on a deterministic schedule: ``learner.evaluate()`` (exact
+likelihoods by enumeration, AIS, pseudo-likelihoods over the data) can cost far more than a
+training step (a 64 x 20 RBM: 2^20 hidden states x 64 visible units per exact log Z, thousands of
+steps' worth).  A learner whose evaluation is expensive says how expensive *a priori*, from array
+sizes only (:meth:`Learner.evaluation_cost`, in units of one training step, by the cost model of
+:mod:`boltzmann_lab.learning.cost`); the trainer then evaluates every k steps, k the smallest
+multiple of ``eval_every`` with cost / (k + cost) <= ``eval_budget`` (default 15 %,
+:func:`boltzmann_lab.learning.cost.eval_interval`).  A cheap evaluation (cost ``None``) keeps the
+``eval_every`` cadence exactly.  The first step, the last step, a converged step and a requested
+stop are always evaluated.  No clock enters the schedule, so the same config evaluates at the same
+steps — and early stopping, best-checkpoint restore and divergence roll-back act at the same
+steps — on any machine under any load.  ``train_time``/``eval_time`` are measured for reporting
+only.
 
 Typical use::
 
@@ -34,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import numpy as np
+
+from boltzmann_lab.learning.cost import eval_interval
 
 
 #: evaluated rows with one of these metrics also carry ``baseline_ll``
@@ -102,8 +106,16 @@ class Learner:
         raise NotImplementedError
 
     def evaluate(self) -> dict[str, float]:
-        """Expensive metrics (``train_ll``, ``val_ll``, ...); called every ``eval_every`` steps."""
+        """Expensive metrics (``train_ll``, ``val_ll``, ...); called every ``eval_every`` steps
+        (further apart when :meth:`evaluation_cost` says they are expensive)."""
         return {}
+
+    def evaluation_cost(self) -> float | None:
+        """The expected cost of one :meth:`evaluate` in units of one :meth:`step`, estimated from
+        array sizes and settings only (never a clock: :mod:`boltzmann_lab.learning.cost`), or
+        ``None`` when evaluating is cheap (then the trainer evaluates every ``eval_every``
+        steps)."""
+        return None
 
     def views(self, n_show: int = 16) -> dict[str, np.ndarray]:
         """Arrays to display (copies; see :class:`Snapshot`)."""
@@ -130,24 +142,8 @@ class Learner:
         self.params_changed()
 
 
-#: default share of the run's time that evaluations may take (module docstring)
+#: default share of the run's work that evaluations may take (module docstring)
 EVAL_BUDGET = 0.15
-#: evaluations faster than this (seconds) are never postponed by the budget
-MIN_EVAL_COST = 0.005
-
-
-def evaluation_due(step, eval_every, train_time, eval_time, eval_cost, budget,
-                   min_cost=MIN_EVAL_COST) -> bool:
-    """Whether an evaluation is due after ``step``: a multiple of ``eval_every`` and, with a
-    ``budget`` (a fraction of the time; ``None``: no budget), the evaluations so far
-    (``eval_time`` s) plus the next one (expected to cost ``eval_cost`` s; ``None``: not
-    measured yet) take at most ``budget`` of the run's time ``train_time + eval_time +
-    eval_cost``; an evaluation cheaper than ``min_cost`` is never postponed."""
-    if step % eval_every:
-        return False
-    if budget is None or budget >= 1.0 or eval_cost is None or eval_cost <= min_cost:
-        return True
-    return (eval_time + eval_cost) * (1.0 - budget) <= budget * train_time
 
 
 class Trainer:
@@ -158,10 +154,12 @@ class Trainer:
     learner : the model-specific learner.
     max_steps : stop after this many steps (``None``: run until stopped or converged).
     eval_every : call ``learner.evaluate()`` at most every this many steps (and at the first and
-        last step); further apart when needed to keep within ``eval_budget``.
-    eval_budget : the largest fraction of the run's time evaluations may take (module docstring);
-        ``None`` evaluates exactly every ``eval_every`` steps.
-    clock : a function returning seconds (tests pass a fake clock).
+        last step); every multiple of it that keeps within ``eval_budget`` (see ``interval``).
+    eval_budget : the largest share of the run's work evaluations may take, by the learner's
+        a-priori :meth:`Learner.evaluation_cost` (module docstring); ``None`` evaluates exactly
+        every ``eval_every`` steps.
+    clock : a function returning seconds, used only to report ``train_time``/``eval_time``
+        (never for scheduling).
     observers : callables ``f(trainer, step, metrics)`` run after every step that add cheap
         metrics in place (:mod:`boltzmann_lab.learning.observers`: chain mixing, Ising match).
     monitor : metric name for early stopping (e.g. ``val_ll``); ``None`` disables early stopping.
@@ -192,11 +190,8 @@ class Trainer:
         self.eval_budget = None if eval_budget is None else float(eval_budget)
         self.clock = clock
         self.observers = list(observers)
-        #: seconds spent in training steps / in evaluations (this run)
+        #: seconds spent in training steps / in evaluations (this run; reporting only)
         self.train_time = self.eval_time = 0.0
-        # durations of the evaluations after the first (which may include compiling) and their sum
-        self._costs: collections.deque[float] = collections.deque(maxlen=5)
-        self._budget_eval_time = 0.0
         self.monitor, self.mode = monitor, mode
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.stop_on_convergence = stop_on_convergence
@@ -222,6 +217,14 @@ class Trainer:
 
     def set_hyper(self, name, value) -> None:
         self.learner.set_hyper(name, value)
+
+    @property
+    def interval(self) -> int:
+        """Steps between scheduled evaluations now: the smallest multiple of ``eval_every`` that
+        keeps the learner's estimated evaluation cost within ``eval_budget`` (module docstring).
+        Recomputed on each use (cheap arithmetic), so a hyperparameter that changes the costs
+        (sweeps, iterations) moves it deterministically."""
+        return eval_interval(self.eval_every, self.learner.evaluation_cost(), self.eval_budget)
 
     def roll_back(self) -> None:
         """Put back the parameters of the last good checkpoint (the last evaluation, or the start):
@@ -272,16 +275,11 @@ class Trainer:
         conv = L.converged() if self.stop_on_convergence else None
         t1 = self.clock()
         self.train_time += t1 - t0
-        due = evaluation_due(self.step_count, self.eval_every, self.train_time,
-                             self._budget_eval_time, min(self._costs, default=None),
-                             self.eval_budget)
+        # k is a multiple of eval_every: ask the learner for its cost only at those steps
+        due = self.step_count % self.eval_every == 0 and self.step_count % self.interval == 0
         if self.step_count == 1 or due or last or conv or self._stop_requested:
             metrics.update(L.evaluate())
-            cost = self.clock() - t1
-            self.eval_time += cost
-            if self.step_count > 1:
-                self._costs.append(cost)
-                self._budget_eval_time += cost
+            self.eval_time += self.clock() - t1
             if self.baseline_ll is not None and any(k in metrics for k in BASELINE_WITH):
                 metrics["baseline_ll"] = self.baseline_ll
             self._checkpoint(metrics)

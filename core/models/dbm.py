@@ -105,16 +105,23 @@ class DBM(ModelProtocol):
                    np.concatenate([self.b[l] for l in odd]))
 
     # --- partition function and likelihoods -----------------------------------------------
-    def exact_feasible(self):
+    def exact_feasible(self, seconds=None):
         """log Z can be enumerated: one side of the even/odd bipartition is small enough
-        (:func:`boltzmann_lab.exact.enumeration.affordable`)."""
-        return self.as_rbm().exact_layer() is not None
+        (:func:`boltzmann_lab.exact.enumeration.affordable`; ``seconds``: within a live run's
+        cap by the cost model)."""
+        return self.as_rbm().exact_layer(seconds) is not None
 
-    def exact_ll_feasible(self):
+    def exact_ll_feasible(self, seconds=None, rows=None):
         """Exact log p(v) is affordable too: log Z enumerable and the h2 layer enumerable (its
-        2^n2 states each cost a pass over h1, h3)."""
+        2^n2 states each cost a pass over h1, h3).  With ``seconds`` (a live run) the h2
+        enumeration of ``rows`` data rows (each costs a pass over h1) must fit it too."""
         n2 = self.sizes[2]
-        return self.exact_feasible() and affordable(n2, sum(self.sizes[1:]))
+        if not (self.exact_feasible(seconds) and affordable(n2, sum(self.sizes[1:]))):
+            return False
+        if seconds is None:
+            return True
+        width = int(rows or 1) * self.sizes[1] + sum(self.sizes[3:])
+        return affordable(n2, width, seconds) if n2 <= 24 else False
 
     def log_partition(self, method="auto", ais_betas=10000, ais_runs=100, seed=0, data=None):
         """log Z (float); see :meth:`log_partition_with_method`."""

@@ -135,15 +135,16 @@ class RBM(ModelProtocol):
                 - self.visible.log_partition(h @ W.T + a).sum(axis=1))
 
     # --- exact partition function ---------------------------------------------------------
-    def exact_layer(self):
+    def exact_layer(self, seconds=None):
         """Which layer ``log_partition`` enumerates: ``"visible"``, ``"hidden"``, ``"gaussian"``
         (both Gaussian: closed form) or ``None`` when no exact computation is affordable
         (:func:`boltzmann_lab.exact.enumeration.affordable`: 2^k states of the smaller discrete
-        layer, each costing the other layer's size)."""
+        layer, each costing the other layer's size; ``seconds``: inside a live run, at most that
+        many seconds by the cost model)."""
         cand = []
-        if self.visible.discrete and affordable(self.n_visible, self.n_hidden):
+        if self.visible.discrete and affordable(self.n_visible, self.n_hidden, seconds):
             cand.append((self.n_visible, "visible"))
-        if self.hidden.discrete and affordable(self.n_hidden, self.n_visible):
+        if self.hidden.discrete and affordable(self.n_hidden, self.n_visible, seconds):
             cand.append((self.n_hidden, "hidden"))
         if cand:
             return min(cand)[1]

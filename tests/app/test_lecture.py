@@ -370,7 +370,8 @@ def test_denoising_cleans_most_flipped_pixels(window, qtbot):
                                    "seed": 1, "validation_fraction": 0.2},
                           "model": {"kind": "rbm", "hidden": 16},
                           "training": {"optimizer": "sgd", "learning_rate": 0.1, "chains": 50,
-                                       "batch_size": 10, "seed": 1}})
+                                       "batch_size": 10, "seed": 1, "method": "pcd",
+                                       "schedule": "constant", "centering": False}})
     steps(window, qtbot, 1500, timeout=120_000)
     win = window.lecture.run_analysis("denoise")
     qtbot.waitUntil(lambda: win.result is not None, timeout=20_000)

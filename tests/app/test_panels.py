@@ -82,10 +82,12 @@ def test_learning_rate_change_reaches_the_running_model(window, qtbot):
                           "training": {"batch_size": 7}})
     assert window.transport.lr.isVisibleTo(window) and \
         not window.transport.temperature.isVisibleTo(window)
-    window.transport.lr.setValue(0.02)
-    qtbot.waitUntil(lambda: "learning_rate = 0.02" in window.statusBar().currentMessage(),
+    # not the default (0.02 since the RBM defaults changed): a change must reach the model
+    assert window.active_cfg["training"]["learning_rate"] != 0.05
+    window.transport.lr.setValue(0.05)
+    qtbot.waitUntil(lambda: "learning_rate = 0.05" in window.statusBar().currentMessage(),
                     timeout=5000)
-    assert window.panel.cfg["training"]["learning_rate"] == 0.02
+    assert window.panel.cfg["training"]["learning_rate"] == 0.05
     assert not window.panel.modified                # a live change needs no restart
     steps = train(window, qtbot, 2)
     assert steps >= 2

@@ -123,57 +123,113 @@ def test_roll_back_restores_the_last_checkpoint_after_a_step_that_raised():
 
 
 class FakeClock:
-    """Seconds advanced by the learner: each step costs ``step_s``, each evaluation ``eval_s``."""
+    """A clock that advances by ``dt`` at every call (``wild``: by erratic, huge amounts)."""
 
-    def __init__(self):
-        self.t = 0.0
+    def __init__(self, dt=1e-3, wild=False):
+        self.t, self.dt, self.wild, self.calls = 0.0, dt, wild, 0
 
     def __call__(self):
+        self.calls += 1
+        self.t += self.dt * ((self.calls * 7919) % 1000 + 1) ** 2 if self.wild else self.dt
         return self.t
 
 
-class Timed(Quadratic):
-    def __init__(self, clock, step_s, eval_s):
-        super().__init__()
-        self.clock, self.step_s, self.eval_s = clock, step_s, eval_s
+class Costly(Quadratic):
+    """Reports an a-priori evaluation cost of ``cost`` steps."""
 
-    def step(self):
-        self.clock.t += self.step_s
-        return super().step()
+    def __init__(self, cost, **kw):
+        super().__init__(**kw)
+        self.cost = cost
 
-    def evaluate(self):
-        self.clock.t += self.eval_s
-        return super().evaluate()
+    def evaluation_cost(self):
+        return self.cost
 
 
-def test_expensive_evaluations_are_spaced_to_stay_within_the_time_budget():
-    # steps cost 1 ms, an evaluation 100 ms.  The first (forced, maybe compiling) evaluation is
-    # not counted; the one at step 10 measures the cost; after it, evaluation k (k = 1, 2, ... of
-    # the counted ones) needs (k + 1) * 0.1 * 0.85 / 0.15 s of training, on a multiple of 10.
-    clock = FakeClock()
-    learner = Timed(clock, 1e-3, 0.1)
-    trainer = Trainer(learner, max_steps=3000, eval_every=10, eval_budget=0.15, clock=clock)
+def test_eval_interval_is_the_smallest_multiple_of_eval_every_within_the_budget():
+    from boltzmann_lab.learning.cost import eval_interval
+    assert eval_interval(10, None, 0.15) == 10                 # cheap: the fixed cadence
+    assert eval_interval(10, 100.0, None) == 10                # no budget
+    assert eval_interval(10, 100.0, 1.0) == 10
+    # cost 100 steps, 15 %: k >= 100 * 0.85 / 0.15 = 566.7 -> 570
+    assert eval_interval(10, 100.0, 0.15) == 570
+    for every, cost, b in ((10, 100.0, 0.15), (7, 3.3, 0.2), (1, 1e4, 0.05), (10, 0.5, 0.15)):
+        k = eval_interval(every, cost, b)
+        assert k % every == 0 and cost / (k + cost) <= b + 1e-12
+        assert k == every or cost / (k - every + cost) > b       # the smallest such multiple
+
+
+def test_expensive_evaluations_are_spaced_by_their_estimated_cost():
+    learner = Costly(100.0)                                     # one evaluation = 100 steps
+    trainer = Trainer(learner, max_steps=3000, eval_every=10, eval_budget=0.15)
+    assert trainer.interval == 570
     trainer.run()
-    ev = learner.evaluations
-    assert ev[:2] == [1, 10] and ev[-1] == 3000
-    assert all(t % 10 == 0 for t in ev[1:])
-    for k, t in enumerate(ev[2:-1], start=1):
-        need = (k + 1) * 0.1 * 0.85 / 0.15
-        assert t * 1e-3 >= need - 1e-9 and (t - 10) * 1e-3 < need
-    counted = ev[1:-1]                               # not the first, not the forced last one
-    share = len(counted) * 0.1 / (3000 * 1e-3 + len(counted) * 0.1)
-    assert share <= 0.15 + 1e-9
-    assert len(ev) == 7                                # 1, 10, 570, 1140, 1700, 2270 and 3000
-    assert trainer.eval_time == pytest.approx(len(ev) * 0.1)
-    assert trainer.train_time == pytest.approx(3.0)
+    assert learner.evaluations == [1, 570, 1140, 1710, 2280, 2850, 3000]
+    # within the budget by the estimate, apart from the forced first and last evaluations
+    scheduled = len(learner.evaluations) - 2
+    assert scheduled * 100 / (3000 + scheduled * 100) <= 0.15
 
 
 def test_cheap_evaluations_keep_the_fixed_cadence_and_budget_none_disables_it():
-    clock = FakeClock()
-    cheap = Timed(clock, 1e-4, 1e-3)          # 1 ms < MIN_EVAL_COST: never postponed
-    Trainer(cheap, max_steps=40, eval_every=10, clock=clock).run()
+    cheap = Quadratic()                                         # evaluation_cost() is None
+    Trainer(cheap, max_steps=40, eval_every=10).run()
     assert cheap.evaluations == [1, 10, 20, 30, 40]
-    clock2 = FakeClock()
-    costly = Timed(clock2, 1e-4, 1.0)
-    Trainer(costly, max_steps=40, eval_every=10, eval_budget=None, clock=clock2).run()
+    costly = Costly(1e6)
+    Trainer(costly, max_steps=40, eval_every=10, eval_budget=None).run()
     assert costly.evaluations == [1, 10, 20, 30, 40]
+    capped = Costly(1e6)
+    Trainer(capped, max_steps=40, eval_every=10).run()
+    assert capped.evaluations == [1, 40]                        # the first and the last only
+
+
+def test_convergence_and_a_requested_stop_are_always_evaluated():
+    learner = Costly(1e6)
+    trainer = Trainer(learner, max_steps=None, eval_every=10)
+    for snap in trainer:
+        if snap.step == 17:
+            trainer.request_stop()
+    assert learner.evaluations == [1, 18] and "train_ll" in snap.metrics
+
+
+def test_the_schedule_ignores_the_clock():
+    # the same config with a sane clock and a wildly erratic one: identical evaluated steps,
+    # early stopping at the same step, identical history and parameters; the clock only feeds
+    # the reported train_time / eval_time
+    curve = {t: float(np.sin(t / 50.0)) for t in range(0, 4001)}
+    runs = []
+    for clock in (FakeClock(), FakeClock(dt=3.7, wild=True)):
+        learner = Costly(40.0, val_curve=curve)
+        trainer = Trainer(learner, max_steps=4000, eval_every=10, monitor="val_ll", patience=2,
+                          clock=clock)
+        trainer.run()
+        runs.append((learner.evaluations, list(trainer.history), learner.params["w"].copy(),
+                     trainer.message, trainer.eval_time))
+    (ev_a, hist_a, w_a, msg_a, t_a), (ev_b, hist_b, w_b, msg_b, t_b) = runs
+    assert ev_a == ev_b and hist_a == hist_b and msg_a == msg_b
+    np.testing.assert_array_equal(w_a, w_b)
+    assert t_a != t_b                                           # the clocks did differ
+
+
+def test_the_same_config_gives_the_same_history_under_any_clock(tmp_path):
+    # an RBM through the config path of the CLI and the app, with early stopping: its evaluation
+    # is costly enough to be spaced beyond eval_every, and the run's history (what metrics.jsonl
+    # holds) must not depend on how long anything took
+    from boltzmann_lab import config
+    from boltzmann_lab.build import make_trainer
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", (rng.random((400, 16)) < 0.3).astype(float))
+    cfg = config.resolve({"data": {"path": str(tmp_path / "x.npy")},
+                          "model": {"kind": "rbm", "hidden": 12},
+                          "training": {"steps": 300, "eval_every": 5, "seed": 3,
+                                       "early_stopping": True, "patience": 3}})
+    runs = []
+    for clock in (FakeClock(), FakeClock(dt=11.0, wild=True)):
+        trainer = make_trainer(cfg)
+        trainer.clock = clock
+        trainer.run()
+        runs.append((list(trainer.history), trainer.message,
+                     {k: v.copy() for k, v in trainer.learner.params.items()}))
+    assert make_trainer(cfg).interval > 5                      # spaced by the estimated cost
+    (h_a, m_a, p_a), (h_b, m_b, p_b) = runs
+    assert h_a == h_b and m_a == m_b
+    for k in p_a:
+        np.testing.assert_array_equal(p_a[k], p_b[k])
