@@ -1,7 +1,7 @@
 """Sweep speed: 16 small runs on a LocalCluster of 2 worker processes against the same 16 runs
 serially in this process, and the scheduler's overhead per point measured with trivial runs.
 
-Run:  python benchmarks/bench_sweep.py [--repeats 3] [--workers 2] [--steps 1500]
+Run:  python benchmarks/bench_sweep.py [--repeats 3] [--workers 2] [--steps 5000]
 
 The 16 runs are PCD RBMs on 4x4 bars and stripes (a 4 x 4 grid over the hidden units and the
 learning rate, one seed), each a fraction of a second to a few seconds.  Both sides write the full
@@ -108,7 +108,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=1500, help="PCD steps per run")
+    ap.add_argument("--steps", type=int, default=5000, help="PCD steps per run (~2 s points)")
     args = ap.parse_args()
 
     cfg = rbm_config(args.steps)
