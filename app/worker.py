@@ -365,7 +365,7 @@ class Worker(QThread):
             if self._gui_time != t:
                 break
 
-    GUI_LATE = 0.03
+    GUI_LATE = 0.015
     GUI_WAIT_MAX = 0.1
 
     def _chunk_of_steps(self):
