@@ -92,10 +92,6 @@ def group_of(name: str) -> str:
 PRIORITY = {"hopfield": ("energy", "overlap"), "ising": ("energy", "magnetization"),
             "maxent": ("coupling", "ll"), "rbm": ("ll", "match"), "dbm": ("ll", "match")}
 MAX_PLOTS = 3
-#: plots kept ready (MAX_PLOTS + 1: a relayout rebuilds every plot) and the pause between making
-#: two of them (ms)
-PLOT_POOL = 4
-PLOT_POOL_MS = 150
 #: height (px) a stacked plot needs with its title and axis, normal / presentation: a view lower
 #: than that many times the plots shows fewer groups rather than squeezed ones
 PLOT_ROOM = {False: 110, True: 170}
@@ -120,15 +116,6 @@ class CurvesView(View):
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(40)
         self._resize_timer.timeout.connect(self._after_resize)
-        # plots made ahead, one per idle moment: building a pyqtgraph PlotItem (its context
-        # menus included) costs ~15-20 ms, and a relayout that built three or four at once, when a
-        # run's first new metric group arrived, stalled the window for 100-200 ms mid-demo
-        self._plot_pool: list = []
-        self._pool_timer = QTimer(self)
-        self._pool_timer.setSingleShot(True)
-        self._pool_timer.setInterval(PLOT_POOL_MS)
-        self._pool_timer.timeout.connect(self._refill_plot_pool)
-        self._pool_timer.start()
         self.set_caption("x axis: training step")
 
     def set_kind(self, kind: str) -> None:
@@ -232,23 +219,6 @@ class CurvesView(View):
             self.canvas.removeItem(plot)
         self.plots.clear()
 
-    @staticmethod
-    def _new_plot():
-        return pg.PlotItem(axisItems={"left": ShortAxis("left")})
-
-    def _take_plot(self):
-        """A fresh plot, from the pool made ahead when there is one (see __init__)."""
-        plot = self._plot_pool.pop() if self._plot_pool else self._new_plot()
-        self._pool_timer.start()
-        return plot
-
-    def _refill_plot_pool(self):
-        """Make one plot for the pool (one per timer shot keeps each under ~20 ms)."""
-        if len(self._plot_pool) < PLOT_POOL:
-            self._plot_pool.append(self._new_plot())
-            if len(self._plot_pool) < PLOT_POOL:
-                self._pool_timer.start()
-
     def _relayout(self, groups):
         self._detach()
         self._groups = groups
@@ -259,7 +229,7 @@ class CurvesView(View):
                 title, ylabel = "Energy per spin", "E / N"
             elif gid == "energy" and self.kind == "hopfield":
                 title, ylabel = "Energy E(s) = −½ sᵀJs", "E"
-            plot = self._take_plot()
+            plot = pg.PlotItem(axisItems={"left": ShortAxis("left")})
             bottom = row == len(groups) - 1
             style_plot(plot, xlabel="step" if bottom else "", ylabel=ylabel)
             if not bottom:

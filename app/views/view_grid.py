@@ -8,7 +8,7 @@ step's scalars, buffered by the worker), the others the latest snapshot.
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 
 from .alignment_view import AlignmentView
 from .contact_view import ContactMapView
@@ -42,11 +42,6 @@ class ViewGrid(QWidget):
         self.grid.setContentsMargins(6, 6, 6, 6)
         self.grid.setSpacing(8)
         self.views: dict[str, object] = {}
-        # what a frame's budget left undrawn is drawn on the next shot (render_due)
-        self._rest_timer = QTimer(self)
-        self._rest_timer.setSingleShot(True)
-        self._rest_timer.setInterval(15)
-        self._rest_timer.timeout.connect(self.render_due)
         self.curves = CurvesView()
         self.views["curves"] = self.curves
         self._visible: tuple = ()
@@ -137,10 +132,6 @@ class ViewGrid(QWidget):
     #: and 10 Hz a MaxEnt MCMC run's window stalled > 100 ms in 3 of 8 runs, now ~1 in 8)
     MIN_INTERVAL = {"lattice": 0.0, "curves": 0.15}
     DEFAULT_INTERVAL = 0.1
-    #: the GUI thread's time for one render_due (s): past it the remaining views (and the curves)
-    #: wait for the next event-loop turn.  A run's first snapshots build views and plots (~20-30
-    #: ms each); done in one go they held the event loop for 100-200 ms
-    FRAME_BUDGET = 0.025
 
     def update_snapshot(self, snap) -> None:
         """Take the newest snapshot; views are redrawn when their interval has passed (the rest
@@ -157,14 +148,10 @@ class ViewGrid(QWidget):
         snap = getattr(self, "_latest", None)
         last = self.__dict__.setdefault("_last_draw", {})
         dirty = getattr(self, "_dirty", set())
-        rest = False
         if snap is not None and dirty:
             for cls in VIEW_TYPES:
                 if cls.name not in dirty:
                     continue
-                if time.perf_counter() - now > self.FRAME_BUDGET:
-                    rest = True
-                    break
                 v = self.views.get(cls.name)
                 if v is not None and now - last.get(cls.name, 0.0) < \
                         self.MIN_INTERVAL.get(cls.name, self.DEFAULT_INTERVAL):
@@ -177,14 +164,9 @@ class ViewGrid(QWidget):
                 last[cls.name] = now
                 dirty.discard(cls.name)
         if self.curves.pending() and now - last.get("curves", 0.0) >= self.MIN_INTERVAL["curves"]:
-            if time.perf_counter() - now > self.FRAME_BUDGET:
-                rest = True
-            else:
-                self.curves.flush()
-                last["curves"] = now
+            self.curves.flush()
+            last["curves"] = now
         self._layout()
-        if rest:
-            self._rest_timer.start()
 
     def add_points(self, points) -> None:
         """Buffer metric points (drawn by :meth:`render_due`)."""

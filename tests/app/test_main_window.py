@@ -151,9 +151,8 @@ def heartbeat_gap_during(window, qtbot, seconds):
 ], ids=["rbm-64x64-lattice", "maxent-mcmc"])
 def test_event_loop_stays_responsive_while_training(window, qtbot, raw):
     w = start(window, qtbot, raw)
-    # compile, and build the run's views and curve plots, outside the measurement: building
-    # them is spread over frames (ViewGrid.FRAME_BUDGET, CurvesView's plot pool); this test is
-    # about the steady state of a run being watched
+    # compile, and build the run's views and curve plots (~20 ms per pyqtgraph plot), outside
+    # the measurement: this test is about the steady state of a run being watched
     w_steps = train(window, qtbot, 30)
     qtbot.waitUntil(lambda: bool(window.views.curves.plots), timeout=10_000)
     # the same heartbeat with the run paused: what this (possibly busy, shared) machine gives
