@@ -163,11 +163,12 @@ def test_event_loop_stays_responsive_while_training(window, qtbot, raw):
     steps = w.step_count - w_steps
     window.pause()
     assert steps > 0 and not window.errors.messages
-    # 150 ms: on this 2-core machine the steady state's worst gap is 60-110 ms (a frame of
-    # consume + paint with the worker holding the GIL between its kernels), 102-140 ms in ~1 run
-    # in 7; the stalls this test exists for were 300-500 ms (full garbage-collector passes,
+    # 250 ms, about where an audience starts to see a freeze: on this 2-core machine the steady
+    # state's worst gap is 60-110 ms (a frame of consume + paint while the worker holds the GIL
+    # between its kernels) with a tail to 160 ms in ~1 run in 7 (MaxEnt MCMC with tempering);
+    # the stalls this test exists for were 300-500 ms (full garbage-collector passes,
     # app/heap.py) and whole-second evaluations on the worker's GIL
-    assert gap < max(150, 4 * idle), \
+    assert gap < max(250, 4 * idle), \
         f"the event loop stalled for {gap} ms ({beats} heartbeats; idle worst gap {idle} ms)"
 
 
