@@ -11,35 +11,24 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QPushButton
 
 from boltzmann_lab.learning.advice import AdviceMonitor
 
+from .banner import Banner
 
-class AdviceBanner(QFrame):
+
+class AdviceBanner(Banner):
     remedy_requested = Signal(str, float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("errorBanner")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel("")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
-        lay.addWidget(self.label, 1)
         self.button = QPushButton("")
         self.button.clicked.connect(self._apply)
-        lay.addWidget(self.button)
-        close = QPushButton("✕")
-        close.setFixedWidth(32)
-        close.setToolTip("dismiss")
-        close.clicked.connect(self.hide)
-        lay.addWidget(close)
+        self.layout().insertWidget(1, self.button)       # between the message and dismiss
         self.monitor = AdviceMonitor()
         self.advice = None
-        self.hide()
 
     def reset(self, learning_rate=None) -> None:
         """A new run (or a reset): forget what was said; ``learning_rate``: the run's base
@@ -62,9 +51,6 @@ class AdviceBanner(QFrame):
         self.button.setVisible(advice.hyper is not None)
         self.button.setEnabled(True)
         self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
 
     def _apply(self) -> None:
         a = self.advice

@@ -19,14 +19,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
-                               QMainWindow, QProgressBar, QPushButton, QSplitter,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QMainWindow,
+                               QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from boltzmann_lab import config as C
 
 from . import heap, theme
 from .advice_banner import AdviceBanner
+from .banner import Banner
 from .errors import ErrorReporter
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
 from .panels.transport import Transport
@@ -70,35 +70,6 @@ def progress_of(snap) -> tuple[int, str]:
     if message.startswith("early stopping"):
         return total, f"stopped early at step {step:,}"
     return total, f"converged at step {step:,}"
-
-
-class Banner(QFrame):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("errorBanner")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel("")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.RichText)
-        lay.addWidget(self.label, 1)
-        close = QPushButton("✕")
-        close.setFixedWidth(32)
-        close.setToolTip("dismiss")
-        close.clicked.connect(self.hide)
-        lay.addWidget(close)
-        self.hide()
-
-    def show_message(self, html: str, error: bool = True) -> None:
-        self.setObjectName("errorBanner" if error else "infoBanner")
-        self.label.setText(html)
-        for w in (self, self.label):
-            w.style().unpolish(w)
-            w.style().polish(w)
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
 
 
 class MainWindow(QMainWindow):
