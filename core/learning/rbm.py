@@ -251,20 +251,22 @@ class RBMLearner(Learner):
               + np.einsum("ij,ij->i", v64 @ W, h64)).reshape(R, C)
         v, h = v.reshape(R, C, -1), h.reshape(R, C, -1)
         u = np.random.default_rng([self.seed, 2, self.step_count]).random((R, C))
+        # the swaps of one parity touch disjoint pairs, so each parity is one vectorised pass;
+        # ``slot[r, c]`` = the replica whose state ends up at temperature r (chain c)
+        slot = np.repeat(np.arange(R)[:, None], C, axis=1)
         for parity in (0, 1):
-            for r in range(parity, R - 1, 2):
-                s = r + 1
-                log_acc = (self.betas[r] - self.betas[s]) * (e[r] - e[s])
-                acc = np.log(u[r] + 1e-300) < log_acc
-                self.swap_tries[r] += C
-                self.swap_accept[r] += acc.sum()
-                for arr in (v, h):
-                    tmp = arr[r, acc].copy()
-                    arr[r, acc] = arr[s, acc]
-                    arr[s, acc] = tmp
-                tmp = e[r, acc].copy()
-                e[r, acc] = e[s, acc]
-                e[s, acc] = tmp
+            r = np.arange(parity, R - 1, 2)
+            s = r + 1
+            log_acc = (self.betas[r] - self.betas[s])[:, None] * (e[r] - e[s])
+            acc = np.log(u[r] + 1e-300) < log_acc
+            self.swap_tries[r] += C
+            self.swap_accept[r] += acc.sum(axis=1)
+            for arr in (e, slot):
+                a_r, a_s = arr[r], arr[s]
+                arr[r] = np.where(acc, a_s, a_r)
+                arr[s] = np.where(acc, a_r, a_s)
+        cols = np.arange(C)[None, :]
+        v, h = v[slot, cols], h[slot, cols]
         self.v_chain = v.reshape(R * C, -1)
         self.h_chain = h.reshape(R * C, -1)
         v1 = self.v_chain[:C]
