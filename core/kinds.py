@@ -279,7 +279,7 @@ _KINDS = [
         # defaults from benchmarks/bench_quality.py (README, "Learning quality"): parallel
         # tempering (10 replicas of 32 chains) with centring and Adam 0.02 decaying as
         # 1/(1 + 0.001 t) on minibatches of 32, the rate scaled down by the visible layer's
-        # fan-in above 64 units.  CD-1 was as good on single-phase data but 25-35 nats worse on
+        # fan-in above 64 units (rate_scaling).  CD-1 was as good on single-phase data but 25-35 nats worse on
         # the review's multi-temperature set (1600 spins), where only tempered chains see the
         # probability the model puts on the wrong phase; PCD swings there.
         derived_defaults=_rbm_defaults,
@@ -299,9 +299,9 @@ _KINDS = [
                              doc="centred gradient (Melchior, Fischer & Wiskott 2016): offsets "
                                  "= data mean (visible), running mean of E[h|v] (hidden)"),
             "rate_scaling": Key("fan_in", str, choices=("fan_in", "none"),
-                                doc="fan_in: the step is learning_rate x min(1, 64 / visible "
-                                    "units) (a hidden unit's input sums n_visible weight "
-                                    "steps); none: learning_rate as given"),
+                                doc="fan_in: the step is learning_rate x min(1, (64 / visible "
+                                    "units)^1.25) (a hidden unit's input sums n_visible weight "
+                                    "steps; power measured); none: learning_rate as given"),
         },
     ),
     ModelKind(
