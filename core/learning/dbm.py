@@ -25,6 +25,9 @@ from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.models.dbm import DBM, _B
 from boltzmann_lab.stats.numerics import sigmoid
 
+#: sliding factor of the hidden offsets (centring), as the RBM learner's
+CENTERING_SLIDE = 0.05
+
 
 def _guarded_steps(learner, steps):
     """Run ``steps`` pretraining steps with the trainer's divergence rule (a parameter NaN,
@@ -84,7 +87,10 @@ class DBMLearner(Learner):
     def __init__(self, train, val=None, hidden=(20, 20), pretrain_epochs=5.0, chains=100,
                  mean_field_iterations=10, batch_size=100, learning_rate=0.01,
                  optimizer="adam", momentum=0.9, schedule="constant", decay=0.0, l1=0.0,
-                 l2=0.0, seed=0, image_shape=None, ais_betas=1000, ais_runs=50):
+                 l2=0.0, seed=0, image_shape=None, ais_betas=1000, ais_runs=50, method="pcd",
+                 temperatures=10, centering=False):
+        if method not in ("pcd", "pt"):
+            raise ValueError(f"unknown DBM training method {method!r}; choose pcd or pt")
         train = np.asarray(train, np.float64)
         _B.check(train, "training data")
         if len(hidden) not in (2, 3):
@@ -116,11 +122,23 @@ class DBMLearner(Learner):
         self.step_count = 0
         self.batches = Minibatches(len(train), self.batch_size, self.seed)
         C = int(chains)
-        self.chains = [train[rng.integers(0, len(train), C)].copy()] + \
-            [rng.integers(0, 2, (C, n)).astype(np.float64) for n in sizes[1:]]
-        self.chain_lanes = seed_states(C, rng)
+        self.method, self.n_chains = method, C
+        self.R = int(temperatures) if method == "pt" else 1
+        self.betas = (1.0 - np.arange(self.R) / (self.R - 1)) if self.R > 1 else np.ones(1)
+        self.beta_col = np.repeat(self.betas, C)[:, None] if self.R > 1 else None
+        RC = self.R * C
+        self.chains = [train[rng.integers(0, len(train), RC)].copy()] + \
+            [rng.integers(0, 2, (RC, n)).astype(np.float64) for n in sizes[1:]]
+        self.chain_lanes = seed_states(RC, rng)
+        self.swap_accept = np.zeros(max(self.R - 1, 1))
+        self.swap_tries = np.zeros(max(self.R - 1, 1))
         self.eval_train = train[:1000]
         self.eval_val = self.val[:1000]
+        # centring offsets: data mean (visible, fixed), running mean of the mean-field
+        # posterior on the minibatches (hidden, started at its value on the data)
+        self.centering = bool(centering)
+        self.offsets = [train.mean(0)] + [u.mean(0) for u in
+                                          self.model.mean_field(train[:1000], self.iterations)]
 
     def _next_batch(self):
         return self.train[self.batches.next()]
@@ -130,9 +148,11 @@ class DBMLearner(Learner):
         v = self._next_batch()
         B = len(v)
         mu = [v] + m.mean_field(v, self.iterations)
-        self.chains = m.gibbs_states(self.chains, 1, self.chain_lanes)
-        x = self.chains
-        C = len(x[0])
+        self.chains = m.gibbs_states(self.chains, 1, self.chain_lanes, self.beta_col)
+        if self.R > 1:
+            self._swap()
+        C = self.n_chains
+        x = [c[:C] for c in self.chains]
         grads = {}
         for l in range(len(m.W)):
             g = mu[l].T @ mu[l + 1] / B - x[l].T @ x[l + 1] / C
@@ -144,9 +164,52 @@ class DBMLearner(Learner):
         lr = self.opt.lr
         r = min(B, 10)
         rec = sigmoid(m.b[0] + mu[1][:r] @ m.W[0].T)
-        self.opt.step(self.params, grads)
+        if self.centering:
+            self._centred_step(grads, [u.mean(0) for u in mu[1:]])
+        else:
+            self.opt.step(self.params, grads)
         self.step_count += 1
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+
+    def _centred_step(self, grads, hidden_means):
+        """One optimizer step in the centred parameters (module docstring), applied to the
+        stored ones; then the hidden offsets slide towards this minibatch's posterior means."""
+        o, L = self.offsets, len(self.model.W)
+        for l in range(L):                  # dWc_l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T
+            grads[f"W{l}"] = grads[f"W{l}"] - np.outer(o[l], grads[f"b{l + 1}"]) \
+                - np.outer(grads[f"b{l}"], o[l + 1])
+        d = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.opt.step(d, grads)
+        for l in range(L + 1):              # b_l = bc_l - W_{l-1}^T o_{l-1} - W_l o_{l+1}
+            db = d[f"b{l}"]
+            if l > 0:
+                db = db - d[f"W{l - 1}"].T @ o[l - 1]
+            if l < L:
+                db = db - d[f"W{l}"] @ o[l + 1]
+            self.params[f"b{l}"] += db
+        for l in range(L):
+            self.params[f"W{l}"] += d[f"W{l}"]
+        for l, hm in enumerate(hidden_means, start=1):
+            o[l] += CENTERING_SLIDE * (hm - o[l])
+
+    def _swap(self):
+        """Metropolis swaps of neighbouring replicas (even pairs, then odd pairs), acceptance
+        min(1, exp((beta_r - beta_s)(E_r - E_s)))."""
+        R, C = self.R, self.n_chains
+        e = self.model.energy(self.chains).reshape(R, C)
+        x = [c.reshape(R, C, -1) for c in self.chains]
+        u = np.random.default_rng([self.seed, 2, self.step_count]).random((R, C))
+        for parity in (0, 1):
+            for r in range(parity, R - 1, 2):
+                s = r + 1
+                acc = np.log(u[r] + 1e-300) < (self.betas[r] - self.betas[s]) * (e[r] - e[s])
+                self.swap_tries[r] += C
+                self.swap_accept[r] += acc.sum()
+                for arr in x + [e]:
+                    tmp = arr[r, acc].copy()
+                    arr[r, acc] = arr[s, acc]
+                    arr[s, acc] = tmp
+        self.chains = [a.reshape(R * C, -1) for a in x]
 
     # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
     def _live(self):
@@ -216,7 +279,7 @@ class DBMLearner(Learner):
     def views(self, n_show=16):
         m = self.model
         data = self.train[:n_show]
-        fantasy = self.chains[0][:n_show].copy()
+        fantasy = self.chains[0][:min(n_show, self.n_chains)].copy()
         return {"data": data.copy(), "reconstruction": m.reconstruct(data, self.iterations),
                 "fantasy": fantasy, "filters": m.W[0].copy(), "state": fantasy[0].copy()}
 
@@ -256,16 +319,16 @@ class DBMLearner(Learner):
 
     # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
     def n_persistent_chains(self):
-        return len(self.chains[0])
+        return self.n_chains
 
     def fantasy_particles(self):
         """The visible layer of the persistent chains (chains, n_visible) float64."""
-        return np.array(self.chains[0], np.float64)
+        return np.array(self.chains[0][:self.n_chains], np.float64)
 
     def chain_observables(self, index):
         """(E(x)/units of the joint chain state, mean visible value) of the chains ``index``,
         E = -sum_l (b_l.x_l + x_l W_l x_{l+1})."""
-        m, x = self.model, [c[index] for c in self.chains]
+        m, x = self.model, [c[:self.n_chains][index] for c in self.chains]
         e = -sum(x[l] @ m.b[l] for l in range(len(m.b)))
         e = e - sum(np.einsum("ci,ci->c", x[l] @ m.W[l], x[l + 1]) for l in range(len(m.W)))
         return e / sum(c.shape[1] for c in x), x[0].mean(axis=1)
