@@ -1,14 +1,41 @@
-"""Learning a deep Boltzmann machine (kind ``dbm``): greedy pretraining, then joint PCD.
+"""Learning a deep Boltzmann machine (kind ``dbm``): optional pretraining, then joint training.
 
-Training (Salakhutdinov & Hinton 2009, simplified as stated): greedy layerwise pretraining of plain
+Start: with ``pretrain_epochs`` = 0 (the config default) small random weights N(0, 0.01^2), zero
+hidden biases and the visible bias at the logit of the data means; with ``pretrain_epochs`` > 0
+greedy layerwise pretraining (Salakhutdinov & Hinton 2009, simplified as stated) of plain
 binary RBMs (PCD-1, ``pretrain_epochs`` each; RBM l+1 is trained on the mean activations of layer l
 under RBM l); the DBM takes the RBM weights W_l and biases, with the bias of a middle layer set to
 the mean of the two RBMs' biases for it (no weight doubling/halving).  Then joint training: the
-positive phase is the mean-field posterior of each minibatch row, the negative phase is ``chains``
-persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
+positive phase is the mean-field posterior mu of each minibatch row, the negative phase is
+``chains`` persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
 :mod:`boltzmann_lab.learning.optim`, L1/L2 on weights):
 
     dW_l = <mu_l mu_{l+1}^T>_data - <x_l x_{l+1}^T>_chains,     db_l = <mu_l>_data - <x_l>_chains.
+
+Negative phase (``method``):
+
+* ``pcd``: the chains at the model (beta = 1).
+* ``pt`` (parallel tempering, the config default): ``temperatures`` replicas of every chain at
+  inverse temperatures beta_r = 1 - r/(R-1) (1 ... 0; beta scales the whole energy, so beta = 0
+  is uniform), one tempered sweep each, then Metropolis swaps of neighbouring replicas (even
+  pairs, then odd pairs) with acceptance min(1, exp((beta_r - beta_s)(E_r - E_s))).  Only the
+  beta = 1 replicas enter the gradient and the displayed fantasy particles; ``evaluate`` reports
+  the mean ``swap_rate``.  Why: on data with well separated modes (two ordered phases) plain
+  persistent chains never cross between the modes, the chains' mode balance is frozen while the
+  biases that set the model's balance keep moving, and the likelihood swings with it.
+
+Centring (``centering``, Montavon & Mueller, "Deep Boltzmann machines and the centering trick",
+2012; Melchior, Fischer & Wiskott, JMLR 17 (2016)): the same model written with offsets o_l,
+E = -sum_l (x_l - o_l).b_c,l - sum_l (x_l - o_l).W_l.(x_{l+1} - o_{l+1}), is ascended in the
+centred parameters.  o_0 = data mean (fixed), o_l (l >= 1) = running mean of mu_l over the
+minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the first 1000 rows).
+The centred gradient is dW_c,l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T (db unchanged); an
+optimizer step (dW_c, db_c) of it moves the stored parameters by dW_l = dW_c,l,
+db_l = db_c,l - dW_c,{l-1}^T o_{l-1} - dW_c,l o_{l+1}; moving an offset changes the centred
+parameters only, not the model.  For plain gradient steps this is d = P P^T g (P the Jacobian of
+the reparametrisation), an ascent direction.  Measured (benchmarks/bench_quality.py): tempering
+alone and centring alone do not make the two-mode fit stable (centred plain PCD diverges there);
+both together, without pretraining, do on both DBM rows.
 """
 
 from __future__ import annotations
@@ -132,6 +159,7 @@ class DBMLearner(Learner):
         self.chain_lanes = seed_states(RC, rng)
         self.swap_accept = np.zeros(max(self.R - 1, 1))
         self.swap_tries = np.zeros(max(self.R - 1, 1))
+        self.swap_round = 0
         self.eval_train = train[:1000]
         self.eval_val = self.val[:1000]
         # centring offsets: data mean (visible, fixed), running mean of the mean-field
@@ -148,11 +176,8 @@ class DBMLearner(Learner):
         v = self._next_batch()
         B = len(v)
         mu = [v] + m.mean_field(v, self.iterations)
-        self.chains = m.gibbs_states(self.chains, 1, self.chain_lanes, self.beta_col)
-        if self.R > 1:
-            self._swap()
+        x = self._negative_phase()
         C = self.n_chains
-        x = [c[:C] for c in self.chains]
         grads = {}
         for l in range(len(m.W)):
             g = mu[l].T @ mu[l + 1] / B - x[l].T @ x[l + 1] / C
@@ -192,13 +217,22 @@ class DBMLearner(Learner):
         for l, hm in enumerate(hidden_means, start=1):
             o[l] += CENTERING_SLIDE * (hm - o[l])
 
+    def _negative_phase(self):
+        """Advance the chains (one tempered sweep and the swaps under ``pt``); returns the
+        beta = 1 replicas, one array per layer."""
+        self.chains = self.model.gibbs_states(self.chains, 1, self.chain_lanes, self.beta_col)
+        if self.R > 1:
+            self._swap()
+        return [c[:self.n_chains] for c in self.chains]
+
     def _swap(self):
         """Metropolis swaps of neighbouring replicas (even pairs, then odd pairs), acceptance
         min(1, exp((beta_r - beta_s)(E_r - E_s)))."""
         R, C = self.R, self.n_chains
         e = self.model.energy(self.chains).reshape(R, C)
         x = [c.reshape(R, C, -1) for c in self.chains]
-        u = np.random.default_rng([self.seed, 2, self.step_count]).random((R, C))
+        u = np.random.default_rng([self.seed, 2, self.swap_round]).random((R, C))
+        self.swap_round += 1
         for parity in (0, 1):
             for r in range(parity, R - 1, 2):
                 s = r + 1
@@ -224,7 +258,7 @@ class DBMLearner(Learner):
     def _step_seconds(self):
         sizes = self.model.sizes
         w = sum(a * b for a, b in zip(sizes, sizes[1:]))
-        B, C, it = self.batch_size, len(self.chains[0]), self.iterations
+        B, C, it = self.batch_size, len(self.chains[0]), self.iterations   # all replicas
         return _cost.step_seconds(muladds=2 * it * B * w + 3 * C * w + (B + C) * w,
                                   elements=it * B * sum(sizes[1:]), samples=C * sum(sizes),
                                   calls=10 * it * len(sizes) + 40)
@@ -262,6 +296,8 @@ class DBMLearner(Learner):
                                               seed=[self.seed, 4, self.step_count],
                                               data=self.train)
         out = {"log_z": lz, "train_bound": m.bound(self.eval_train, lz, self.iterations)}
+        if self.R > 1:
+            out["swap_rate"] = float(self.swap_accept.sum() / max(self.swap_tries.sum(), 1))
         if len(self.eval_val):
             out["val_bound"] = m.bound(self.eval_val, lz, self.iterations)
         # train_ll / val_ll: the best estimate — exact when affordable in a live run, else the
@@ -301,7 +337,10 @@ class DBMLearner(Learner):
         d.update({f"dbm/chain{l}": c.copy() for l, c in enumerate(self.chains)})
         d.update({"dbm/chain_lanes": self.chain_lanes.copy(), "dbm/step": self.step_count,
                   "dbm/epoch": self.batches.epoch, "dbm/pos": self.batches.pos, "dbm/l1": self.l1,
-                  "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations})
+                  "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations,
+                  "dbm/swap_accept": self.swap_accept.copy(),
+                  "dbm/swap_tries": self.swap_tries.copy(), "dbm/swap_round": self.swap_round})
+        d.update({f"dbm/offset{l}": o.copy() for l, o in enumerate(self.offsets)})
         return d
 
     def load_state_dict(self, state):
@@ -316,6 +355,12 @@ class DBMLearner(Learner):
         self.l1, self.l2 = float(state["dbm/l1"]), float(state["dbm/l2"])
         self.opt.lr0 = float(state["dbm/lr0"])
         self.iterations = int(state["dbm/iterations"])
+        if "dbm/swap_accept" in state:          # files written before tempering and centring
+            self.swap_accept[...] = state["dbm/swap_accept"]
+            self.swap_tries[...] = state["dbm/swap_tries"]
+            self.swap_round = int(state["dbm/swap_round"])
+            for l, o in enumerate(self.offsets):
+                o[...] = state[f"dbm/offset{l}"]
 
     # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
     def n_persistent_chains(self):
@@ -354,4 +399,6 @@ def make_learner(cfg, dataset):
                       optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
                       decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
                       image_shape=dataset.image_shape, ais_betas=t.get("ais_betas", 1000),
-                      ais_runs=t.get("ais_runs", 50))
+                      ais_runs=t.get("ais_runs", 50), method=t.get("method", "pt"),
+                      temperatures=t.get("temperatures", 10),
+                      centering=t.get("centering", True))
