@@ -227,23 +227,24 @@ class DBMLearner(Learner):
 
     def _swap(self):
         """Metropolis swaps of neighbouring replicas (even pairs, then odd pairs), acceptance
-        min(1, exp((beta_r - beta_s)(E_r - E_s)))."""
+        min(1, exp((beta_r - beta_s)(E_r - E_s))); the states move once, by a row permutation."""
         R, C = self.R, self.n_chains
         e = self.model.energy(self.chains).reshape(R, C)
-        x = [c.reshape(R, C, -1) for c in self.chains]
+        row = np.arange(R * C).reshape(R, C)        # which state each (replica, chain) slot holds
         u = np.random.default_rng([self.seed, 2, self.swap_round]).random((R, C))
         self.swap_round += 1
+        cols = np.arange(C)
         for parity in (0, 1):
             for r in range(parity, R - 1, 2):
                 s = r + 1
                 acc = np.log(u[r] + 1e-300) < (self.betas[r] - self.betas[s]) * (e[r] - e[s])
                 self.swap_tries[r] += C
-                self.swap_accept[r] += acc.sum()
-                for arr in x + [e]:
-                    tmp = arr[r, acc].copy()
-                    arr[r, acc] = arr[s, acc]
-                    arr[s, acc] = tmp
-        self.chains = [a.reshape(R * C, -1) for a in x]
+                self.swap_accept[r] += np.count_nonzero(acc)
+                c = cols[acc]
+                row[r, c], row[s, c] = row[s, c], row[r, c].copy()
+                e[r, c], e[s, c] = e[s, c], e[r, c].copy()
+        perm = row.ravel()
+        self.chains = [x[perm] for x in self.chains]
 
     # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
     def _live(self):
