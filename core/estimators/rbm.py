@@ -28,12 +28,12 @@ class RBM(Estimator):
         Unit types; ``auto`` visible units follow the data (binary, spin, or Gaussian for reals).
     sigma : float
         Standard deviation of Gaussian units.
-    method : {"pcd", "cd", "pt"}
-        Negative phase: persistent CD, CD-k, or parallel tempering.
+    method : {"pt", "cd", "pcd"}
+        Negative phase: parallel tempering, CD-k, or persistent CD.
     k : int
         Gibbs sweeps per update.
-    chains : int
-        Persistent chains (pcd, pt).
+    chains : int or None
+        Persistent chains (pcd), chains per temperature (pt); None: 32 for pt, 100 for pcd.
     temperatures : int
         Replicas for parallel tempering.
     precision : {"float32", "float64"}
@@ -41,6 +41,9 @@ class RBM(Estimator):
     centering : bool
         Centred gradient (Melchior, Fischer & Wiskott, JMLR 2016; same model, better-conditioned
         ascent).
+    rate_scaling : {"fan_in", "none"}
+        ``fan_in``: the optimizer's rate is ``learning_rate * min(1, 64 / n_visible)`` (the
+        weight steps of all visible units add up in a hidden unit's input).
     epochs : float or None
         Passes over the training data.  ``epochs`` or ``steps`` must be set: CD never stops on
         its own.
@@ -86,12 +89,13 @@ class RBM(Estimator):
 
     kind = "rbm"
     _needs_length = True
+    _derived = ("chains",)
     _real_data_hint = ", or model real values with visible_units='gaussian'"
     _config_keys = {
         "n_hidden": ("model", "hidden"),
         **{k: ("model", k) for k in ("visible_units", "hidden_units", "sigma")},
         **training_keys("method", "k", "chains", "temperatures", "precision", "centering",
-                        "epochs", "steps",
+                        "rate_scaling", "epochs", "steps",
                         "batch_size", *GRADIENT_KEYS),
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
@@ -101,9 +105,10 @@ class RBM(Estimator):
                  visible_units=_d("model", "visible_units"),
                  hidden_units=_d("model", "hidden_units"), sigma=_d("model", "sigma"),
                  method=_d("training", "method"), k=_d("training", "k"),
-                 chains=_d("training", "chains"), temperatures=_d("training", "temperatures"),
+                 chains=None, temperatures=_d("training", "temperatures"),
                  precision=_d("training", "precision"),
-                 centering=_d("training", "centering"), epochs=10, steps=None,
+                 centering=_d("training", "centering"),
+                 rate_scaling=_d("training", "rate_scaling"), epochs=10, steps=None,
                  batch_size=_d("training", "batch_size"),
                  learning_rate=_d("training", "learning_rate"),
                  optimizer=_d("training", "optimizer"), momentum=_d("training", "momentum"),

@@ -50,6 +50,7 @@ from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.models.dbm import DBM, _B
+from boltzmann_lab.sampling.tempering import swap_neighbours
 from boltzmann_lab.stats.numerics import sigmoid
 
 #: sliding factor of the hidden offsets (centring), as the RBM learner's
@@ -226,24 +227,15 @@ class DBMLearner(Learner):
         return [c[:self.n_chains] for c in self.chains]
 
     def _swap(self):
-        """Metropolis swaps of neighbouring replicas (even pairs, then odd pairs), acceptance
-        min(1, exp((beta_r - beta_s)(E_r - E_s))); the states move once, by a row permutation."""
+        """One round of neighbour swaps (:func:`boltzmann_lab.sampling.tempering.swap_neighbours`:
+        even pairs, then odd pairs, acceptance min(1, exp((beta_r - beta_s)(E_r - E_s)))); the
+        states move once, by a row permutation."""
         R, C = self.R, self.n_chains
         e = self.model.energy(self.chains).reshape(R, C)
-        row = np.arange(R * C).reshape(R, C)        # which state each (replica, chain) slot holds
         u = np.random.default_rng([self.seed, 2, self.swap_round]).random((R, C))
         self.swap_round += 1
-        cols = np.arange(C)
-        for parity in (0, 1):
-            for r in range(parity, R - 1, 2):
-                s = r + 1
-                acc = np.log(u[r] + 1e-300) < (self.betas[r] - self.betas[s]) * (e[r] - e[s])
-                self.swap_tries[r] += C
-                self.swap_accept[r] += np.count_nonzero(acc)
-                c = cols[acc]
-                row[r, c], row[s, c] = row[s, c], row[r, c].copy()
-                e[r, c], e[s, c] = e[s, c], e[r, c].copy()
-        perm = row.ravel()
+        slot = swap_neighbours(self.betas, e, u, self.swap_tries, self.swap_accept)
+        perm = (slot * C + np.arange(C)).ravel()
         self.chains = [x[perm] for x in self.chains]
 
     # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
