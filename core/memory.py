@@ -180,13 +180,15 @@ def _dbm_hidden(cfg):
 def dbm_parts(cfg, M, n):
     sizes = [n] + _dbm_hidden(cfg)
     C = _t(cfg, "chains", 100)
+    T = _t(cfg, "temperatures", 10) if _t(cfg, "method", "pt") == "pt" else 1
     B = min(_t(cfg, "batch_size", 100), max(M, 1))
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     units = sum(sizes)
     runs = _t(cfg, "ais_runs", 50)
     return [Part("weights, gradient, optimizer moments and checkpoints", 9 * F64 * weights,
                  "[model] hidden"),
-            Part(f"{C} persistent chains", 3 * F64 * C * units, "[training] chains"),
+            Part(f"{C} x {T} persistent chains", 3 * F64 * C * T * units,
+                 "[training] chains" + (", temperatures" if T > 1 else "")),
             Part("mean-field minibatch", 6 * F64 * B * units, "[training] batch_size"),
             Part("pretraining activations of the data", 3 * F64 * M * max(sizes),
                  "[model] hidden"),
