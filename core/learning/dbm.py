@@ -25,15 +25,9 @@ Negative phase (``method``):
   biases that set the model's balance keep moving, and the likelihood swings with it.
 
 Centring (``centering``, Montavon & Mueller, "Deep Boltzmann machines and the centering trick",
-2012; Melchior, Fischer & Wiskott, JMLR 17 (2016)): the same model written with offsets o_l,
-E = -sum_l (x_l - o_l).b_c,l - sum_l (x_l - o_l).W_l.(x_{l+1} - o_{l+1}), is ascended in the
-centred parameters.  o_0 = data mean (fixed), o_l (l >= 1) = running mean of mu_l over the
-minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the first 1000 rows).
-The centred gradient is dW_c,l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T (db unchanged); an
-optimizer step (dW_c, db_c) of it moves the stored parameters by dW_l = dW_c,l,
-db_l = db_c,l - dW_c,{l-1}^T o_{l-1} - dW_c,l o_{l+1}; moving an offset changes the centred
-parameters only, not the model.  For plain gradient steps this is d = P P^T g (P the Jacobian of
-the reparametrisation), an ascent direction.  Measured (benchmarks/bench_quality.py): tempering
+2012): the model is ascended in parameters centred on offsets o_l
+(:mod:`boltzmann_lab.learning.centering`): o_0 = data mean (fixed), o_l (l >= 1) = running mean of
+the mean-field posterior mu_l over the minibatches, started at its value on the first 1000 rows.  Measured (benchmarks/bench_quality.py): tempering
 alone and centring alone do not make the two-mode fit stable (centred plain PCD diverges there);
 both together, without pretraining, do on both DBM rows.
 """
@@ -45,6 +39,7 @@ import math
 import numpy as np
 
 from boltzmann_lab.kernels.rng import seed_states
+from boltzmann_lab.learning.centering import centred_gradient, slide, uncentred_bias_steps
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.learning import cost as _cost
@@ -53,8 +48,6 @@ from boltzmann_lab.models.dbm import DBM, _B
 from boltzmann_lab.sampling.tempering import swap_neighbours
 from boltzmann_lab.stats.numerics import sigmoid
 
-#: sliding factor of the hidden offsets (centring), as the RBM learner's
-CENTERING_SLIDE = 0.05
 
 
 def _guarded_steps(learner, steps):
@@ -201,22 +194,16 @@ class DBMLearner(Learner):
         """One optimizer step in the centred parameters (module docstring), applied to the
         stored ones; then the hidden offsets slide towards this minibatch's posterior means."""
         o, L = self.offsets, len(self.model.W)
-        for l in range(L):                  # dWc_l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T
-            grads[f"W{l}"] = grads[f"W{l}"] - np.outer(o[l], grads[f"b{l + 1}"]) \
-                - np.outer(grads[f"b{l}"], o[l + 1])
+        centred_gradient([grads[f"W{l}"] for l in range(L)],
+                         [grads[f"b{l}"] for l in range(L + 1)], o)
         d = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.opt.step(d, grads)
-        for l in range(L + 1):              # b_l = bc_l - W_{l-1}^T o_{l-1} - W_l o_{l+1}
-            db = d[f"b{l}"]
-            if l > 0:
-                db = db - d[f"W{l - 1}"].T @ o[l - 1]
-            if l < L:
-                db = db - d[f"W{l}"] @ o[l + 1]
+        dW = [d[f"W{l}"] for l in range(L)]
+        for l, db in enumerate(uncentred_bias_steps(dW, [d[f"b{l}"] for l in range(L + 1)], o)):
             self.params[f"b{l}"] += db
         for l in range(L):
-            self.params[f"W{l}"] += d[f"W{l}"]
-        for l, hm in enumerate(hidden_means, start=1):
-            o[l] += CENTERING_SLIDE * (hm - o[l])
+            self.params[f"W{l}"] += dW[l]
+        slide(o, hidden_means)
 
     def _negative_phase(self):
         """Advance the chains (one tempered sweep and the swaps under ``pt``); returns the

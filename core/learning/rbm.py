@@ -7,15 +7,10 @@ because the coupling uses the raw unit values, see :mod:`boltzmann_lab.models.un
     da = <v>_data - <v>_model,          db = <E[h|v]>_data - <E[h|v]>_model
 
 Centring (``centering``, Melchior, Fischer & Wiskott, JMLR 17 (2016) 1-39; the config default):
-the same model written with offsets, E = -(v - mu).W.(h - lam) - (v - mu).a_c - (h - lam).b_c,
-is ascended in the centred parameters (W, a_c, b_c) — a better-conditioned ascent of the same
-likelihood.  mu = mean of the training data (fixed), lam = running mean of E[h|v] over the
-minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the data).  In the
-stored parameters (a = a_c - W lam, b = b_c - W^T mu) an optimizer step (dW_c, da_c, db_c) of the
-centred gradient dW_c = dW - mu db^T - da lam^T (da, db as above) is
-dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu; moving an offset changes the centred
-parameters only, not the model.  For plain gradient steps this is d = P P^T g with P the
-Jacobian of the reparametrisation, an ascent direction (g.d = |P^T g|^2 >= 0).
+the same model written with offsets, E = -(v - mu).W.(h - lam) - (v - mu).a_c - (h - lam).b_c, is
+ascended in the centred parameters (:mod:`boltzmann_lab.learning.centering`, one layer pair):
+mu = mean of the training data (fixed), lam = running mean of E[h|v] over the minibatches,
+started at its value on the data.
 
 The model averages come from negative particles ``v`` (samples) and ``E[h|v]`` (conditional means):
 
@@ -65,6 +60,7 @@ import numpy as np
 
 from boltzmann_lab.kernels.rng import seed_states
 from boltzmann_lab.learning import cost as _cost
+from boltzmann_lab.learning.centering import centred_gradient, slide, uncentred_bias_steps
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import SGD, l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.sampling.tempering import swap_neighbours
@@ -87,24 +83,20 @@ from boltzmann_lab.learning.trainer import Learner
 
 EVAL_ROWS = 1000
 RECON_ROWS = 10
-#: centring: the hidden offset follows the minibatch mean of E[h|v] with this sliding factor
-CENTERING_SLIDE = 0.05
 
 
 def centered_gradient(grads, mu, lam):
-    """The gradient with respect to the centred parameters (module docstring), in place:
-    dW_c = dW - mu db^T - da lam^T (da, db unchanged).  Returns ``grads``."""
-    gW = grads["W"]
-    gW -= np.outer(mu, grads["b"]).astype(gW.dtype, copy=False)
-    gW -= np.outer(grads["a"], lam).astype(gW.dtype, copy=False)
+    """The gradient with respect to the centred parameters (:mod:`~boltzmann_lab.learning.
+    centering`, one layer pair), in place: dW_c = dW - mu db^T - da lam^T.  Returns ``grads``."""
+    centred_gradient([grads["W"]], [grads["a"], grads["b"]], [mu, lam])
     return grads
 
 
 def uncentered_step(deltas, mu, lam):
     """A step (dW_c, da_c, db_c) of the centred parameters as a step of the stored ones:
     dW = dW_c, da = da_c - dW_c lam, db = db_c - dW_c^T mu (``deltas["W"]`` is reused)."""
-    dW = deltas["W"]
-    return {"W": dW, "a": deltas["a"] - dW @ lam, "b": deltas["b"] - dW.T @ mu}
+    da, db = uncentred_bias_steps([deltas["W"]], [deltas["a"], deltas["b"]], [mu, lam])
+    return {"W": deltas["W"], "a": da, "b": db}
 
 
 def visible_units_for(dataset, requested):
@@ -369,8 +361,7 @@ class RBMLearner(Learner):
                 self.params[k] += d.astype(self.params[k].dtype, copy=False)
             hm = getattr(self, "_h_data_mean", None)
             if hm is not None:
-                self.lam += self.lam.dtype.type(CENTERING_SLIDE) * (
-                    np.asarray(hm, self.lam.dtype) - self.lam)
+                slide([self.mu, self.lam], [hm])
         elif type(self.opt) is SGD:
             # same update as SGD.step, in place (no temporary of the size of W)
             for k, g in grads.items():
