@@ -21,9 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: the projector of the presentation screenshots; the screen with room for a 1600 x 900 window
+from .display import PROJECTOR_SCREEN as PROJECTOR, SCREENSHOT_SCREEN
+from .display import offscreen_screen  # noqa: F401  (was defined here; tests import it)
+
 SIZE = (1280, 720)
-#: the projector presentation screenshots are made for
-PROJECTOR = (1280, 800)
 DEFAULT_AFTER = 12.0
 MAX_BYTES = 240_000
 
@@ -58,23 +60,13 @@ def shrink(src: Path, dst: Path, size=SIZE) -> Path:
     return dst
 
 
-def offscreen_screen(folder: Path, size=PROJECTOR) -> str:
-    """``QT_QPA_PLATFORM`` value for an offscreen platform with one ``size`` screen (96 dpi)."""
-    import json
-    path = Path(folder) / "screen.json"
-    path.write_text(json.dumps({"screens": [{
-        "name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
-    return f"offscreen:configfile={path}"
-
-
 def make(name: str, seconds: float | None = None, presentation: bool = False) -> Path:
     secs = seconds_for(name) if seconds is None else float(seconds)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / f"{name}.png"
         # the window fits its screen: for the gallery one that leaves a 1600 x 900 window inside
         # the offscreen platform's 2 px frame (scaled to 1280 x 720)
-        platform = offscreen_screen(tmp, PROJECTOR if presentation else (1604, 904))
+        platform = offscreen_screen(tmp, PROJECTOR if presentation else SCREENSHOT_SCREEN)
         env = dict(os.environ, QT_QPA_PLATFORM=platform,
                    BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
         cmd = [sys.executable, "-m", "boltzmann_lab.app", "--preset", name, "--autoplay", "--screenshot",
