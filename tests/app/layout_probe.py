@@ -59,8 +59,8 @@ def _inside_scroll_area(w):
 def check_window(win, where: str) -> list[str]:
     """Problems of the window as it is now (see the module docstring)."""
     from PySide6.QtCore import QRect, Qt
-    from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QLabel, QRadioButton,
-                                   QToolBar, QToolButton)
+    from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLabel,
+                                   QRadioButton, QToolBar, QToolButton)
     from boltzmann_lab.app.views.base import ElidedLabel
 
     out = []
@@ -95,6 +95,9 @@ def check_window(win, where: str) -> list[str]:
             if shown != w.text() and w.toolTip() != w.text():
                 out.append(f"{where}: elided label {w.text()!r} without its tooltip")
             continue
+        if isinstance(w, QComboBox):
+            out += _check_combo(w, name, where)
+            continue
         if isinstance(w, QLabel):
             if w.wordWrap() or w.pixmap() is not None and not w.pixmap().isNull():
                 continue
@@ -124,6 +127,31 @@ def check_window(win, where: str) -> list[str]:
         if text and need > have + 1:
             out.append(f"{where}: {name} text {text!r} needs {need} px, has {have}")
     out += _check_plots(win, where)
+    return out
+
+
+def _check_combo(w, name, where):
+    """A combo box's current text must fit its field, or be elided with "…" and be in full in
+    the tooltip (an ElidedComboBox); a QComboBox would clip it without a sign."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    from boltzmann_lab.app.elided_combo import ElidedComboBox
+    if w.isEditable():
+        return []
+    if isinstance(w, ElidedComboBox):
+        full, shown, have = w.full_text(), w.shown_text(), w.text_width()
+        out = []
+        if shown != full and (not shown.endswith("…") or not w.toolTip().startswith(full)):
+            out.append(f"{where}: {name} elides {full!r} to {shown!r} without the full text in "
+                       f"its tooltip")
+    else:
+        opt = QStyleOptionComboBox()
+        w.initStyleOption(opt)
+        field = w.style().subControlRect(QStyle.CC_ComboBox, opt, QStyle.SC_ComboBoxEditField, w)
+        shown = w.currentText() if w.currentIndex() >= 0 else w.placeholderText()
+        have, out = field.width(), []
+    need = w.fontMetrics().horizontalAdvance(shown)
+    if shown and need > have + 1:
+        out.append(f"{where}: {name} text {shown!r} needs {need} px, has {have}")
     return out
 
 

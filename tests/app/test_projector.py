@@ -200,3 +200,48 @@ def test_curves_draw_reference_lines_in_their_plot_and_keep_them_in_range(qtbot)
     assert lo < -10.0 and hi > -3.4
     v.clear()
     assert v.references == []
+
+
+# ----------------------------------------------------------------------------- preset box
+_STYLES: dict = {}
+
+
+@pytest.mark.parametrize("style", ["Fusion", "Windows"])
+def test_a_long_preset_title_is_elided_with_the_full_title_in_tooltip_and_list(qtbot, style):
+    # a QComboBox clips its text at the field's edge without a sign ("...fantasies vs d" on a
+    # 1024 x 768 projector); the preset box elides by drawn width instead.  Fusion opens the
+    # list as wide as the longest entry by itself, the Windows style at the box's width.
+    from PySide6.QtWidgets import QStyleFactory
+    from boltzmann_lab.app.elided_combo import ElidedComboBox
+    long = "The review's Ising data set with an RBM (NB18): fantasies vs data, measured"
+    box = ElidedComboBox(base_tip="ready-made demos")
+    qtbot.addWidget(box)
+    # a style must outlive every widget that uses it: kept for the whole test session
+    box.setStyle(_STYLES.setdefault(style, QStyleFactory.create(style)))
+    box.addItem(long)
+    box.addItem("Ising phases")
+    box.setSizeAdjustPolicy(box.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(5)
+    box.setFixedWidth(220)
+    box.show()
+    qtbot.waitExposed(box)
+    shown = box.shown_text()
+    assert box.is_elided() and shown.endswith("…") and long.startswith(shown[:-1])
+    assert box.fontMetrics().horizontalAdvance(shown) <= box.text_width() < 220
+    assert box.toolTip() == long + "\nready-made demos"
+    assert not box.grab().isNull()                     # paints the elided text
+    # the list opens wide enough for the whole title (the screen is wider than it)
+    box.showPopup()
+    popup = box.view().window()
+    qtbot.waitUntil(popup.isVisible)
+    need = box.view().fontMetrics().horizontalAdvance(long)
+    assert popup.width() >= need > 220
+    box.hidePopup()
+    # a title that fits is drawn as it is, and the tooltip is the box's own
+    box.setCurrentIndex(1)
+    assert not box.is_elided() and box.shown_text() == "Ising phases"
+    assert box.toolTip() == "ready-made demos"
+    # no preset: the placeholder
+    box.setPlaceholderText("custom")
+    box.setCurrentIndex(-1)
+    assert box.full_text() == "custom" and box.toolTip() == "ready-made demos"
