@@ -126,8 +126,39 @@ def check_window(win, where: str) -> list[str]:
             have = w.width()
         if text and need > have + 1:
             out.append(f"{where}: {name} text {text!r} needs {need} px, has {have}")
+    out += _check_overlaps(win, where)
     out += _check_plots(win, where)
     return out
+
+
+def _check_overlaps(win, where):
+    """Neighbours in one layout drawn over each other: a box layout squeezed below its widgets'
+    minimum sizes keeps each widget at its minimum and lets them overlap (the transport's Pause
+    over Step +1)."""
+    from PySide6.QtWidgets import QLayout, QWidget
+    out = []
+    for parent in [win] + win.findChildren(QWidget):
+        lay = QWidget.layout(parent)        # some classes (pyqtgraph's) shadow layout()
+        if not isinstance(lay, QLayout) or not parent.isVisible() or \
+                QWidget.window(parent) is not win:
+            continue
+        items = [lay.itemAt(i).widget() for i in range(lay.count())]
+        shown = [w for w in items if w is not None and w.isVisible() and w.width() > 0 and
+                 w.height() > 0]
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                common = a.geometry().intersected(b.geometry())
+                if common.width() > 1 and common.height() > 1:
+                    out.append(f"{where}: {_name(a)} and {_name(b)} overlap by "
+                               f"{common.width()} x {common.height()} px in "
+                               f"{type(parent).__name__} {parent.objectName()}".rstrip())
+    return out
+
+
+def _name(w):
+    text = getattr(w, "text", None)
+    text = text() if callable(text) else ""
+    return f"{type(w).__name__}{' ' + repr(text) if text else ''}"
 
 
 def _check_combo(w, name, where):
