@@ -202,6 +202,31 @@ def test_curves_draw_reference_lines_in_their_plot_and_keep_them_in_range(qtbot)
     assert v.references == []
 
 
+def test_the_top_reference_label_stays_inside_a_short_plot(qtbot):
+    # the 1600 x 900 window's log-likelihood plot is ~80 px high: 15 % of the range above the
+    # line was 12 px and cut "best possible: −ln 30" in half at the top
+    import pyqtgraph as pg
+    from boltzmann_lab.app.views.curves_view import CurvesView
+    v = CurvesView()
+    qtbot.addWidget(v)
+    v.resize(600, 190)
+    v.show()
+    qtbot.waitExposed(v)
+    v.add_points([(s, 0.0, {"train_ll": -3.4 - 8.0 * 0.5 ** s}) for s in range(12)])
+    v.set_references([ReferenceLine("train_ll", -3.401, "best possible: −ln 30 = -3.401")])
+    plot = v.plots["ll"]
+    qtbot.waitUntil(lambda: getattr(plot, "_y_set", None) is not None and
+                    plot.vb.height() > 0)
+    v._fit_ranges()
+    qtbot.wait(50)
+    assert plot.vb.height() < 120, "the plot should be short for this test"
+    (line,) = [i for i in plot.items if isinstance(i, pg.InfiniteLine)]
+    label = line.label.mapRectToScene(line.label.boundingRect())
+    box = plot.vb.sceneBoundingRect()
+    assert box.top() - 1 <= label.top() and label.bottom() <= box.bottom() + 1, \
+        (label.getRect(), box.getRect())
+
+
 # ----------------------------------------------------------------------------- preset box
 _STYLES: dict = {}
 
