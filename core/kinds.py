@@ -283,6 +283,10 @@ _KINDS = [
             "centering": Key(True, bool,
                              doc="centred gradient (Melchior, Fischer & Wiskott 2016): offsets "
                                  "= data mean (visible), running mean of E[h|v] (hidden)"),
+            "rate_scaling": Key("fan_in", str, choices=("fan_in", "none"),
+                                doc="fan_in: the step is learning_rate x min(1, 64 / visible "
+                                    "units) (a hidden unit's input sums n_visible weight "
+                                    "steps); none: learning_rate as given"),
         },
     ),
     ModelKind(

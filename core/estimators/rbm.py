@@ -41,6 +41,9 @@ class RBM(Estimator):
     centering : bool
         Centred gradient (Melchior, Fischer & Wiskott, JMLR 2016; same model, better-conditioned
         ascent).
+    rate_scaling : {"fan_in", "none"}
+        ``fan_in``: the optimizer's rate is ``learning_rate * min(1, 64 / n_visible)`` (the
+        weight steps of all visible units add up in a hidden unit's input).
     epochs : float or None
         Passes over the training data.  ``epochs`` or ``steps`` must be set: CD never stops on
         its own.
@@ -91,7 +94,7 @@ class RBM(Estimator):
         "n_hidden": ("model", "hidden"),
         **{k: ("model", k) for k in ("visible_units", "hidden_units", "sigma")},
         **training_keys("method", "k", "chains", "temperatures", "precision", "centering",
-                        "epochs", "steps",
+                        "rate_scaling", "epochs", "steps",
                         "batch_size", *GRADIENT_KEYS),
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
@@ -103,7 +106,8 @@ class RBM(Estimator):
                  method=_d("training", "method"), k=_d("training", "k"),
                  chains=_d("training", "chains"), temperatures=_d("training", "temperatures"),
                  precision=_d("training", "precision"),
-                 centering=_d("training", "centering"), epochs=10, steps=None,
+                 centering=_d("training", "centering"),
+                 rate_scaling=_d("training", "rate_scaling"), epochs=10, steps=None,
                  batch_size=_d("training", "batch_size"),
                  learning_rate=_d("training", "learning_rate"),
                  optimizer=_d("training", "optimizer"), momentum=_d("training", "momentum"),

@@ -212,3 +212,24 @@ def test_fast_path_gradient_matches_generic_path_in_expectation():
         est[prec] = (prod.mean(0), prod.std(0) / np.sqrt(len(vn)))
     for prec, (mean, se) in est.items():
         assert np.all(np.abs(mean - want) < 5 * se), prec     # SE over 4000 independent chains
+
+
+def test_fan_in_rate_scaling_from_the_config():
+    """rate_scaling = "fan_in" (the default) divides the configured rate by n_visible / 64 above
+    64 visible units, live changes included; "none" and small layers keep it as given."""
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 256)) < 0.5).astype(float)
+    base = {"data": {"generator": "bars_and_stripes"},
+            "model": {"kind": "rbm", "hidden": 4},
+            "training": {"seed": 0, "learning_rate": 0.02, "schedule": "constant"}}
+    cfg = resolve(base)
+    assert cfg["training"]["rate_scaling"] == "fan_in"
+    big = make_learner(cfg, Dataset(X, X[:0], "binary"))
+    assert big.step()["learning_rate"] == pytest.approx(0.02 * 64 / 256)
+    big.set_hyper("learning_rate", 0.004)
+    assert big.step()["learning_rate"] == pytest.approx(0.004 * 64 / 256)
+    small = make_learner(cfg, Dataset(X[:, :16], X[:0, :16], "binary"))
+    assert small.step()["learning_rate"] == pytest.approx(0.02)
+    base["training"]["rate_scaling"] = "none"
+    plain = make_learner(resolve(base), Dataset(X, X[:0], "binary"))
+    assert plain.step()["learning_rate"] == pytest.approx(0.02)
