@@ -80,12 +80,26 @@ def make(name: str, seconds: float | None = None, presentation: bool = False) ->
 
 
 def main(argv=None) -> int:
+    import argparse
     from boltzmann_lab.presets import preset_names
-    args = list(argv if argv is not None else sys.argv[1:])
-    presentation = "--presentation" in args
-    names = [a for a in args if a != "--presentation"] or preset_names()
-    for name in names:
-        path = make(name, presentation=presentation)
+    p = argparse.ArgumentParser(
+        prog="python -m boltzmann_lab.app.screenshots",
+        description="Make the gallery screenshots: each preset runs with --autoplay for its "
+                    "[view] screenshot_after seconds (default %g) in a fresh offscreen process; "
+                    "the 1600 x 900 window is written scaled to 1280 x 720 as "
+                    "resources/screenshots/NAME.png." % DEFAULT_AFTER)
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="presets to shoot (default: all; `boltzmann-lab presets` lists them)")
+    p.add_argument("--presentation", action="store_true",
+                   help="presentation mode on a 1280 x 800 projector instead, written unscaled "
+                        "to resources/screenshots/presentation/NAME.png")
+    args = p.parse_args(argv)
+    known = preset_names()
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        p.error(f"unknown preset {', '.join(unknown)}; available: {', '.join(known)}")
+    for name in args.names or known:
+        path = make(name, presentation=args.presentation)
         print(f"{path}  {path.stat().st_size // 1024} KB", flush=True)
     return 0
 

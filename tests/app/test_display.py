@@ -232,3 +232,14 @@ def test_qt_failing_to_load_a_system_library_names_its_package():
     message = display.import_error_message(exc)
     assert "libGL.so.1" in message and "    sudo apt-get install libgl1" in message
     assert "apt-get" not in display.import_error_message(ImportError("No module named 'x'"))
+
+
+def test_the_screenshot_tool_has_help_and_names_an_unknown_preset(capsys):
+    from boltzmann_lab.app import screenshots
+    with pytest.raises(SystemExit) as e:
+        screenshots.main(["--help"])
+    assert e.value.code == 0 and "--presentation" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        screenshots.main(["no-such-preset"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "unknown preset no-such-preset" in err and "rbm-bars" in err
