@@ -101,14 +101,14 @@ LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 def _label_room(height: float, label_px: float | None = None) -> float:
     """Share of a plot's data height (``height`` px) a reference line's label needs above the
-    line: the label's height (``label_px``, else a tick-font line with its fill) and the ~6 px
-    it is drawn above the line; at least 15 % and at most half of the height."""
+    line: the label's height (``label_px``, else a tick-font line with its fill) and the
+    6-10 px it is drawn above the line; at least 15 % and at most 60 % of the height."""
     if height <= 0:
         return 0.15
     if label_px is None:
         from PySide6.QtGui import QFontMetrics
         label_px = QFontMetrics(theme.tick_font()).height() + 8
-    return min(max((label_px + 8) / height, 0.15), 0.5)
+    return min(max((label_px + 12) / height, 0.15), 0.6)
 
 
 class CurvesView(View):
