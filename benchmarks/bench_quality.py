@@ -10,8 +10,9 @@ For each (kind, data set) it trains through the package's own estimators (``bolt
   default except the size of the model and the run length, mean over seeds, and ``spread``
   (max - min over those seeds);
 * ``best grid``: the best grid point (seed 0) and its settings.  RBM: learning rate (default x
-  1/3, 1, 3) x method (CD-1, PCD-1); on the digits (full run) also x batch size (10, 32, 100),
-  and SGD at 10x those rates.  DBM: rate (x batch size 10, 32, 100 in the full run).  MaxEnt
+  1/3, 1, 3; the rate as configured, scaled by the default ``rate_scaling``) x method (PT, CD-1,
+  PCD-1, each with its default chains); on the digits (full run) also x batch size (10, 32,
+  100), and SGD at 10x those rates.  DBM: rate (x batch size 10, 32, 100 in the full run).  MaxEnt
   MCMC: rate x optimizer (Adam, SGD).  The default point is part of every grid;
 * ``indep.``: the independent-unit model (each unit on its own, fitted to the training means;
   closed form, :func:`boltzmann_lab.learning.advice.independent_ll`) on the same held-out rows;
@@ -158,7 +159,7 @@ def grid(kind, quick, name=""):
         if quick:
             return [dict(learning_rate=r) for r in rates]
         return [dict(learning_rate=r, batch_size=b) for r in rates for b in (10, 32, 100)]
-    methods = ("cd", "pcd")
+    methods = ("pt", "cd", "pcd")
     if quick or name != "digits":
         return [dict(learning_rate=r, method=m) for r in rates for m in methods]
     # digits, full: Adam over rate x batch x method, SGD (10x the rate) at the default batch

@@ -205,6 +205,20 @@ def sections_schema(cfg: dict) -> dict[str, dict[str, Key]]:
     return {"data": data, "model": model, "training": training}
 
 
+def training_defaults(cfg: dict) -> dict:
+    """The default of every [training] key given the other choices made in ``cfg`` (the
+    kind's schema, then its derived defaults: e.g. an RBM's ``chains`` is 32 with tempering and
+    100 with PCD).  A form that shows every value uses it to move a value still at its default
+    when a choice it depends on changes."""
+    keys = sections_schema(cfg)["training"]
+    out = {name: copy.deepcopy(key.default) for name, key in keys.items()}
+    kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
+    derived = KINDS[kind].derived_defaults if kind in KINDS else None
+    if derived is not None:
+        out.update(derived({**out, **cfg.get("training", {})}))
+    return out
+
+
 SECTIONS = ("data", "model", "training")
 #: a run config is a few kB; a file larger than this is not one (and is not read into memory)
 MAX_CONFIG_BYTES = 1 << 20

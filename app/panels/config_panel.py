@@ -48,7 +48,7 @@ KIND_TITLES = {"maxent": "MaxEnt (pairwise / Ising)", "gaussian": "Gaussian MaxE
 
 def _fill(cfg: dict) -> dict:
     """Keep the keys of ``cfg`` that the schema allows for its choices; add defaults for the
-    rest."""
+    rest (the [training] defaults that depend on other choices included)."""
     schema = C.sections_schema(cfg)
     out = {}
     for section, keys in schema.items():
@@ -56,6 +56,10 @@ def _fill(cfg: dict) -> dict:
         out[section] = {name: copy.deepcopy(given[name]) if name in given and
                         _fits(key, given[name]) else copy.deepcopy(key.default)
                         for name, key in keys.items()}
+    given = cfg.get("training", {})
+    for name, value in C.training_defaults(out).items():
+        if name not in given or not _fits(schema["training"][name], given[name]):
+            out["training"][name] = value
     for extra in C.EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])
@@ -243,7 +247,9 @@ class ConfigPanel(QWidget):
                 self.forms[section].form.setRowVisible(f, not hide)
 
     def _on_changed(self, section, key, value):
+        before = C.training_defaults(self.cfg)
         self.cfg[section][key] = value
+        self._follow_defaults(before, key if section == "training" else None)
         rebuild = (section, key) in (("data", "generator"), ("model", "kind"),
                                      ("data", "convention"))
         if section == "data" and key in ("path", "generator") and value is not None and \
@@ -258,6 +264,15 @@ class ConfigPanel(QWidget):
         if (section, key) not in LIVE_KEYS:
             self.set_modified(True)
         self.edited.emit(section, key, value)
+
+    def _follow_defaults(self, before: dict, changed: str) -> None:
+        """[training] values still at the default they had before ``changed`` changed take
+        their new default (e.g. an RBM's chains 32 -> 100 when the method goes from PT to PCD);
+        values the user set stay."""
+        t = self.cfg["training"]
+        for name, value in C.training_defaults(self.cfg).items():
+            if name != changed and name in t and t[name] == before.get(name) and value != t[name]:
+                self.set_value("training", name, value, emit=False)
 
     def set_value(self, section, key, value, emit=True) -> None:
         """Change one key programmatically (as the user would)."""

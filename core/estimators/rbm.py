@@ -28,12 +28,12 @@ class RBM(Estimator):
         Unit types; ``auto`` visible units follow the data (binary, spin, or Gaussian for reals).
     sigma : float
         Standard deviation of Gaussian units.
-    method : {"pcd", "cd", "pt"}
-        Negative phase: persistent CD, CD-k, or parallel tempering.
+    method : {"pt", "cd", "pcd"}
+        Negative phase: parallel tempering, CD-k, or persistent CD.
     k : int
         Gibbs sweeps per update.
-    chains : int
-        Persistent chains (pcd, pt).
+    chains : int or None
+        Persistent chains (pcd), chains per temperature (pt); None: 32 for pt, 100 for pcd.
     temperatures : int
         Replicas for parallel tempering.
     precision : {"float32", "float64"}
@@ -89,6 +89,7 @@ class RBM(Estimator):
 
     kind = "rbm"
     _needs_length = True
+    _derived = ("chains",)
     _real_data_hint = ", or model real values with visible_units='gaussian'"
     _config_keys = {
         "n_hidden": ("model", "hidden"),
@@ -104,7 +105,7 @@ class RBM(Estimator):
                  visible_units=_d("model", "visible_units"),
                  hidden_units=_d("model", "hidden_units"), sigma=_d("model", "sigma"),
                  method=_d("training", "method"), k=_d("training", "k"),
-                 chains=_d("training", "chains"), temperatures=_d("training", "temperatures"),
+                 chains=None, temperatures=_d("training", "temperatures"),
                  precision=_d("training", "precision"),
                  centering=_d("training", "centering"),
                  rate_scaling=_d("training", "rate_scaling"), epochs=10, steps=None,

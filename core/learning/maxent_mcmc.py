@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from boltzmann_lab.sampling.tempering import swap_neighbours
 from boltzmann_lab.stats.mixing import RHAT_OK, ChainMonitor, worst_rhat
 
 #: lowest inverse temperature of the tempering ladder
@@ -106,22 +107,16 @@ class TemperedChains:
 
     def _swap(self, h, J, V):
         samplers = [self.sampler] + self.replicas
-        xs = [s.states for s in samplers]
-        es = [_energy(x, h, J, V) for x in xs]
+        xs = np.stack([smp.states for smp in samplers])
+        es = np.stack([_energy(x, h, J, V) for x in xs])
         u = np.random.default_rng([self.seed, 8, self.steps]).random((self.R, self.chains))
-        for parity in (0, 1):
-            for r in range(parity, self.R - 1, 2):
-                s = r + 1
-                log_acc = (self.betas[r] - self.betas[s]) * (es[r] - es[s])
-                acc = np.log(u[r] + 1e-300) < log_acc
-                self.swap_tries += self.chains
-                self.swap_accept += int(acc.sum())
-                xr = xs[r][acc].copy()
-                xs[r][acc], xs[s][acc] = xs[s][acc], xr
-                er = es[r][acc].copy()
-                es[r][acc], es[s][acc] = es[s][acc], er
+        tries, accepted = np.zeros(self.R - 1), np.zeros(self.R - 1)
+        slot = swap_neighbours(self.betas, es, u, tries, accepted)
+        self.swap_tries += float(tries.sum())
+        self.swap_accept += float(accepted.sum())
+        xs = xs[slot, np.arange(self.chains)[None, :]]
         for smp, x in zip(samplers, xs):
-            smp.set_states(x)
+            smp.set_states(np.ascontiguousarray(x))
 
     def metrics(self) -> dict[str, float]:
         """``rhat_energy``, ``rhat_m``, ``tau_m`` (once the window is half full), ``replicas``

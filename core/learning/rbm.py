@@ -65,6 +65,7 @@ from boltzmann_lab.kernels.rng import seed_states
 from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.minibatches import Minibatches
 from boltzmann_lab.learning.optim import SGD, l1_l2_penalty_grad, make_optimizer
+from boltzmann_lab.sampling.tempering import swap_neighbours
 from boltzmann_lab.models.rbm import RBM, stochastic_pll  # noqa: F401  (stochastic_pll re-exported)
 
 #: visible layer size up to which ``rate_scaling = "fan_in"`` leaves the rate unchanged (the
@@ -251,20 +252,9 @@ class RBMLearner(Learner):
               + np.einsum("ij,ij->i", v64 @ W, h64)).reshape(R, C)
         v, h = v.reshape(R, C, -1), h.reshape(R, C, -1)
         u = np.random.default_rng([self.seed, 2, self.step_count]).random((R, C))
-        for parity in (0, 1):
-            for r in range(parity, R - 1, 2):
-                s = r + 1
-                log_acc = (self.betas[r] - self.betas[s]) * (e[r] - e[s])
-                acc = np.log(u[r] + 1e-300) < log_acc
-                self.swap_tries[r] += C
-                self.swap_accept[r] += acc.sum()
-                for arr in (v, h):
-                    tmp = arr[r, acc].copy()
-                    arr[r, acc] = arr[s, acc]
-                    arr[s, acc] = tmp
-                tmp = e[r, acc].copy()
-                e[r, acc] = e[s, acc]
-                e[s, acc] = tmp
+        slot = swap_neighbours(self.betas, e, u, self.swap_tries, self.swap_accept)
+        cols = np.arange(C)[None, :]
+        v, h = v[slot, cols], h[slot, cols]
         self.v_chain = v.reshape(R * C, -1)
         self.h_chain = h.reshape(R * C, -1)
         v1 = self.v_chain[:C]

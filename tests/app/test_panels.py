@@ -149,3 +149,26 @@ def test_a_narrow_transport_shows_symbols_instead_of_overlapping_buttons(qtbot):
     t.show_hypers(None, None)
     assert laid_out(narrow) == ["▶  Play", "Step +1", "■ Stop", "⟲ Reset"]
     assert laid_out(wide) == ["▶  Play", "Step +1", "■ Stop", "⟲ Reset"]
+
+
+def test_defaults_that_depend_on_a_choice_follow_it_and_user_values_stay(qtbot):
+    """An RBM's chains default is 32 per temperature with tempering and 100 with PCD: the
+    settings follow the method while chains is at its default, and keep a value the user set;
+    a kind switch brings the new kind's defaults for values left at the old kind's."""
+    from boltzmann_lab.app.panels.config_panel import ConfigPanel
+    from boltzmann_lab.config import default_config
+    p = ConfigPanel()
+    qtbot.addWidget(p)
+    p.load(default_config("maxent", "sk"))
+    assert p.cfg["training"]["chains"] == 1000 and p.cfg["training"]["learning_rate"] == 0.05
+    kind = p.model_form.fields["kind"]
+    kind.combo.setCurrentIndex(kind.items.index("rbm"))
+    qtbot.wait(1)
+    t = p.cfg["training"]
+    assert (t["method"], t["chains"], t["learning_rate"]) == ("pt", 32, 0.02)
+    p.set_value("training", "method", "pcd")
+    assert p.cfg["training"]["chains"] == 100
+    p.set_value("training", "chains", 64)
+    p.set_value("training", "method", "pt")
+    assert p.cfg["training"]["chains"] == 64
+    assert p.config()["training"]["chains"] == 64

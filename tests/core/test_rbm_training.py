@@ -233,3 +233,16 @@ def test_fan_in_rate_scaling_from_the_config():
     base["training"]["rate_scaling"] = "none"
     plain = make_learner(resolve(base), Dataset(X, X[:0], "binary"))
     assert plain.step()["learning_rate"] == pytest.approx(0.02)
+
+
+def test_default_negative_phase_is_tempered_with_32_chains_per_temperature():
+    """method = "pt" by default with 32 chains per temperature; PCD keeps 100 chains, and a
+    chains value the config sets wins over both (resolved configs write it out)."""
+    base = {"data": {"generator": "bars_and_stripes"}, "model": {"kind": "rbm", "hidden": 4}}
+    t = resolve(base)["training"]
+    assert (t["method"], t["chains"], t["temperatures"]) == ("pt", 32, 10)
+    assert resolve({**base, "training": {"method": "pcd"}})["training"]["chains"] == 100
+    assert resolve({**base, "training": {"chains": 7}})["training"]["chains"] == 7
+    X = bars_and_stripes_4x4()
+    lr = make_learner(resolve(base), Dataset(X, X[:0], "binary"))
+    assert lr.v_chain.shape == (32 * 10, 16) and lr.R == 10
