@@ -12,7 +12,8 @@ For each (kind, data set) it trains through the package's own estimators (``bolt
 * ``best grid``: the best grid point (seed 0) and its settings.  RBM: learning rate (default x
   1/3, 1, 3; the rate as configured, scaled by the default ``rate_scaling``) x method (PT, CD-1,
   PCD-1, each with its default chains); on the digits (full run) also x batch size (10, 32,
-  100), and SGD at 10x those rates.  DBM: rate (x batch size 10, 32, 100 in the full run).  MaxEnt
+  100), and SGD at 10x those rates.  DBM: rate (x batch size 10, 32, 100 in the full run), and
+  rate x plain PCD chains, uncentred, after 5 epochs of pretraining.  MaxEnt
   MCMC: rate x optimizer (Adam, SGD).  The default point is part of every grid;
 * ``indep.``: the independent-unit model (each unit on its own, fitted to the training means;
   closed form, :func:`boltzmann_lab.learning.advice.independent_ll`) on the same held-out rows;
@@ -156,9 +157,12 @@ def grid(kind, quick, name=""):
     if kind == "maxent_mcmc":
         return [dict(learning_rate=r, optimizer=o) for r in rates for o in ("adam", "sgd")]
     if kind == "dbm":
+        # plain PCD chains, uncentred, pretrained (the former defaults) beside the defaults
+        pcd = [dict(learning_rate=r, method="pcd", centering=False, pretrain_epochs=5)
+               for r in rates]
         if quick:
-            return [dict(learning_rate=r) for r in rates]
-        return [dict(learning_rate=r, batch_size=b) for r in rates for b in (10, 32, 100)]
+            return [dict(learning_rate=r) for r in rates] + pcd
+        return [dict(learning_rate=r, batch_size=b) for r in rates for b in (10, 32, 100)] + pcd
     methods = ("pt", "cd", "pcd")
     if quick or name != "digits":
         return [dict(learning_rate=r, method=m) for r in rates for m in methods]
@@ -260,7 +264,8 @@ def max_swing(history):
 def fmt_pt(pt):
     if not pt:
         return ""
-    short = {"learning_rate": "lr", "batch_size": "B", "optimizer": "", "method": ""}
+    short = {"learning_rate": "lr", "batch_size": "B", "optimizer": "", "method": "",
+             "centering": "centring=", "pretrain_epochs": "pretrain="}
     return " ".join(f"{short.get(k, k)}{'=' if short.get(k, k) else ''}{v:g}"
                     if isinstance(v, float) else f"{short.get(k, k)}{v}" for k, v in pt.items())
 

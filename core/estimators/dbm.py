@@ -28,6 +28,13 @@ class DBM(Estimator):
         Epochs of greedy layerwise RBM pretraining (0: random start).
     chains : int
         Persistent chains of the negative phase.
+    method : {"pt", "pcd"}
+        Negative phase: the chains tempered (``temperatures`` replicas, neighbour swaps) or plain
+        persistent chains.
+    temperatures : int
+        Replicas per chain for ``method="pt"``.
+    centering : bool
+        Centred gradient (offsets: data mean, running mean of the hidden posteriors).
     mean_field_iterations : int
         Fixed-point iterations of the mean-field posterior.
     ais_betas, ais_runs : int
@@ -72,16 +79,18 @@ class DBM(Estimator):
     _needs_length = True
     _config_keys = {
         "n_hidden": ("model", "hidden"),
-        **training_keys("pretrain_epochs", "chains", "mean_field_iterations", "ais_betas",
+        **training_keys("pretrain_epochs", "chains", "method", "temperatures", "centering",
+                        "mean_field_iterations", "ais_betas",
                         "ais_runs", "epochs", "steps", "batch_size", *GRADIENT_KEYS),
         "convention": ("data", "convention"),
         "validation_fraction": ("data", "validation_fraction"),
     }
-    _unmapped = {"method": "one choice only (pcd)"}
 
     def __init__(self, n_hidden=_d("model", "hidden"), *,
                  pretrain_epochs=_d("training", "pretrain_epochs"),
-                 chains=_d("training", "chains"),
+                 chains=_d("training", "chains"), method=_d("training", "method"),
+                 temperatures=_d("training", "temperatures"),
+                 centering=_d("training", "centering"),
                  mean_field_iterations=_d("training", "mean_field_iterations"),
                  ais_betas=_d("training", "ais_betas"), ais_runs=_d("training", "ais_runs"),
                  epochs=10, steps=None, batch_size=_d("training", "batch_size"),

@@ -42,8 +42,9 @@ class RBM(Estimator):
         Centred gradient (Melchior, Fischer & Wiskott, JMLR 2016; same model, better-conditioned
         ascent).
     rate_scaling : {"fan_in", "none"}
-        ``fan_in``: the optimizer's rate is ``learning_rate * min(1, 64 / n_visible)`` (the
-        weight steps of all visible units add up in a hidden unit's input).
+        ``fan_in``: the optimizer's rate is ``learning_rate * min(1, (64 / n_visible) ** 1.25)``
+        (the weight steps of all visible units add up in a hidden unit's input; the power is
+        measured, :mod:`boltzmann_lab.learning.rbm`).
     epochs : float or None
         Passes over the training data.  ``epochs`` or ``steps`` must be set: CD never stops on
         its own.

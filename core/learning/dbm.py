@@ -1,14 +1,41 @@
-"""Learning a deep Boltzmann machine (kind ``dbm``): greedy pretraining, then joint PCD.
+"""Learning a deep Boltzmann machine (kind ``dbm``): optional pretraining, then joint training.
 
-Training (Salakhutdinov & Hinton 2009, simplified as stated): greedy layerwise pretraining of plain
+Start: with ``pretrain_epochs`` = 0 (the config default) small random weights N(0, 0.01^2), zero
+hidden biases and the visible bias at the logit of the data means; with ``pretrain_epochs`` > 0
+greedy layerwise pretraining (Salakhutdinov & Hinton 2009, simplified as stated) of plain
 binary RBMs (PCD-1, ``pretrain_epochs`` each; RBM l+1 is trained on the mean activations of layer l
 under RBM l); the DBM takes the RBM weights W_l and biases, with the bias of a middle layer set to
 the mean of the two RBMs' biases for it (no weight doubling/halving).  Then joint training: the
-positive phase is the mean-field posterior of each minibatch row, the negative phase is ``chains``
-persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
+positive phase is the mean-field posterior mu of each minibatch row, the negative phase is
+``chains`` persistent block-Gibbs chains (one even/odd sweep per update).  Gradient (ascended by
 :mod:`boltzmann_lab.learning.optim`, L1/L2 on weights):
 
     dW_l = <mu_l mu_{l+1}^T>_data - <x_l x_{l+1}^T>_chains,     db_l = <mu_l>_data - <x_l>_chains.
+
+Negative phase (``method``):
+
+* ``pcd``: the chains at the model (beta = 1).
+* ``pt`` (parallel tempering, the config default): ``temperatures`` replicas of every chain at
+  inverse temperatures beta_r = 1 - r/(R-1) (1 ... 0; beta scales the whole energy, so beta = 0
+  is uniform), one tempered sweep each, then Metropolis swaps of neighbouring replicas (even
+  pairs, then odd pairs) with acceptance min(1, exp((beta_r - beta_s)(E_r - E_s))).  Only the
+  beta = 1 replicas enter the gradient and the displayed fantasy particles; ``evaluate`` reports
+  the mean ``swap_rate``.  Why: on data with well separated modes (two ordered phases) plain
+  persistent chains never cross between the modes, the chains' mode balance is frozen while the
+  biases that set the model's balance keep moving, and the likelihood swings with it.
+
+Centring (``centering``, Montavon & Mueller, "Deep Boltzmann machines and the centering trick",
+2012; Melchior, Fischer & Wiskott, JMLR 17 (2016)): the same model written with offsets o_l,
+E = -sum_l (x_l - o_l).b_c,l - sum_l (x_l - o_l).W_l.(x_{l+1} - o_{l+1}), is ascended in the
+centred parameters.  o_0 = data mean (fixed), o_l (l >= 1) = running mean of mu_l over the
+minibatches (sliding factor ``CENTERING_SLIDE``, started at its value on the first 1000 rows).
+The centred gradient is dW_c,l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T (db unchanged); an
+optimizer step (dW_c, db_c) of it moves the stored parameters by dW_l = dW_c,l,
+db_l = db_c,l - dW_c,{l-1}^T o_{l-1} - dW_c,l o_{l+1}; moving an offset changes the centred
+parameters only, not the model.  For plain gradient steps this is d = P P^T g (P the Jacobian of
+the reparametrisation), an ascent direction.  Measured (benchmarks/bench_quality.py): tempering
+alone and centring alone do not make the two-mode fit stable (centred plain PCD diverges there);
+both together, without pretraining, do on both DBM rows.
 """
 
 from __future__ import annotations
@@ -23,7 +50,11 @@ from boltzmann_lab.learning.optim import l1_l2_penalty_grad, make_optimizer
 from boltzmann_lab.learning import cost as _cost
 from boltzmann_lab.learning.trainer import Learner
 from boltzmann_lab.models.dbm import DBM, _B
+from boltzmann_lab.sampling.tempering import swap_neighbours
 from boltzmann_lab.stats.numerics import sigmoid
+
+#: sliding factor of the hidden offsets (centring), as the RBM learner's
+CENTERING_SLIDE = 0.05
 
 
 def _guarded_steps(learner, steps):
@@ -84,7 +115,10 @@ class DBMLearner(Learner):
     def __init__(self, train, val=None, hidden=(20, 20), pretrain_epochs=5.0, chains=100,
                  mean_field_iterations=10, batch_size=100, learning_rate=0.01,
                  optimizer="adam", momentum=0.9, schedule="constant", decay=0.0, l1=0.0,
-                 l2=0.0, seed=0, image_shape=None, ais_betas=1000, ais_runs=50):
+                 l2=0.0, seed=0, image_shape=None, ais_betas=1000, ais_runs=50, method="pcd",
+                 temperatures=10, centering=False):
+        if method not in ("pcd", "pt"):
+            raise ValueError(f"unknown DBM training method {method!r}; choose pcd or pt")
         train = np.asarray(train, np.float64)
         _B.check(train, "training data")
         if len(hidden) not in (2, 3):
@@ -116,11 +150,24 @@ class DBMLearner(Learner):
         self.step_count = 0
         self.batches = Minibatches(len(train), self.batch_size, self.seed)
         C = int(chains)
-        self.chains = [train[rng.integers(0, len(train), C)].copy()] + \
-            [rng.integers(0, 2, (C, n)).astype(np.float64) for n in sizes[1:]]
-        self.chain_lanes = seed_states(C, rng)
+        self.method, self.n_chains = method, C
+        self.R = int(temperatures) if method == "pt" else 1
+        self.betas = (1.0 - np.arange(self.R) / (self.R - 1)) if self.R > 1 else np.ones(1)
+        self.beta_col = np.repeat(self.betas, C)[:, None] if self.R > 1 else None
+        RC = self.R * C
+        self.chains = [train[rng.integers(0, len(train), RC)].copy()] + \
+            [rng.integers(0, 2, (RC, n)).astype(np.float64) for n in sizes[1:]]
+        self.chain_lanes = seed_states(RC, rng)
+        self.swap_accept = np.zeros(max(self.R - 1, 1))
+        self.swap_tries = np.zeros(max(self.R - 1, 1))
+        self.swap_round = 0
         self.eval_train = train[:1000]
         self.eval_val = self.val[:1000]
+        # centring offsets: data mean (visible, fixed), running mean of the mean-field
+        # posterior on the minibatches (hidden, started at its value on the data)
+        self.centering = bool(centering)
+        self.offsets = [train.mean(0)] + [u.mean(0) for u in
+                                          self.model.mean_field(train[:1000], self.iterations)]
 
     def _next_batch(self):
         return self.train[self.batches.next()]
@@ -130,9 +177,8 @@ class DBMLearner(Learner):
         v = self._next_batch()
         B = len(v)
         mu = [v] + m.mean_field(v, self.iterations)
-        self.chains = m.gibbs_states(self.chains, 1, self.chain_lanes)
-        x = self.chains
-        C = len(x[0])
+        x = self._negative_phase()
+        C = self.n_chains
         grads = {}
         for l in range(len(m.W)):
             g = mu[l].T @ mu[l + 1] / B - x[l].T @ x[l + 1] / C
@@ -144,9 +190,53 @@ class DBMLearner(Learner):
         lr = self.opt.lr
         r = min(B, 10)
         rec = sigmoid(m.b[0] + mu[1][:r] @ m.W[0].T)
-        self.opt.step(self.params, grads)
+        if self.centering:
+            self._centred_step(grads, [u.mean(0) for u in mu[1:]])
+        else:
+            self.opt.step(self.params, grads)
         self.step_count += 1
         return {"recon_error": float(np.mean((v[:r] - rec) ** 2)), "learning_rate": float(lr)}
+
+    def _centred_step(self, grads, hidden_means):
+        """One optimizer step in the centred parameters (module docstring), applied to the
+        stored ones; then the hidden offsets slide towards this minibatch's posterior means."""
+        o, L = self.offsets, len(self.model.W)
+        for l in range(L):                  # dWc_l = dW_l - o_l db_{l+1}^T - db_l o_{l+1}^T
+            grads[f"W{l}"] = grads[f"W{l}"] - np.outer(o[l], grads[f"b{l + 1}"]) \
+                - np.outer(grads[f"b{l}"], o[l + 1])
+        d = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.opt.step(d, grads)
+        for l in range(L + 1):              # b_l = bc_l - W_{l-1}^T o_{l-1} - W_l o_{l+1}
+            db = d[f"b{l}"]
+            if l > 0:
+                db = db - d[f"W{l - 1}"].T @ o[l - 1]
+            if l < L:
+                db = db - d[f"W{l}"] @ o[l + 1]
+            self.params[f"b{l}"] += db
+        for l in range(L):
+            self.params[f"W{l}"] += d[f"W{l}"]
+        for l, hm in enumerate(hidden_means, start=1):
+            o[l] += CENTERING_SLIDE * (hm - o[l])
+
+    def _negative_phase(self):
+        """Advance the chains (one tempered sweep and the swaps under ``pt``); returns the
+        beta = 1 replicas, one array per layer."""
+        self.chains = self.model.gibbs_states(self.chains, 1, self.chain_lanes, self.beta_col)
+        if self.R > 1:
+            self._swap()
+        return [c[:self.n_chains] for c in self.chains]
+
+    def _swap(self):
+        """One round of neighbour swaps (:func:`boltzmann_lab.sampling.tempering.swap_neighbours`:
+        even pairs, then odd pairs, acceptance min(1, exp((beta_r - beta_s)(E_r - E_s)))); the
+        states move once, by a row permutation."""
+        R, C = self.R, self.n_chains
+        e = self.model.energy(self.chains).reshape(R, C)
+        u = np.random.default_rng([self.seed, 2, self.swap_round]).random((R, C))
+        self.swap_round += 1
+        slot = swap_neighbours(self.betas, e, u, self.swap_tries, self.swap_accept)
+        perm = (slot * C + np.arange(C)).ravel()
+        self.chains = [x[perm] for x in self.chains]
 
     # --- evaluation cost (a priori, :mod:`boltzmann_lab.learning.cost`) ------------------------
     def _live(self):
@@ -161,7 +251,7 @@ class DBMLearner(Learner):
     def _step_seconds(self):
         sizes = self.model.sizes
         w = sum(a * b for a, b in zip(sizes, sizes[1:]))
-        B, C, it = self.batch_size, len(self.chains[0]), self.iterations
+        B, C, it = self.batch_size, len(self.chains[0]), self.iterations   # all replicas
         return _cost.step_seconds(muladds=2 * it * B * w + 3 * C * w + (B + C) * w,
                                   elements=it * B * sum(sizes[1:]), samples=C * sum(sizes),
                                   calls=10 * it * len(sizes) + 40)
@@ -199,6 +289,8 @@ class DBMLearner(Learner):
                                               seed=[self.seed, 4, self.step_count],
                                               data=self.train)
         out = {"log_z": lz, "train_bound": m.bound(self.eval_train, lz, self.iterations)}
+        if self.R > 1:
+            out["swap_rate"] = float(self.swap_accept.sum() / max(self.swap_tries.sum(), 1))
         if len(self.eval_val):
             out["val_bound"] = m.bound(self.eval_val, lz, self.iterations)
         # train_ll / val_ll: the best estimate — exact when affordable in a live run, else the
@@ -216,7 +308,7 @@ class DBMLearner(Learner):
     def views(self, n_show=16):
         m = self.model
         data = self.train[:n_show]
-        fantasy = self.chains[0][:n_show].copy()
+        fantasy = self.chains[0][:min(n_show, self.n_chains)].copy()
         return {"data": data.copy(), "reconstruction": m.reconstruct(data, self.iterations),
                 "fantasy": fantasy, "filters": m.W[0].copy(), "state": fantasy[0].copy()}
 
@@ -238,7 +330,10 @@ class DBMLearner(Learner):
         d.update({f"dbm/chain{l}": c.copy() for l, c in enumerate(self.chains)})
         d.update({"dbm/chain_lanes": self.chain_lanes.copy(), "dbm/step": self.step_count,
                   "dbm/epoch": self.batches.epoch, "dbm/pos": self.batches.pos, "dbm/l1": self.l1,
-                  "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations})
+                  "dbm/l2": self.l2, "dbm/lr0": self.opt.lr0, "dbm/iterations": self.iterations,
+                  "dbm/swap_accept": self.swap_accept.copy(),
+                  "dbm/swap_tries": self.swap_tries.copy(), "dbm/swap_round": self.swap_round})
+        d.update({f"dbm/offset{l}": o.copy() for l, o in enumerate(self.offsets)})
         return d
 
     def load_state_dict(self, state):
@@ -253,19 +348,25 @@ class DBMLearner(Learner):
         self.l1, self.l2 = float(state["dbm/l1"]), float(state["dbm/l2"])
         self.opt.lr0 = float(state["dbm/lr0"])
         self.iterations = int(state["dbm/iterations"])
+        if "dbm/swap_accept" in state:          # files written before tempering and centring
+            self.swap_accept[...] = state["dbm/swap_accept"]
+            self.swap_tries[...] = state["dbm/swap_tries"]
+            self.swap_round = int(state["dbm/swap_round"])
+            for l, o in enumerate(self.offsets):
+                o[...] = state[f"dbm/offset{l}"]
 
     # --- persistent chains (boltzmann_lab.learning.observers) ---------------------------------
     def n_persistent_chains(self):
-        return len(self.chains[0])
+        return self.n_chains
 
     def fantasy_particles(self):
         """The visible layer of the persistent chains (chains, n_visible) float64."""
-        return np.array(self.chains[0], np.float64)
+        return np.array(self.chains[0][:self.n_chains], np.float64)
 
     def chain_observables(self, index):
         """(E(x)/units of the joint chain state, mean visible value) of the chains ``index``,
         E = -sum_l (b_l.x_l + x_l W_l x_{l+1})."""
-        m, x = self.model, [c[index] for c in self.chains]
+        m, x = self.model, [c[:self.n_chains][index] for c in self.chains]
         e = -sum(x[l] @ m.b[l] for l in range(len(m.b)))
         e = e - sum(np.einsum("ci,ci->c", x[l] @ m.W[l], x[l + 1]) for l in range(len(m.W)))
         return e / sum(c.shape[1] for c in x), x[0].mean(axis=1)
@@ -291,4 +392,6 @@ def make_learner(cfg, dataset):
                       optimizer=t["optimizer"], momentum=t["momentum"], schedule=t["schedule"],
                       decay=t["decay"], l1=t["l1"], l2=t["l2"], seed=t["seed"],
                       image_shape=dataset.image_shape, ais_betas=t.get("ais_betas", 1000),
-                      ais_runs=t.get("ais_runs", 50))
+                      ais_runs=t.get("ais_runs", 50), method=t.get("method", "pt"),
+                      temperatures=t.get("temperatures", 10),
+                      centering=t.get("centering", True))

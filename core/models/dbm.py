@@ -236,9 +236,10 @@ class DBM(ModelProtocol):
         return float(np.mean(self.bound_terms(v, iterations)[0]) - log_z)
 
     # --- sampling -------------------------------------------------------------------------
-    def gibbs_states(self, states, sweeps, rng):
+    def gibbs_states(self, states, sweeps, rng, beta=None):
         """Block Gibbs on a list of layer states (rows = chains): odd layers given even, then
-        even given odd.  ``rng`` seed / Generator / lane array (one per chain)."""
+        even given odd.  ``rng`` seed / Generator / lane array (one per chain); ``beta`` (None or
+        a (chains, 1) column of inverse temperatures) samples exp(-beta E) row by row."""
         x = [np.array(s, np.float64) for s in states]
         st = as_lanes(rng, len(x[0]))
         L = len(x) - 1
@@ -248,8 +249,16 @@ class DBM(ModelProtocol):
                     phi = self.b[l] + (x[l - 1] @ self.W[l - 1] if l > 0 else 0.0)
                     if l < L:
                         phi = phi + x[l + 1] @ self.W[l].T
+                    if beta is not None:
+                        phi = beta * phi
                     _, x[l] = _B.sample(np.ascontiguousarray(phi), st)
         return x
+
+    def energy(self, states):
+        """E(x) per row of a list of layer states: -sum_l b_l.x_l - sum_l x_l.W_l.x_{l+1}."""
+        e = -sum(x @ b for x, b in zip(states, self.b))
+        return e - sum(np.einsum("ci,ci->c", states[l] @ self.W[l], states[l + 1])
+                       for l in range(len(self.W)))
 
     def sample(self, n_samples, seed=0, sweeps=1000):
         """Visible fantasy particles from random starts after ``sweeps`` block-Gibbs sweeps."""

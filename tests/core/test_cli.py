@@ -154,7 +154,7 @@ def _fake_trainer(monkeypatch, learner):
 @pytest.mark.parametrize("sig, name", [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
 def test_ctrl_c_and_sigterm_stop_after_the_step_write_and_exit_130(tmp_path, capsys, monkeypatch,
                                                                     sig, name):
-    old_term = signal.getsignal(signal.SIGTERM)
+    old_int, old_term = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     toy = _Toy(sigint_at=3, sig=sig)
     _fake_trainer(monkeypatch, toy)
     c = _toml(tmp_path / "mix.toml", MIX)
@@ -165,7 +165,7 @@ def test_ctrl_c_and_sigterm_stop_after_the_step_write_and_exit_130(tmp_path, cap
     assert (tmp_path / "run" / "model.npz").exists()
     # nothing of ours is left behind: no temporaries, no lock file
     assert sorted(os.listdir(tmp_path / "run")) == ["config.toml", "metrics.jsonl", "model.npz"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # handlers restored
+    assert signal.getsignal(signal.SIGINT) is old_int       # handlers restored (whatever they were)
     assert signal.getsignal(signal.SIGTERM) is old_term
 
 

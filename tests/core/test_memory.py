@@ -5,6 +5,7 @@ compared with the memory real runs take (peak resident size of a forked child)."
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import struct
 import sys
@@ -80,6 +81,10 @@ def _measure(cfg) -> float:
     pid = os.fork()
     if pid == 0:
         try:
+            # the parent's objects stay out of the child's garbage collections: a collection
+            # walking them would copy their pages (copy-on-write) and count the parent's heap,
+            # which grows with every test run before this one, as the run's memory
+            gc.freeze()
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")                          # reset the peak (VmHWM) to now
             base = _rss("VmRSS")

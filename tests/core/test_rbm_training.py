@@ -215,8 +215,8 @@ def test_fast_path_gradient_matches_generic_path_in_expectation():
 
 
 def test_fan_in_rate_scaling_from_the_config():
-    """rate_scaling = "fan_in" (the default) divides the configured rate by n_visible / 64 above
-    64 visible units, live changes included; "none" and small layers keep it as given."""
+    """rate_scaling = "fan_in" (the default) divides the configured rate by (n_visible / 64)^1.25
+    above 64 visible units, live changes included; "none" and small layers keep it as given."""
     rng = np.random.default_rng(0)
     X = (rng.random((40, 256)) < 0.5).astype(float)
     base = {"data": {"generator": "bars_and_stripes"},
@@ -225,9 +225,9 @@ def test_fan_in_rate_scaling_from_the_config():
     cfg = resolve(base)
     assert cfg["training"]["rate_scaling"] == "fan_in"
     big = make_learner(cfg, Dataset(X, X[:0], "binary"))
-    assert big.step()["learning_rate"] == pytest.approx(0.02 * 64 / 256)
+    assert big.step()["learning_rate"] == pytest.approx(0.02 * 0.25 ** 1.25)
     big.set_hyper("learning_rate", 0.004)
-    assert big.step()["learning_rate"] == pytest.approx(0.004 * 64 / 256)
+    assert big.step()["learning_rate"] == pytest.approx(0.004 * 0.25 ** 1.25)
     small = make_learner(cfg, Dataset(X[:, :16], X[:0, :16], "binary"))
     assert small.step()["learning_rate"] == pytest.approx(0.02)
     base["training"]["rate_scaling"] = "none"
