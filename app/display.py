@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import tempfile
 from pathlib import Path
 
 #: everything the xcb plugin of the PySide6 6.x wheels may need from the system (README line)
@@ -63,6 +64,64 @@ NO_DISPLAY = (
     + "\n\n    QT_QPA_PLATFORM=offscreen boltzmann-lab --preset NAME --autoplay "
       "--screenshot shot.png --quit-after 10\n\n"
     + "The headless commands (train, sample, evaluate) need no display at all.")
+
+
+#: the offscreen screen of a plain ``--screenshot`` run: a 1600 x 900 window (screen_fit's
+#: PREFERRED_SIZE) inside the offscreen platform's 2 px window frame
+SCREENSHOT_SCREEN = (1604, 904)
+#: ... and of a ``--presentation --screenshot`` run: the 1280 x 800 projector (full screen)
+PROJECTOR_SCREEN = (1280, 800)
+
+
+def offscreen_screen(folder, size=PROJECTOR_SCREEN) -> str:
+    """``QT_QPA_PLATFORM`` value for an offscreen platform with one ``size`` screen (96 dpi),
+    described by ``folder/screen.json``."""
+    import json
+    path = Path(folder) / "screen.json"
+    path.write_text(json.dumps({"screens": [{
+        "name": "projector" if tuple(size) == PROJECTOR_SCREEN else "screen", "x": 0, "y": 0,
+        "width": int(size[0]), "height": int(size[1]), "logicalDpi": 96, "logicalBaseDpi": 96,
+        "dpr": 1}]}), encoding="utf-8")
+    return f"offscreen:configfile={path}"
+
+
+def is_plain_offscreen(env=None) -> bool:
+    """Will Qt start its offscreen platform with its default 800 x 800 screen (``offscreen``,
+    possibly with options, but no ``configfile=``)?"""
+    env = os.environ if env is None else env
+    first = env.get("QT_QPA_PLATFORM", "").split(";")[0].strip()
+    name, _, options = first.partition(":")
+    return name == "offscreen" and not any(o.strip().startswith("configfile=")
+                                           for o in options.split(":"))
+
+
+def screenshot_screen(presentation: bool = False, env=None):
+    """For a screenshot run on the plain offscreen platform: point ``QT_QPA_PLATFORM`` (in
+    ``env``, default ``os.environ``) at a :data:`SCREENSHOT_SCREEN` screen (a
+    :data:`PROJECTOR_SCREEN` one for ``presentation``) in a new temporary folder.  Returns
+    ``(folder, old value)`` for :func:`end_screenshot_screen` once Qt has started, or None when
+    the platform is anything else (then nothing changes)."""
+    env = os.environ if env is None else env
+    if not is_plain_offscreen(env):
+        return None
+    old = env["QT_QPA_PLATFORM"]
+    folder = Path(tempfile.mkdtemp(prefix="boltzmann-lab-screen-"))
+    value = offscreen_screen(folder, PROJECTOR_SCREEN if presentation else SCREENSHOT_SCREEN)
+    first, sep, rest = old.strip().partition(";")
+    options = first.partition(":")[2]             # e.g. fontengine=freetype: kept
+    env["QT_QPA_PLATFORM"] = value + (":" + options if options else "") + sep + rest
+    return folder, old
+
+
+def end_screenshot_screen(token, env=None) -> None:
+    """Undo :func:`screenshot_screen` (Qt reads the file only when it starts): the temporary
+    folder goes, ``QT_QPA_PLATFORM`` is what it was (for any child process)."""
+    if token is None:
+        return
+    env = os.environ if env is None else env
+    folder, old = token
+    env["QT_QPA_PLATFORM"] = old
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def debian_package(soname: str) -> str:

@@ -46,9 +46,12 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
 
     Exit code 2 with a message (boltzmann_lab.app.display) when no window can open: no display on Linux
     (a screenshot run then uses the offscreen platform by itself), or Qt's X11 plugin would
-    abort for want of system libraries.
+    abort for want of system libraries.  A screenshot run on the plain offscreen platform (no
+    screen configuration) renders a 1600 x 900 window, or a 1280 x 800 projector with
+    ``presentation`` (``display.screenshot_screen``).
     """
     widgets = sys.modules.get("PySide6.QtWidgets")
+    screen = None
     if widgets is None or widgets.QApplication.instance() is None:
         # Qt aborts the process when its platform plugin cannot start: explain instead, before
         # anything of Qt's is loaded (QtGui itself needs libGL, libEGL, fontconfig...)
@@ -57,6 +60,10 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
         if problem:
             print(problem, file=sys.stderr)
             return 2
+        if screenshot:
+            # the plain offscreen platform's 800 x 800 screen would squeeze the window: a
+            # 1600 x 900 one (a 1280 x 800 projector in presentation mode) instead
+            screen = display.screenshot_screen(presentation)
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:            # e.g. "libGL.so.1: cannot open shared object file"
@@ -78,6 +85,9 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
 
     owns_app = QApplication.instance() is None
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if screen is not None:
+        from . import display
+        display.end_screenshot_screen(screen)
     app.setApplicationName("Boltzmann Lab")
     theme.apply(app, False)
     win = MainWindow(presentation=False)
@@ -85,7 +95,8 @@ def run_gui(preset: str | None = None, autoplay: bool = False, presentation: boo
     # geometry (a 1280 x 800 projector); presentation mode is entered from that window, so Esc
     # comes back to it
     from .screen_fit import PREFERRED_SIZE, fit_window
-    restored = getattr(win, "geometry_restored", False)
+    # (a screenshot on the screen chosen above has the documented size, whatever was remembered)
+    restored = getattr(win, "geometry_restored", False) and screen is None
     fit_window(win, None if restored else PREFERRED_SIZE, centre=not restored)
     win.load_config(cfg, autoplay=autoplay, preset=name)
     win.show()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow,
                                QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from boltzmann_lab import config as C
@@ -29,6 +29,7 @@ from .advice_banner import AdviceBanner
 from .banner import Banner
 from .errors import ErrorReporter
 from .panels.config_panel import LIVE_KEYS, ConfigPanel
+from .elided_combo import ElidedComboBox
 from .panels.transport import Transport
 from .views.lattice_view import LatticeView
 from .views.view_grid import ViewGrid
@@ -136,9 +137,10 @@ class MainWindow(QMainWindow):
         title.setObjectName("appTitle")
         tb.addWidget(title)
         tb.addWidget(QLabel("preset "))
-        self.preset_combo = QComboBox()
+        # a long title is shortened with "…" where the box is narrow (presentation mode on a
+        # 1024 x 768 projector), in full in its tooltip and list
+        self.preset_combo = ElidedComboBox(base_tip="ready-made demos; choosing one starts it")
         self.preset_combo.setMinimumWidth(260)
-        self.preset_combo.setToolTip("ready-made demos; choosing one starts it")
         self.preset_combo.setPlaceholderText("custom")     # shown for anything but a preset
         self._preset_names: list = []
         try:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 from . import screen_fit
 
 #: fewest characters of the preset box in presentation mode; it takes what its toolbar row leaves,
-#: so that a preset title is rarely cut
+#: so that a preset title is rarely shortened (then with "…", in full in its tooltip and list)
 PRESET_CHARS = 22
 
 

@@ -21,9 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: the projector of the presentation screenshots; the screen with room for a 1600 x 900 window
+from .display import PROJECTOR_SCREEN as PROJECTOR, SCREENSHOT_SCREEN
+from .display import offscreen_screen  # noqa: F401  (was defined here; tests import it)
+
 SIZE = (1280, 720)
-#: the projector presentation screenshots are made for
-PROJECTOR = (1280, 800)
 DEFAULT_AFTER = 12.0
 MAX_BYTES = 240_000
 
@@ -58,23 +60,13 @@ def shrink(src: Path, dst: Path, size=SIZE) -> Path:
     return dst
 
 
-def offscreen_screen(folder: Path, size=PROJECTOR) -> str:
-    """``QT_QPA_PLATFORM`` value for an offscreen platform with one ``size`` screen (96 dpi)."""
-    import json
-    path = Path(folder) / "screen.json"
-    path.write_text(json.dumps({"screens": [{
-        "name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
-    return f"offscreen:configfile={path}"
-
-
 def make(name: str, seconds: float | None = None, presentation: bool = False) -> Path:
     secs = seconds_for(name) if seconds is None else float(seconds)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / f"{name}.png"
         # the window fits its screen: for the gallery one that leaves a 1600 x 900 window inside
         # the offscreen platform's 2 px frame (scaled to 1280 x 720)
-        platform = offscreen_screen(tmp, PROJECTOR if presentation else (1604, 904))
+        platform = offscreen_screen(tmp, PROJECTOR if presentation else SCREENSHOT_SCREEN)
         env = dict(os.environ, QT_QPA_PLATFORM=platform,
                    BOLTZMANN_LAB_SETTINGS=str(Path(tmp) / "settings"))
         cmd = [sys.executable, "-m", "boltzmann_lab.app", "--preset", name, "--autoplay", "--screenshot",
@@ -88,12 +80,26 @@ def make(name: str, seconds: float | None = None, presentation: bool = False) ->
 
 
 def main(argv=None) -> int:
+    import argparse
     from boltzmann_lab.presets import preset_names
-    args = list(argv if argv is not None else sys.argv[1:])
-    presentation = "--presentation" in args
-    names = [a for a in args if a != "--presentation"] or preset_names()
-    for name in names:
-        path = make(name, presentation=presentation)
+    p = argparse.ArgumentParser(
+        prog="python -m boltzmann_lab.app.screenshots",
+        description="Make the gallery screenshots: each preset runs with --autoplay for its "
+                    "[view] screenshot_after seconds (default %g) in a fresh offscreen process; "
+                    "the 1600 x 900 window is written scaled to 1280 x 720 as "
+                    "resources/screenshots/NAME.png." % DEFAULT_AFTER)
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="presets to shoot (default: all; `boltzmann-lab presets` lists them)")
+    p.add_argument("--presentation", action="store_true",
+                   help="presentation mode on a 1280 x 800 projector instead, written unscaled "
+                        "to resources/screenshots/presentation/NAME.png")
+    args = p.parse_args(argv)
+    known = preset_names()
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        p.error(f"unknown preset {', '.join(unknown)}; available: {', '.join(known)}")
+    for name in args.names or known:
+        path = make(name, presentation=args.presentation)
         print(f"{path}  {path.stat().st_size // 1024} KB", flush=True)
     return 0
 

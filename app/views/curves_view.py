@@ -99,6 +99,18 @@ MIN_DATA_PX = {False: 45, True: 75}
 LOG_GROUPS: set = set()     # log axes with < 1 decade show no tick labels
 
 
+def _label_room(height: float, label_px: float | None = None) -> float:
+    """Share of a plot's data height (``height`` px) a reference line's label needs above the
+    line: the label's height (``label_px``, else a tick-font line with its fill) and the
+    6-10 px it is drawn above the line; at least 15 % and at most 60 % of the height."""
+    if height <= 0:
+        return 0.15
+    if label_px is None:
+        from PySide6.QtGui import QFontMetrics
+        label_px = QFontMetrics(theme.tick_font()).height() + 8
+    return min(max((label_px + 12) / height, 0.15), 0.6)
+
+
 class CurvesView(View):
     name = "curves"
     title = "Learning curves"
@@ -389,8 +401,14 @@ class CurvesView(View):
             if r is None:
                 continue
             lo, hi, off = r
-            if refs and max(refs) > hi - 0.12 * (hi - lo):
-                hi = max(refs) + 0.15 * (hi - lo)      # room for the top line's label
+            if refs:
+                # room above the top line for its label (drawn above the line): a share of the
+                # height that holds the label in a short plot too (else cut at the top)
+                label = max((it.label.boundingRect().height() for p, it in self._ref_items
+                             if p is plot), default=None)
+                top, g = max(refs), _label_room(vb.height(), label)
+                if top > hi - g * (hi - lo) and top > lo:
+                    hi = top + g * (top - lo) / (1.0 - g)
             if off != plot._off_scale:
                 plot._off_scale = off
                 self._retitle(gid)

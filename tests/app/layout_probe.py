@@ -59,8 +59,8 @@ def _inside_scroll_area(w):
 def check_window(win, where: str) -> list[str]:
     """Problems of the window as it is now (see the module docstring)."""
     from PySide6.QtCore import QRect, Qt
-    from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QLabel, QRadioButton,
-                                   QToolBar, QToolButton)
+    from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLabel,
+                                   QRadioButton, QToolBar, QToolButton)
     from boltzmann_lab.app.views.base import ElidedLabel
 
     out = []
@@ -95,6 +95,9 @@ def check_window(win, where: str) -> list[str]:
             if shown != w.text() and w.toolTip() != w.text():
                 out.append(f"{where}: elided label {w.text()!r} without its tooltip")
             continue
+        if isinstance(w, QComboBox):
+            out += _check_combo(w, name, where)
+            continue
         if isinstance(w, QLabel):
             if w.wordWrap() or w.pixmap() is not None and not w.pixmap().isNull():
                 continue
@@ -123,7 +126,63 @@ def check_window(win, where: str) -> list[str]:
             have = w.width()
         if text and need > have + 1:
             out.append(f"{where}: {name} text {text!r} needs {need} px, has {have}")
+    out += _check_overlaps(win, where)
     out += _check_plots(win, where)
+    return out
+
+
+def _check_overlaps(win, where):
+    """Neighbours in one layout drawn over each other: a box layout squeezed below its widgets'
+    minimum sizes keeps each widget at its minimum and lets them overlap (the transport's Pause
+    over Step +1)."""
+    from PySide6.QtWidgets import QLayout, QWidget
+    out = []
+    for parent in [win] + win.findChildren(QWidget):
+        lay = QWidget.layout(parent)        # some classes (pyqtgraph's) shadow layout()
+        if not isinstance(lay, QLayout) or not parent.isVisible() or \
+                QWidget.window(parent) is not win:
+            continue
+        items = [lay.itemAt(i).widget() for i in range(lay.count())]
+        shown = [w for w in items if w is not None and w.isVisible() and w.width() > 0 and
+                 w.height() > 0]
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                common = a.geometry().intersected(b.geometry())
+                if common.width() > 1 and common.height() > 1:
+                    out.append(f"{where}: {_name(a)} and {_name(b)} overlap by "
+                               f"{common.width()} x {common.height()} px in "
+                               f"{type(parent).__name__} {parent.objectName()}".rstrip())
+    return out
+
+
+def _name(w):
+    text = getattr(w, "text", None)
+    text = text() if callable(text) else ""
+    return f"{type(w).__name__}{' ' + repr(text) if text else ''}"
+
+
+def _check_combo(w, name, where):
+    """A combo box's current text must fit its field, or be elided with "…" and be in full in
+    the tooltip (an ElidedComboBox); a QComboBox would clip it without a sign."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    from boltzmann_lab.app.elided_combo import ElidedComboBox
+    if w.isEditable():
+        return []
+    if isinstance(w, ElidedComboBox):
+        full, shown, have = w.full_text(), w.shown_text(), w.text_width()
+        out = []
+        if shown != full and (not shown.endswith("…") or not w.toolTip().startswith(full)):
+            out.append(f"{where}: {name} elides {full!r} to {shown!r} without the full text in "
+                       f"its tooltip")
+    else:
+        opt = QStyleOptionComboBox()
+        w.initStyleOption(opt)
+        field = w.style().subControlRect(QStyle.CC_ComboBox, opt, QStyle.SC_ComboBoxEditField, w)
+        shown = w.currentText() if w.currentIndex() >= 0 else w.placeholderText()
+        have, out = field.width(), []
+    need = w.fontMetrics().horizontalAdvance(shown)
+    if shown and need > have + 1:
+        out.append(f"{where}: {name} text {shown!r} needs {need} px, has {have}")
     return out
 
 

@@ -3,10 +3,13 @@ and screenshot runs that switch to the offscreen platform by themselves (boltzma
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from boltzmann_lab.app import display
 
@@ -121,12 +124,88 @@ def test_no_display_prints_how_to_run_offscreen_and_exits_2(tmp_path):
     assert "--screenshot" in r.stderr and "Traceback" not in r.stderr
 
 
+def _png_size(path) -> tuple[int, int]:
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def test_a_screenshot_without_display_goes_offscreen_by_itself(tmp_path):
     shot = tmp_path / "shot.png"
     r = _run(["-m", "app", "--preset", "em-coins", "--screenshot", str(shot),
               "--quit-after", "1"], _env(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # ...with a screen that has room for the laptop-sized window, not offscreen's 800 x 800
+    assert _png_size(shot) == (1600, 900)
+
+
+def test_a_screenshot_on_plain_offscreen_gets_a_documented_screen(tmp_path):
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    token = display.screenshot_screen(False, env)
+    folder, old = token
+    assert old == "offscreen" and env["QT_QPA_PLATFORM"].startswith("offscreen:configfile=")
+    screen = json.loads((folder / "screen.json").read_text())["screens"][0]
+    assert (screen["width"], screen["height"]) == display.SCREENSHOT_SCREEN == (1604, 904)
+    display.end_screenshot_screen(token, env)
+    assert env == {"QT_QPA_PLATFORM": "offscreen"} and not folder.exists()
+    # presentation: the 1280 x 800 projector; the plugin's other options are kept
+    env = {"QT_QPA_PLATFORM": "offscreen:fontengine=freetype;xcb"}
+    folder, _ = display.screenshot_screen(True, env)
+    assert env["QT_QPA_PLATFORM"] == f"offscreen:configfile={folder / 'screen.json'}" \
+                                     f":fontengine=freetype;xcb"
+    screen = json.loads((folder / "screen.json").read_text())["screens"][0]
+    assert (screen["width"], screen["height"]) == display.PROJECTOR_SCREEN == (1280, 800)
+    display.end_screenshot_screen((folder, "x"), env)
+    # a screen configuration of one's own, or another platform: left alone
+    for value in ("offscreen:configfile=/x/screen.json", "xcb", "wayland;offscreen", ""):
+        env = {"QT_QPA_PLATFORM": value} if value else {}
+        assert display.screenshot_screen(False, env) is None
+        assert env == ({"QT_QPA_PLATFORM": value} if value else {})
+
+
+# records, as the screenshot is taken, where the transport buttons are and what the layout probe
+# (the layout test's checks: text that does not fit, widgets off the window...) finds wrong
+PROBE_SCRIPT = """
+import json, sys
+from boltzmann_lab.app import gui
+from boltzmann_lab.app.main_window import MainWindow
+from tests.app.layout_probe import check_window
+shot, presentation, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+original = MainWindow.shutdown_for_exit
+def probe(self, *args, **kw):
+    from pathlib import Path
+    if not Path(out).exists():
+        t = self.transport
+        rects = {}
+        for b in (t.play_button, t.step_button, t.stop_button, t.reset_button):
+            p = b.mapTo(self, b.rect().topLeft())
+            rects[b.text()] = [p.x(), p.y(), b.width(), b.height(), b.sizeHint().width()]
+        Path(out).write_text(json.dumps({"buttons": rects, "size": [self.width(), self.height()],
+                                         "problems": check_window(self, "screenshot")}))
+    return original(self, *args, **kw)
+MainWindow.shutdown_for_exit = probe
+sys.exit(gui.run_gui(preset="rbm-bars", presentation=presentation, screenshot=shot,
+                     quit_after=3))
+"""
+
+
+@pytest.mark.parametrize("presentation,size", [(False, (1600, 900)), (True, (1280, 800))])
+def test_a_screenshot_on_plain_offscreen_keeps_the_transport_readable(tmp_path, presentation,
+                                                                      size):
+    # before: the window fitted offscreen's 800 x 800 screen, 796 px wide, and Step, Stop and
+    # Reset were squeezed over each other ("ep H", "Sto")
+    shot, out = tmp_path / "shot.png", tmp_path / "probe.json"
+    env = _env(tmp_path, QT_QPA_PLATFORM="offscreen")
+    r = _run(["-c", PROBE_SCRIPT, str(shot), "1" if presentation else "0", str(out)], env)
+    assert r.returncode == 0, r.stderr
+    assert _png_size(shot) == size
+    seen = json.loads(out.read_text())
+    assert seen["problems"] == []
+    rects = sorted(seen["buttons"].values())
+    for text, (x, y, w, h, hint) in seen["buttons"].items():
+        assert w >= hint, f"{text!r} squeezed to {w} px (needs {hint})"
+    for (x1, _, w1, *_), (x2, *_) in zip(rects, rects[1:]):
+        assert x1 + w1 <= x2, f"transport buttons overlap: {seen['buttons']}"
 
 
 def test_missing_xcb_libraries_are_named_instead_of_a_qt_abort(tmp_path):
@@ -153,3 +232,14 @@ def test_qt_failing_to_load_a_system_library_names_its_package():
     message = display.import_error_message(exc)
     assert "libGL.so.1" in message and "    sudo apt-get install libgl1" in message
     assert "apt-get" not in display.import_error_message(ImportError("No module named 'x'"))
+
+
+def test_the_screenshot_tool_has_help_and_names_an_unknown_preset(capsys):
+    from boltzmann_lab.app import screenshots
+    with pytest.raises(SystemExit) as e:
+        screenshots.main(["--help"])
+    assert e.value.code == 0 and "--presentation" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        screenshots.main(["no-such-preset"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "unknown preset no-such-preset" in err and "rbm-bars" in err

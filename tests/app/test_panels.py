@@ -114,6 +114,43 @@ def test_switching_kind_and_generator_from_their_own_widgets_rebuilds_safely(qtb
     assert "hidden" in p.model_form.fields and "rule" not in p.model_form.fields
 
 
+def test_a_narrow_transport_shows_symbols_instead_of_overlapping_buttons(qtbot):
+    # beside the settings column on a 1024 x 768 screen the row had 60 px too little: the box
+    # layout kept each button at its minimum width and drew Pause over Step +1
+    from PySide6.QtWidgets import QWidget
+    from boltzmann_lab.app.panels.transport import LABELS, Transport
+    holder = QWidget()                 # no layout: the row gets whatever width it is given
+    qtbot.addWidget(holder)
+    holder.resize(2000, 100)
+    t = Transport(holder)
+    t.show_hypers(0.1, 2.269)
+    buttons = (t.play_button, t.step_button, t.stop_button, t.reset_button)
+
+    def laid_out(width):
+        t.resize(width, t.sizeHint().height())
+        qtbot.wait(20)
+        rects = [b.geometry() for b in buttons]
+        assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), \
+            [r.getRect() for r in rects]
+        return [b.text() for b in buttons]
+
+    holder.show()
+    qtbot.waitExposed(holder)
+    wide = t.full_width() + 20
+    assert laid_out(wide) == ["▶  Play", "Step +1", "■ Stop", "⟲ Reset"] and not t.compact
+    narrow = t.full_width() - 40
+    assert laid_out(narrow) == ["▶", "+1", "■", "⟲"] and t.compact
+    assert "Space" in t.play_button.toolTip() and "step" in t.step_button.toolTip()
+    t.set_playing(True)
+    assert t.play_button.text() == LABELS["pause"][1]
+    t.play_button.click()                        # pause from the button itself
+    assert t.play_button.text() == "▶" and not t.play_button.isChecked()
+    # hiding a hyperparameter frees room: the full names come back
+    t.show_hypers(None, None)
+    assert laid_out(narrow) == ["▶  Play", "Step +1", "■ Stop", "⟲ Reset"]
+    assert laid_out(wide) == ["▶  Play", "Step +1", "■ Stop", "⟲ Reset"]
+
+
 def test_defaults_that_depend_on_a_choice_follow_it_and_user_values_stay(qtbot):
     """An RBM's chains default is 32 per temperature with tempering and 100 with PCD: the
     settings follow the method while chains is at its default, and keep a value the user set;

@@ -200,3 +200,73 @@ def test_curves_draw_reference_lines_in_their_plot_and_keep_them_in_range(qtbot)
     assert lo < -10.0 and hi > -3.4
     v.clear()
     assert v.references == []
+
+
+def test_the_top_reference_label_stays_inside_a_short_plot(qtbot):
+    # the 1600 x 900 window's log-likelihood plot is ~80 px high: 15 % of the range above the
+    # line was 12 px and cut "best possible: −ln 30" in half at the top
+    import pyqtgraph as pg
+    from boltzmann_lab.app.views.curves_view import CurvesView
+    v = CurvesView()
+    qtbot.addWidget(v)
+    v.resize(600, 190)
+    v.show()
+    qtbot.waitExposed(v)
+    v.add_points([(s, 0.0, {"train_ll": -3.4 - 8.0 * 0.5 ** s}) for s in range(12)])
+    v.set_references([ReferenceLine("train_ll", -3.401, "best possible: −ln 30 = -3.401")])
+    plot = v.plots["ll"]
+    qtbot.waitUntil(lambda: getattr(plot, "_y_set", None) is not None and
+                    plot.vb.height() > 0)
+    v._fit_ranges()
+    qtbot.wait(50)
+    assert plot.vb.height() < 120, "the plot should be short for this test"
+    (line,) = [i for i in plot.items if isinstance(i, pg.InfiniteLine)]
+    label = line.label.mapRectToScene(line.label.boundingRect())
+    box = plot.vb.sceneBoundingRect()
+    assert box.top() - 1 <= label.top() and label.bottom() <= box.bottom() + 1, \
+        (label.getRect(), box.getRect())
+
+
+# ----------------------------------------------------------------------------- preset box
+_STYLES: dict = {}
+
+
+@pytest.mark.parametrize("style", ["Fusion", "Windows"])
+def test_a_long_preset_title_is_elided_with_the_full_title_in_tooltip_and_list(qtbot, style):
+    # a QComboBox clips its text at the field's edge without a sign ("...fantasies vs d" on a
+    # 1024 x 768 projector); the preset box elides by drawn width instead.  Fusion opens the
+    # list as wide as the longest entry by itself, the Windows style at the box's width.
+    from PySide6.QtWidgets import QStyleFactory
+    from boltzmann_lab.app.elided_combo import ElidedComboBox
+    long = "The review's Ising data set with an RBM (NB18): fantasies vs data, measured"
+    box = ElidedComboBox(base_tip="ready-made demos")
+    qtbot.addWidget(box)
+    # a style must outlive every widget that uses it: kept for the whole test session
+    box.setStyle(_STYLES.setdefault(style, QStyleFactory.create(style)))
+    box.addItem(long)
+    box.addItem("Ising phases")
+    box.setSizeAdjustPolicy(box.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(5)
+    box.setFixedWidth(220)
+    box.show()
+    qtbot.waitExposed(box)
+    shown = box.shown_text()
+    assert box.is_elided() and shown.endswith("…") and long.startswith(shown[:-1])
+    assert box.fontMetrics().horizontalAdvance(shown) <= box.text_width() < 220
+    assert box.toolTip() == long + "\nready-made demos"
+    assert not box.grab().isNull()                     # paints the elided text
+    # the list opens wide enough for the whole title (the screen is wider than it)
+    box.showPopup()
+    popup = box.view().window()
+    qtbot.waitUntil(popup.isVisible)
+    need = box.view().fontMetrics().horizontalAdvance(long)
+    assert popup.width() >= need > 220
+    box.hidePopup()
+    # a title that fits is drawn as it is, and the tooltip is the box's own
+    box.setCurrentIndex(1)
+    assert not box.is_elided() and box.shown_text() == "Ising phases"
+    assert box.toolTip() == "ready-made demos"
+    # no preset: the placeholder
+    box.setPlaceholderText("custom")
+    box.setCurrentIndex(-1)
+    assert box.full_text() == "custom" and box.toolTip() == "ready-made demos"
