@@ -120,9 +120,13 @@ def test_training_improves_the_bound_and_exact_likelihood():
     assert last["train_ll"] > -np.log(14) - 1.5     # optimum -ln 14 = -2.64
 
 
-def test_state_dict_resumes_bit_for_bit_and_protocol():
+@pytest.mark.parametrize("variant", [dict(pretrain_epochs=1),
+                                     dict(pretrain_epochs=0, method="pt", centering=True,
+                                          temperatures=4)])
+def test_state_dict_resumes_bit_for_bit_and_protocol(variant):
+    """Plain chains after pretraining, and tempered centred chains (swap counts, offsets)."""
     X = bars_and_stripes_3x3()
-    kw = dict(hidden=(5, 4), pretrain_epochs=1, chains=10, batch_size=5, seed=2)
+    kw = dict(hidden=(5, 4), chains=10, batch_size=5, seed=2, **variant)
     a = DBMLearner(X, **kw)
     for _ in range(4):
         a.step()
@@ -135,6 +139,9 @@ def test_state_dict_resumes_bit_for_bit_and_protocol():
         b.step()
     for k in a.params:
         np.testing.assert_array_equal(a.params[k], b.params[k])
+    for ca, cb in zip(a.chains, b.chains):
+        np.testing.assert_array_equal(ca, cb)
+    assert len(a.fantasy_particles()) == 10 and a.n_persistent_chains() == 10
     meta, arrays = a.model.to_arrays()
     assert set(arrays) == {"W0", "W1", "b0", "b1", "b2"}
     m2 = DBM.from_arrays(meta, arrays)

@@ -121,25 +121,3 @@ def test_centred_step_is_the_reparametrised_gradient_step():
         [L.params[f"b{k}"] - before[f"b{k}"] for k in range(3)]
     np.testing.assert_allclose(np.concatenate([a.ravel() for a in step]), expected, atol=1e-12)
     assert g @ expected > 0                    # an ascent direction
-
-
-@pytest.mark.parametrize("kw", [dict(method="pt", centering=True, temperatures=4),
-                                dict(method="pcd", centering=False)])
-def test_tempered_centred_run_resumes_bit_for_bit(kw):
-    X = np.random.default_rng(0).integers(0, 2, (20, 9)).astype(float)
-    kw = dict(hidden=(5, 4), pretrain_epochs=0, chains=10, batch_size=5, seed=2, **kw)
-    a = DBMLearner(X, **kw)
-    for _ in range(4):
-        a.step()
-    state = a.state_dict()
-    for _ in range(5):
-        a.step()
-    b = DBMLearner(X, **kw)
-    b.load_state_dict(state)
-    for _ in range(5):
-        b.step()
-    for k in a.params:
-        np.testing.assert_array_equal(a.params[k], b.params[k])
-    for ca, cb in zip(a.chains, b.chains):
-        np.testing.assert_array_equal(ca, cb)
-    assert len(a.fantasy_particles()) == 10 and a.n_persistent_chains() == 10
