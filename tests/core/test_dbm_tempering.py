@@ -4,7 +4,6 @@ centred step is the reparametrised gradient step, and tempered + centred runs re
 import itertools
 
 import numpy as np
-import pytest
 
 from boltzmann_lab.learning.dbm import DBMLearner
 from boltzmann_lab.models.dbm import DBM
