@@ -12,7 +12,8 @@ For each (kind, data set) it trains through the package's own estimators (``bolt
 * ``best grid``: the best grid point (seed 0) and its settings.  RBM: learning rate (default x
   1/3, 1, 3; the rate as configured, scaled by the default ``rate_scaling``) x method (PT, CD-1,
   PCD-1, each with its default chains); on the digits (full run) also x batch size (10, 32,
-  100), and SGD at 10x those rates.  DBM: rate (x batch size 10, 32, 100 in the full run), and
+  100), and SGD at 10x those rates.  ``hopfield_rbm``: the RBM with Gaussian hidden units (the
+  Hopfield network of its marginal), the same rate x method grid.  DBM: rate (x batch size 10, 32, 100 in the full run), and
   rate x plain PCD chains, uncentred, after 5 epochs of pretraining.  MaxEnt
   MCMC: rate x optimizer (Adam, SGD).  The default point is part of every grid;
 * ``indep.``: the independent-unit model (each unit on its own, fitted to the training means;
@@ -148,6 +149,8 @@ MAX_EVALS = 10
 
 def grid(kind, quick, name=""):
     """Points around the defaults (module docstring)."""
+    if kind == "hopfield_rbm":
+        kind, name = "rbm", ""                  # rate x method, as the other RBM rows
     if kind not in ("rbm", "dbm", "maxent_mcmc"):
         return []
     from boltzmann_lab.kinds import KINDS
@@ -182,6 +185,9 @@ def cases(quick):
         rows.append(("rbm", name, dict(n_hidden=16), 200 if name == "bars_stripes" else 20))
     rows += [("dbm", "bars_stripes", dict(n_hidden=(16, 8)), 1000),
              ("dbm", "bimodal", dict(n_hidden=(16, 8)), 20),
+             ("hopfield_rbm", "digits", dict(n_hidden=20, hidden_units="gaussian"), 20),
+             ("hopfield_rbm", "bars_stripes", dict(n_hidden=16, hidden_units="gaussian"), 200),
+             ("hopfield_rbm", "bimodal", dict(n_hidden=16, hidden_units="gaussian"), 20),
              ("maxent", "sk", {}, None), ("maxent_mcmc", "sk", {}, None),
              ("mixture", "bernoulli_mix", dict(n_components=3), None),
              ("mixture", "gaussian", dict(n_components=3), None),
@@ -198,9 +204,9 @@ def run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick, no_grid=
     train, test, note = data[name]
     base = independent_ll(train, test)
     length = {} if epochs is None else {"epochs": epochs}
-    if kind in ("rbm", "dbm"):
+    real_kind = {"maxent_mcmc": "maxent", "hopfield_rbm": "rbm"}.get(kind, kind)
+    if real_kind in ("rbm", "dbm"):
         length["eval_every"] = 10 ** 9          # the table's own scoring below
-    real_kind = "maxent" if kind == "maxent_mcmc" else kind
     extra = dict(fixed)
     if kind == "maxent_mcmc":
         extra["estimator"] = "mcmc"
@@ -212,12 +218,12 @@ def run_case(kind, name, fixed, epochs, data, seeds, grid_seeds, quick, no_grid=
         ml, _ = fit("maxent", train, 0, estimator="exact", max_steps=20000)
         J_ml = ml.J_
     swings = []
-    watch = kind in ("rbm", "dbm")
+    watch = real_kind in ("rbm", "dbm")
     for s in seeds:
         kw = dict(length)
         if watch:     # evaluate once per epoch to measure swings (train_ll, exact here)
             from boltzmann_lab.kinds import KINDS
-            batch = KINDS[kind].training_keys["batch_size"].default
+            batch = KINDS[real_kind].training_keys["batch_size"].default
             per_epoch = max(1, -(-len(train) // min(batch, len(train))))
             # whole epochs apart, at most MAX_EVALS evaluations per run (exact evaluation of a
             # DBM or of 2^20 hidden states costs more than the steps between)
@@ -286,7 +292,7 @@ def main(argv=None):
     only = [f for f in args.only.split(",") if f]
     print(f"bench_quality {'--quick ' if quick else ''}(numpy {np.__version__}); held-out LL in "
           f"nats/sample; default = mean over seeds {seeds}, grid = mean over seeds {grid_seeds}")
-    head = (f"{'kind':<12}{'data':<14}{'default':>9}{'spread':>8}{'best grid':>10}{'d-best':>8}"
+    head = (f"{'kind':<14}{'data':<14}{'default':>9}{'spread':>8}{'best grid':>10}{'d-best':>8}"
             f"{'indep.':>9}{'sklearn':>9}{'swing':>7}{'  ll_method':<12}{'time/run':>9}  best grid point")
     print(head)
     print("-" * len(head))
@@ -298,7 +304,7 @@ def main(argv=None):
         if not np.isfinite(r["best"]):
             r["best"] = np.nan                  # no grid for this kind (closed form / EM)
         extra = f"  gamma vs ML {r['gamma']:.3f}" if np.isfinite(r["gamma"]) else ""
-        print(f"{kind:<12}{name:<14}{r['default']:9.2f}{r['spread']:8.2f}"
+        print(f"{kind:<14}{name:<14}{r['default']:9.2f}{r['spread']:8.2f}"
               f"{r['best']:10.2f}{d_best:8.2f}{r['indep']:9.2f}{r['sklearn']:9.2f}{r['swing']:7.2f}"
               f"  {r['how']:<10}{r['time']:8.1f}s  {fmt_pt(r['best_pt'])}{extra}", flush=True)
     print(f"total {time.perf_counter() - t0:.0f} s")

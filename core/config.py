@@ -215,7 +215,9 @@ def training_defaults(cfg: dict) -> dict:
     kind = cfg.get("model", {}).get("kind", MODEL_COMMON["kind"].default)
     derived = KINDS[kind].derived_defaults if kind in KINDS else None
     if derived is not None:
-        out.update(derived({**out, **cfg.get("training", {})}))
+        model = {**{n: k.default for n, k in sections_schema(cfg)["model"].items()},
+                 **cfg.get("model", {})}
+        out.update(derived({**out, **cfg.get("training", {})}, model))
     return out
 
 
@@ -273,9 +275,10 @@ def resolve(cfg: dict, source: str = "config") -> dict:
     derived = KINDS[kind].derived_defaults
     if derived is not None:
         given = cfg.get("training", {})
-        for name, value in derived(out["training"]).items():
-            if name not in given:
-                out["training"][name] = value
+        for _ in range(2):          # a derived default may depend on another (RBM chains on method)
+            for name, value in derived(out["training"], out["model"]).items():
+                if name not in given:
+                    out["training"][name] = value
     for extra in EXTRA_SECTIONS:
         if extra in cfg:
             out[extra] = copy.deepcopy(cfg[extra])

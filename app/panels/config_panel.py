@@ -270,9 +270,12 @@ class ConfigPanel(QWidget):
         their new default (e.g. an RBM's chains 32 -> 100 when the method goes from PT to PCD);
         values the user set stay."""
         t = self.cfg["training"]
-        for name, value in C.training_defaults(self.cfg).items():
-            if name != changed and name in t and t[name] == before.get(name) and value != t[name]:
-                self.set_value("training", name, value, emit=False)
+        for _ in range(2):          # a default may follow another (RBM chains follow the method)
+            for name, value in C.training_defaults(self.cfg).items():
+                if name != changed and name in t and t[name] == before.get(name) \
+                        and value != t[name]:
+                    self.set_value("training", name, value, emit=False)
+                    before = {**before, name: value}
 
     def set_value(self, section, key, value, emit=True) -> None:
         """Change one key programmatically (as the user would)."""

@@ -28,8 +28,9 @@ class RBM(Estimator):
         Unit types; ``auto`` visible units follow the data (binary, spin, or Gaussian for reals).
     sigma : float
         Standard deviation of Gaussian units.
-    method : {"pt", "cd", "pcd"}
-        Negative phase: parallel tempering, CD-k, or persistent CD.
+    method : {"pt", "cd", "pcd"} or None
+        Negative phase: parallel tempering, CD-k, or persistent CD; None: pt, or cd with
+        Gaussian hidden units (the Hopfield RBM).
     k : int
         Gibbs sweeps per update.
     chains : int or None
@@ -90,7 +91,7 @@ class RBM(Estimator):
 
     kind = "rbm"
     _needs_length = True
-    _derived = ("chains",)
+    _derived = ("method", "chains")
     _real_data_hint = ", or model real values with visible_units='gaussian'"
     _config_keys = {
         "n_hidden": ("model", "hidden"),
@@ -105,7 +106,7 @@ class RBM(Estimator):
     def __init__(self, n_hidden=_d("model", "hidden"), *,
                  visible_units=_d("model", "visible_units"),
                  hidden_units=_d("model", "hidden_units"), sigma=_d("model", "sigma"),
-                 method=_d("training", "method"), k=_d("training", "k"),
+                 method=None, k=_d("training", "k"),
                  chains=None, temperatures=_d("training", "temperatures"),
                  precision=_d("training", "precision"),
                  centering=_d("training", "centering"),

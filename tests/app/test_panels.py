@@ -172,3 +172,6 @@ def test_defaults_that_depend_on_a_choice_follow_it_and_user_values_stay(qtbot):
     p.set_value("training", "method", "pt")
     assert p.cfg["training"]["chains"] == 64
     assert p.config()["training"]["chains"] == 64
+    p.set_value("training", "chains", 32)
+    p.set_value("model", "hidden_units", "gaussian")       # the Hopfield RBM defaults to CD-1
+    assert (p.cfg["training"]["method"], p.cfg["training"]["chains"]) == ("cd", 100)

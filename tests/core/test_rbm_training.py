@@ -236,8 +236,8 @@ def test_fan_in_rate_scaling_from_the_config():
 
 
 def test_default_negative_phase_is_tempered_with_32_chains_per_temperature():
-    """method = "pt" by default with 32 chains per temperature; PCD keeps 100 chains, and a
-    chains value the config sets wins over both (resolved configs write it out)."""
+    """method = "pt" by default with 32 chains per temperature (CD with Gaussian hidden units);
+    PCD keeps 100 chains, and a value the config sets wins (resolved configs write it out)."""
     base = {"data": {"generator": "bars_and_stripes"}, "model": {"kind": "rbm", "hidden": 4}}
     t = resolve(base)["training"]
     assert (t["method"], t["chains"], t["temperatures"]) == ("pt", 32, 10)
@@ -246,3 +246,8 @@ def test_default_negative_phase_is_tempered_with_32_chains_per_temperature():
     X = bars_and_stripes_4x4()
     lr = make_learner(resolve(base), Dataset(X, X[:0], "binary"))
     assert lr.v_chain.shape == (32 * 10, 16) and lr.R == 10
+    # Gaussian hidden units (the Hopfield RBM) default to CD-1; a method set explicitly wins
+    hop = {**base, "model": {**base["model"], "hidden_units": "gaussian"}}
+    assert (resolve(hop)["training"]["method"], resolve(hop)["training"]["chains"]) == ("cd", 100)
+    t = resolve({**hop, "training": {"method": "pt"}})["training"]
+    assert (t["method"], t["chains"]) == ("pt", 32)
