@@ -49,6 +49,19 @@ def _fields_row(J, h, s, H):
 
 
 @njit(nogil=True, cache=True)
+def _update(f, si, temperature, rng_states, lane):
+    """The unit update rule (module docstring) for field ``f`` and current value ``si``."""
+    if temperature <= 0.0:
+        if f > TIE:
+            return 1.0
+        if f < -TIE:
+            return -1.0
+        return si
+    p = 1.0 / (1.0 + np.exp(-2.0 * f / temperature))
+    return 1.0 if uniform(rng_states, lane) < p else -1.0
+
+
+@njit(nogil=True, cache=True)
 def async_sweeps(J, h, S, temperature, n_sweeps, stop_at_fixed_point, rng_states,
                  n_done, last_flips, total_flips):
     """Run up to ``n_sweeps`` asynchronous sweeps on every chain (row of ``S``, in place).
@@ -62,7 +75,6 @@ def async_sweeps(J, h, S, temperature, n_sweeps, stop_at_fixed_point, rng_states
     B, n = S.shape
     H = np.empty(n)
     perm = np.empty(n, dtype=np.int64)
-    zero_t = temperature <= 0.0
     for b in range(B):
         s = S[b]
         _fields_row(J, h, s, H)
@@ -70,27 +82,11 @@ def async_sweeps(J, h, S, temperature, n_sweeps, stop_at_fixed_point, rng_states
         flips = 0
         tot = 0
         for _ in range(n_sweeps):
-            for i in range(n):
-                perm[i] = i
-            for i in range(n - 1, 0, -1):          # Fisher-Yates: a uniform random order
-                k = int(uniform(rng_states, b) * (i + 1))
-                tmp = perm[i]
-                perm[i] = perm[k]
-                perm[k] = tmp
+            shuffle_order(perm, rng_states, b)     # a uniform random order
             flips = 0
             for t in range(n):
                 i = perm[t]
-                f = H[i]
-                if zero_t:
-                    if f > TIE:
-                        new = 1.0
-                    elif f < -TIE:
-                        new = -1.0
-                    else:
-                        new = s[i]
-                else:
-                    p = 1.0 / (1.0 + np.exp(-2.0 * f / temperature))
-                    new = 1.0 if uniform(rng_states, b) < p else -1.0
+                new = _update(H[i], s[i], temperature, rng_states, b)
                 if new != s[i]:
                     s[i] = new
                     d = 2.0 * new
@@ -127,23 +123,13 @@ def async_units(J, h, s, temperature, perm, start, count, rng_states, lane):
     number of units that changed.  A sweep cut into pieces (the GUI animates recall unit by
     unit) goes exactly as one :func:`async_sweeps` sweep through the same order would."""
     n = s.shape[0]
-    zero_t = temperature <= 0.0
     flips = 0
     for t in range(start, min(start + count, n)):
         i = perm[t]
         f = h[i]
         for j in range(n):
             f += J[i, j] * s[j]
-        if zero_t:
-            if f > TIE:
-                new = 1.0
-            elif f < -TIE:
-                new = -1.0
-            else:
-                new = s[i]
-        else:
-            p = 1.0 / (1.0 + np.exp(-2.0 * f / temperature))
-            new = 1.0 if uniform(rng_states, lane) < p else -1.0
+        new = _update(f, s[i], temperature, rng_states, lane)
         if new != s[i]:
             s[i] = new
             flips += 1
@@ -164,7 +150,6 @@ def sync_sweeps(J, h, S, P, temperature, n_sweeps, stop_at_cycle, rng_states,
     B, n = S.shape
     H = np.empty(n)
     new = np.empty(n)
-    zero_t = temperature <= 0.0
     for b in range(B):
         s = S[b]
         prev = P[b]
@@ -175,17 +160,7 @@ def sync_sweeps(J, h, S, P, temperature, n_sweeps, stop_at_cycle, rng_states,
         st = STATUS_RUNNING
         for _ in range(n_sweeps):
             for i in range(n):
-                f = H[i]
-                if zero_t:
-                    if f > TIE:
-                        new[i] = 1.0
-                    elif f < -TIE:
-                        new[i] = -1.0
-                    else:
-                        new[i] = s[i]
-                else:
-                    p = 1.0 / (1.0 + np.exp(-2.0 * f / temperature))
-                    new[i] = 1.0 if uniform(rng_states, b) < p else -1.0
+                new[i] = _update(H[i], s[i], temperature, rng_states, b)
             flips = 0
             same_as_prev = True
             for i in range(n):
